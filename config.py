@@ -1,0 +1,111 @@
+"""Configuration: everything comes from the environment; classes only set defaults per deployment kind."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("HOTLINE_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def database_url(raw: str | None) -> str | None:
+    """Accept the usual ``postgresql://user@host:port/db`` form and pick the driver the app ships with.
+
+    ``postgres://`` (Heroku style) and ``postgresql://`` both become ``postgresql+psycopg://`` (psycopg 3);
+    an explicit driver (``postgresql+psycopg2://``) and ``sqlite:///`` URLs pass through unchanged.
+    """
+    if not raw:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+
+    # Sessions: server-side revocable session ids live in the database; the cookie only carries the id.
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600))
+    REMEMBER_COOKIE_DURATION = 0
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (server-side, revocable) session
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    HOTLINE_TIMEZONE = "Asia/Shanghai"
+
+    #: argon2id parameters; defaults are above OWASP's minimum (m=19 MiB, t=2, p=1).
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
+    ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 64 * 1024))
+    ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", 2))
+
+    #: Login throttling: failures per account and per client address inside the window.
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5))
+    LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 20))
+    LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60))
+    #: Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+
+    #: Default area code for landlines given without one (the provincial centre: Changsha).
+    DEFAULT_AREA_CODE = os.environ.get("HOTLINE_DEFAULT_AREA_CODE", "0731")
+    PROVINCE_CODE = "430000"
+    CALL_REF_PREFIX = os.environ.get("HOTLINE_CALL_REF_PREFIX", "HL")
+    DUPLICATE_WINDOW_DAYS = 90
+    #: Touch api_tokens.last_used_at at most this often per token (the check sits on every API request).
+    TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
+
+    CELERY: dict = {}
+
+
+class DevelopmentConfig(Config):
+    """Embedded default: SQLite under instance/, tasks in-process, plain http on localhost."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled from instance/secret_key by create_app
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL")) or (
+        f"sqlite:///{INSTANCE_DIR / 'hotline.sqlite3'}"
+    )
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL")) or "sqlite://"
+    WTF_CSRF_ENABLED = False
+    SESSION_COOKIE_SECURE = False
+    # Cheap hashing keeps the suite fast; production parameters are tested separately.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+    REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
+
+
+class ProductionConfig(Config):
+    @classmethod
+    def check(cls) -> None:
+        missing = [name for name in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not getattr(cls, name)]
+        if missing:
+            names = ", ".join("DATABASE_URL" if m == "SQLALCHEMY_DATABASE_URI" else m for m in missing)
+            raise RuntimeError(f"Production configuration needs {names} in the environment.")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

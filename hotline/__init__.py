@@ -1,0 +1,167 @@
+"""hotline: 12330 IP hotline and patent enforcement case management."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+from hotline.extensions import babel, csrf, db, login_manager, migrate
+
+__all__ = ["create_app"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _config_class(config_class):
+    if config_class is None:
+        config_class = os.environ.get("HOTLINE_CONFIG", "development")
+    if isinstance(config_class, str):
+        config_class = CONFIGS[config_class]
+    return config_class
+
+
+def _instance_secret_key() -> str:
+    """Development only: a random key kept in instance/secret_key (0600), made on first start."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, WAL for concurrent readers, wait instead of failing on a busy lock."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    # Let SQLAlchemy emit BEGIN itself so transactions and SAVEPOINTs behave as on PostgreSQL.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
+
+
+def create_app(config_class=None) -> Flask:
+    """Application factory. ``config_class`` is a class, a name (development/testing/production) or None
+    ($HOTLINE_CONFIG, default development)."""
+    config_class = _config_class(config_class)
+    if issubclass(config_class, ProductionConfig):
+        config_class.check()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(config_class)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key()
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    import hotline.models  # noqa: F401  (complete metadata for migrations)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["HOTLINE_TIMEZONE"])
+    _init_login(app)
+
+    from hotline import templating
+
+    templating.init_app(app)
+
+    from hotline.accounts import bp as accounts_bp
+    from hotline.accounts import views as _accounts_views  # noqa: F401
+    from hotline.api import bp as api_bp
+    from hotline.api import views as _api_views  # noqa: F401
+    from hotline.calls import bp as calls_bp
+    from hotline.calls import views as _calls_views  # noqa: F401
+    from hotline.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(calls_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+
+    from hotline.core.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from hotline import cli
+
+    cli.init_app(app)
+
+    app.after_request(_security_headers)
+    return app
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    lang = session.get("lang") if request else None
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _init_login(app: Flask) -> None:
+    from hotline.accounts.security import load_session_user
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # sessions are server-side and revocable instead
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        return load_session_user(session_id)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import abort, redirect, url_for
+
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            abort(401)
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def _security_headers(response):
+    nonce = getattr(g, "csp_nonce", None)
+    script_src = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        f"default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.path.startswith("/api/") or getattr(g, "no_store", False):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

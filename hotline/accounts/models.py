@@ -1,0 +1,123 @@
+"""Users, their server-side login sessions, API tokens and failed-login records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.core.models import BigId, TimestampMixin
+from hotline.core.permissions import PROVINCE_CODE, Role
+from hotline.core.types import UTCDateTime, utcnow
+from hotline.extensions import db
+
+ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+
+
+class User(TimestampMixin, db.Model):
+    __tablename__ = "users"
+    __audit_type__ = "user"
+    __table_args__ = (CheckConstraint(f"role IN ({ROLE_VALUES})", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Lower-case login name.
+    username: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
+    display_name: Mapped[str] = mapped_column(String(80), nullable=False)
+    #: argon2id PHC string.
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False, index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    region = relationship("Region", lazy="joined")
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", order_by="ApiToken.id")
+
+    #: Set by the session loader: the id of the login session this request runs under.
+    session_id = None
+
+    # Flask-Login protocol -------------------------------------------------------------------
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str | None:
+        # Flask-Login keeps this in the cookie: it is the revocable session id, not the user id.
+        return self.session_id
+
+    # Permissions ------------------------------------------------------------------------------
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def is_province(self) -> bool:
+        return self.region_code == PROVINCE_CODE
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}@{self.region_code}>"
+
+
+class UserSession(db.Model):
+    """A login. The cookie holds a random id; only its SHA-256 is stored. Logout revokes the row."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(db.Model):
+    """A bearer token for integrations. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "api_tokens"
+    __audit_type__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(80), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    #: First characters of the token, shown in the UI to tell tokens apart.
+    prefix: Mapped[str] = mapped_column(String(12), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @property
+    def region_code(self) -> str:
+        return self.user.region_code
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class LoginFailure(db.Model):
+    """One failed login, for throttling per account and per client address (shared by all workers)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_username_at", "username", "occurred_at"),
+        Index("ix_login_failures_address_at", "address", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), nullable=False)
+    address: Mapped[str] = mapped_column(String(64), nullable=False)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

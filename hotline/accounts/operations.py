@@ -1,0 +1,112 @@
+"""State changes on users and tokens. They flush and audit; the caller commits."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from hotline.accounts.models import ApiToken, User
+from hotline.accounts.security import end_all_sessions, hash_password, new_token_value, sha256_hex
+from hotline.core.audit import apply_changes, record_event
+from hotline.core.errors import ValidationFailed
+from hotline.core.permissions import Role
+from hotline.core.types import utcnow
+from hotline.extensions import db
+from hotline.reference.models import Region
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+MIN_PASSWORD_LENGTH = 12
+
+
+def normalize_username(value: str) -> str:
+    return (value or "").strip().lower()
+
+
+def check_password_strength(password: str, username: str = "") -> list[str]:
+    """Length-based policy (NIST SP 800-63B / ASVS 6.2): at least 12 characters, not the username."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"At least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > 128:
+        problems.append("At most 128 characters.")
+    if username and password.lower() == username.lower():
+        problems.append("Must not be the username.")
+    return problems
+
+
+def _validate_user_fields(*, role: str | None = None, region_code: str | None = None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if role is not None and role not in {r.value for r in Role}:
+        errors["role"] = [f"Unknown role {role!r}."]
+    if region_code is not None and db.session.get(Region, region_code) is None:
+        errors["region_code"] = [f"Unknown region {region_code!r}."]
+    return errors
+
+
+def create_user(*, username: str, display_name: str, password: str, role: str, region_code: str,
+                actor: User | None) -> User:
+    """Create an account. Raises ValidationFailed with field errors."""
+    username = normalize_username(username)
+    errors = _validate_user_fields(role=role, region_code=region_code)
+    if not USERNAME_RE.match(username):
+        errors["username"] = ["2–40 characters: lower-case letters, digits, '.', '_' or '-'."]
+    elif db.session.scalar(select(func.count()).where(User.username == username)):
+        errors["username"] = ["This username is taken."]
+    if problems := check_password_strength(password, username):
+        errors["password"] = problems
+    if errors:
+        raise ValidationFailed("Invalid user.", errors)
+    user = User(username=username, display_name=(display_name or username).strip()[:80],
+                password_hash=hash_password(password), role=role, region_code=region_code, is_active=True)
+    db.session.add(user)
+    db.session.flush()
+    record_event(user, "create", actor, {"username": (None, username), "role": (None, role),
+                                         "region_code": (None, region_code)})
+    return user
+
+
+def update_user(user: User, data: dict, *, actor: User) -> dict:
+    """Change display name, role, region or active flag. Deactivation ends the user's sessions."""
+    errors = _validate_user_fields(role=data.get("role"), region_code=data.get("region_code"))
+    if actor.id == user.id and (data.get("is_active") is False or data.get("role", user.role) != user.role):
+        errors.setdefault("role", []).append("You cannot change your own role or deactivate yourself.")
+    if errors:
+        raise ValidationFailed("Invalid user.", errors)
+    changes = apply_changes(user, data, ("display_name", "role", "region_code", "is_active"))
+    if changes:
+        db.session.flush()
+        record_event(user, "update", actor, changes)
+        if {"role", "region_code", "is_active"} & changes.keys():
+            # New rights take effect now: every open session starts over.
+            end_all_sessions(user)
+    return changes
+
+
+def set_password(user: User, password: str, *, actor: User | None) -> None:
+    if problems := check_password_strength(password, user.username):
+        raise ValidationFailed("Weak password.", {"password": problems})
+    user.password_hash = hash_password(password)
+    db.session.flush()
+    record_event(user, "set_password", actor, {"password": ("***", "***")})
+    end_all_sessions(user)
+
+
+def issue_token(user: User, name: str, *, actor: User | None) -> tuple[ApiToken, str]:
+    """Create an API token; returns the row and the raw value, which is shown once and never stored."""
+    raw = new_token_value()
+    token = ApiToken(user_id=user.id, name=(name or "api").strip()[:80] or "api", token_hash=sha256_hex(raw),
+                     prefix=raw[:10])
+    db.session.add(token)
+    db.session.flush()
+    record_event(token, "create", actor, {"name": (None, token.name), "prefix": (None, token.prefix)},
+                 region_code=user.region_code)
+    return token, raw
+
+
+def revoke_token(token: ApiToken, *, actor: User) -> None:
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = utcnow()
+    db.session.flush()
+    record_event(token, "revoke", actor, {"revoked_at": (None, token.revoked_at)}, region_code=token.user.region_code)

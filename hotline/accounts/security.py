@@ -1,0 +1,169 @@
+"""Passwords (argon2id), revocable login sessions, API bearer tokens and login throttling."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app, request
+from sqlalchemy import func, select, update
+
+from hotline.accounts.models import ApiToken, LoginFailure, User, UserSession
+from hotline.core.types import utcnow
+from hotline.extensions import db
+
+TOKEN_PREFIX = "hl_"
+
+
+def _hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return PasswordHasher(
+        time_cost=cfg["ARGON2_TIME_COST"],
+        memory_cost=cfg["ARGON2_MEMORY_COST"],
+        parallelism=cfg["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+#: Verified against on unknown usernames so a miss costs as much time as a wrong password.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Check ``password``; rehash transparently when the configured parameters went up."""
+    hasher = _hasher()
+    if user is None:
+        dummy = _DUMMY_HASH.setdefault(repr(hasher), hasher.hash("not-a-real-password"))
+        try:
+            hasher.verify(dummy, password)
+        except VerificationError:
+            pass
+        return False
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+# Login sessions -------------------------------------------------------------------------------
+
+def start_session(user: User) -> str:
+    """Create a server-side session row; returns the random id the cookie will carry."""
+    raw = secrets.token_urlsafe(32)
+    lifetime = timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
+    db.session.add(UserSession(user_id=user.id, token_hash=sha256_hex(raw), expires_at=utcnow() + lifetime))
+    user.session_id = raw
+    return raw
+
+
+def load_session_user(raw: str) -> User | None:
+    """The user of a live session (not revoked, not expired, user active), or None."""
+    row = db.session.execute(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.token_hash == sha256_hex(raw),
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > utcnow(),
+            User.is_active.is_(True),
+        )
+    ).scalar_one_or_none()
+    if row is not None:
+        row.session_id = raw
+    return row
+
+
+def end_session(raw: str | None) -> None:
+    if raw:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == sha256_hex(raw), UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+
+def end_all_sessions(user: User) -> None:
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+# API tokens ------------------------------------------------------------------------------------
+
+def new_token_value() -> str:
+    """256 bits from the OS CSPRNG, URL-safe, with a recognisable prefix (for secret scanners)."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def authenticate_token(raw: str) -> User | None:
+    """The active user behind a live token. Records last use at most once a minute per token."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    found = db.session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == sha256_hex(raw), ApiToken.revoked_at.is_(None), User.is_active.is_(True))
+    ).first()
+    if found is None:
+        return None
+    token, user = found
+    now = utcnow()
+    resolution = timedelta(seconds=current_app.config["TOKEN_LAST_USED_RESOLUTION_SECONDS"])
+    if token.last_used_at is None or now - token.last_used_at > resolution:
+        token.last_used_at = now
+    return user
+
+
+# Throttling ------------------------------------------------------------------------------------
+
+def client_address() -> str:
+    """The client's address; X-Forwarded-For is trusted only for the configured number of proxies."""
+    hops = current_app.config["TRUSTED_PROXIES"]
+    if hops:
+        forwarded = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",") if p.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
+    return (request.remote_addr or "unknown")[:64]
+
+
+def login_blocked(username: str, address: str) -> bool:
+    """Too many recent failures for this account or from this address."""
+    cfg = current_app.config
+    since = utcnow() - timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"])
+    per_account = db.session.scalar(
+        select(func.count()).where(LoginFailure.username == username, LoginFailure.occurred_at > since)
+    )
+    if per_account >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+        return True
+    per_address = db.session.scalar(
+        select(func.count()).where(LoginFailure.address == address, LoginFailure.occurred_at > since)
+    )
+    return per_address >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+
+
+def record_login_failure(username: str, address: str) -> None:
+    db.session.add(LoginFailure(username=username[:80], address=address))
+
+
+def clear_login_failures(username: str) -> None:
+    db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.username == username))
+
+
+def purge_old_login_failures(before: datetime) -> int:
+    result = db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.occurred_at < before))
+    return result.rowcount or 0

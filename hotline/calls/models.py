@@ -1,0 +1,136 @@
+"""Calls (来电/来件登记) and callers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.core.models import BigId, TimestampMixin
+from hotline.core.types import SearchVector, UTCDateTime, utcnow
+from hotline.extensions import db
+
+
+class CallStatus(enum.StrEnum):
+    open = "open"
+    answered = "answered"
+    transferred = "transferred"
+    case_opened = "case_opened"
+    not_accepted = "not_accepted"
+    closed = "closed"
+
+
+#: open → answered | transferred | case_opened | not_accepted → closed (once the caller had feedback).
+ALLOWED_TRANSITIONS: dict[CallStatus, frozenset[CallStatus]] = {
+    CallStatus.open: frozenset({CallStatus.answered, CallStatus.transferred, CallStatus.case_opened,
+                                CallStatus.not_accepted}),
+    CallStatus.answered: frozenset({CallStatus.transferred, CallStatus.case_opened, CallStatus.closed}),
+    CallStatus.transferred: frozenset({CallStatus.closed}),
+    CallStatus.case_opened: frozenset({CallStatus.closed}),
+    CallStatus.not_accepted: frozenset({CallStatus.closed}),
+    CallStatus.closed: frozenset(),
+}
+
+_STATUS_VALUES = ", ".join(f"'{s.value}'" for s in CallStatus)
+
+#: Indexes that exist on PostgreSQL only (created by the migration, skipped by the model comparison elsewhere).
+POSTGRES_ONLY_INDEXES = frozenset({"ix_calls_search_vector"})
+
+
+class Caller(db.Model):
+    """A phone number that has called. Identity is the normalized number; names stay on each call."""
+
+    __tablename__ = "callers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: E.164 (``+8613812345678``) or a short service number (``12345``).
+    phone_key: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
+    number_type: Mapped[str] = mapped_column(String(24), nullable=False)
+    #: Landline area code (0731 …), for routing hints; null for mobiles.
+    area_code: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Call(TimestampMixin, db.Model):
+    __tablename__ = "calls"
+    __audit_type__ = "call"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUS_VALUES})", name="status"),
+        CheckConstraint("duration_seconds IS NULL OR duration_seconds >= 0", name="duration_non_negative"),
+        CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"),
+        CheckConstraint("NOT (is_anonymous AND caller_id IS NOT NULL)", name="anonymous_has_no_caller"),
+        Index("ix_calls_received_at_id", "received_at", "id"),
+        Index("ix_calls_region_received_at_id", "region_code", "received_at", "id"),
+        Index("ix_calls_caller_received_at", "caller_id", "received_at"),
+        Index("ix_calls_accused_key_received_at", "accused_party_key", "received_at"),
+        Index("ix_calls_patent_received_at", "patent_number", "received_at"),
+        Index("ix_calls_search_vector", "search_vector", postgresql_using="gin"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: Read over the phone: ``HL-2015-000123`` (per-year counter, Beijing-time year).
+    ref: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
+    #: Optimistic-locking version, bumped on every update; clients send it back as If-Match.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    __mapper_args__ = {"version_id_col": version}
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    channel: Mapped[str] = mapped_column(ForeignKey("channels.code"), nullable=False, index=True)
+    request_type: Mapped[str] = mapped_column(ForeignKey("request_types.code"), nullable=False, index=True)
+    ip_type: Mapped[str | None] = mapped_column(ForeignKey("ip_types.code"), nullable=True, index=True)
+    #: Where the matter happened; the call belongs to that region's office.
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=CallStatus.open.value, index=True)
+
+    caller_id: Mapped[int | None] = mapped_column(ForeignKey("callers.id"), nullable=True)
+    #: The number exactly as typed.
+    caller_phone_raw: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    caller_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    is_anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    accused_party: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: accused_party without spaces/punctuation, lower-case: the duplicate check compares this.
+    accused_party_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: Canonical application number (``201710601862.3``).
+    patent_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    patent_number_raw: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    product: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    place: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    summary: Mapped[str] = mapped_column(String(500), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    duration_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    exhibition_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), nullable=True, index=True)
+
+    transferred_to_region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), nullable=True)
+    transferred_to_agency: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    transfer_note: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    not_accepted_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    feedback_method: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    feedback_note: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    #: Bigram full-text document over summary, accused party and caller name (PostgreSQL).
+    search_vector = mapped_column(SearchVector, nullable=True, deferred=True)
+
+    caller: Mapped[Caller | None] = relationship(lazy="joined")
+    operator = relationship("User", foreign_keys=[operator_id], lazy="joined")
+    duplicate_of: Mapped[Call | None] = relationship(remote_side=[id], foreign_keys=[duplicate_of_id])
+
+    def __repr__(self) -> str:
+        return f"<Call {self.ref} {self.status}>"
+
+    @property
+    def status_enum(self) -> CallStatus:
+        return CallStatus(self.status)
+
+    def can_move_to(self, status: CallStatus) -> bool:
+        return status in ALLOWED_TRANSITIONS[self.status_enum]
+

@@ -1,0 +1,361 @@
+"""State changes on calls. Each one validates, mutates, flushes and writes its audit event; the caller commits.
+
+``data`` dicts use the API field names (``caller_phone``, ``anonymous`` …) so the web form and the JSON API
+go through exactly the same rules.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hotline.calls.models import Call, Caller, CallStatus
+from hotline.calls.phones import PhoneError, parse_phone
+from hotline.core.audit import record_event
+from hotline.core.errors import StaleVersion, StateError, ValidationFailed
+from hotline.core.models import next_reference_number
+from hotline.core.patents import PatentNumberError, parse_patent_number
+from hotline.core.permissions import PROVINCE_CODE, mask_name, mask_phone, sees_region
+from hotline.core.text import bigram_tokens, clean_text, match_key
+from hotline.core.types import utcnow
+from hotline.extensions import db
+from hotline.reference import queries as ref
+from hotline.templating import local_tz
+
+#: Fields an edit may change (PATCH and the edit form).
+EDITABLE_FIELDS = (
+    "received_at", "channel", "request_type", "ip_type", "region_code", "caller_name", "caller_phone",
+    "anonymous", "accused_party", "patent_number", "product", "place", "summary", "description",
+    "duration_seconds", "exhibition_name",
+)
+#: Personal data: audited masked, never logged.
+_PII_FIELDS = {"caller_name": mask_name, "caller_phone_raw": mask_phone}
+FEEDBACK_METHODS = ("phone", "sms", "letter", "email", "wechat", "visit")
+
+_LIMITS = {"caller_name": 100, "accused_party": 200, "product": 200, "place": 200, "summary": 500,
+           "exhibition_name": 200, "description": 20000}
+
+
+def _check_version(call: Call, expected: int | None) -> None:
+    if expected is None:
+        raise ValidationFailed("Version required.", {"version": ["Send the version you edited (If-Match)."]})
+    if int(expected) != call.version:
+        raise StaleVersion(f"This call was changed by someone else (now version {call.version}).", current=call)
+
+
+def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None = None) -> dict[str, Any]:
+    """Validate and normalize input; returns column values. Raises ValidationFailed with every field error."""
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+
+    def err(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    def present(field: str) -> bool:
+        return field in data
+
+    for field in ("caller_name", "accused_party", "product", "place", "summary", "exhibition_name", "description"):
+        if present(field):
+            value = data[field]
+            if value is not None and not isinstance(value, str):
+                err(field, "Must be text.")
+                continue
+            value = clean_text(value, multiline=field == "description")
+            if value is not None and len(value) > _LIMITS[field]:
+                err(field, f"At most {_LIMITS[field]} characters.")
+            out[field] = value
+    if (not partial or present("summary")) and not out.get("summary"):
+        err("summary", "A summary is required.")
+
+    if not partial or present("received_at"):
+        received_at = data.get("received_at")
+        if not isinstance(received_at, datetime):
+            err("received_at", "The time the call was received is required.")
+        elif received_at.tzinfo is None:
+            err("received_at", "Give the time with its UTC offset (e.g. 2015-05-28T09:15:00+08:00).")
+        elif received_at > utcnow() + timedelta(minutes=5):
+            err("received_at", "The time received cannot be in the future.")
+        elif received_at.year < 2000:
+            err("received_at", "The time received is before 2000.")
+        else:
+            out["received_at"] = received_at
+
+    choices = {"channel": ref.list_channels, "request_type": ref.list_request_types, "ip_type": ref.list_ip_types}
+    for field, source in choices.items():
+        if not partial or present(field):
+            value = data.get(field)
+            if value in (None, ""):
+                if field != "ip_type":
+                    err(field, "Required.")
+                out[field] = None
+            elif value not in {c.code for c in source()}:
+                err(field, f"Unknown value {value!r}.")
+            else:
+                out[field] = value
+
+    if not partial or present("region_code"):
+        region_code = data.get("region_code")
+        if not region_code:
+            err("region_code", "Required.")
+        elif region_code not in ref.region_map():
+            err("region_code", f"Unknown region {region_code!r}.")
+        elif not sees_region(actor, region_code):
+            err("region_code", "You can only log calls for your own region.")
+        else:
+            out["region_code"] = region_code
+
+    if not partial or present("duration_seconds"):
+        duration = data.get("duration_seconds")
+        if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)
+                                     or not 0 <= duration <= 24 * 3600):
+            err("duration_seconds", "A number of seconds between 0 and 86400.")
+        else:
+            out["duration_seconds"] = duration
+
+    if not partial or present("patent_number"):
+        raw = data.get("patent_number")
+        if raw is not None and not isinstance(raw, str):
+            err("patent_number", "Must be text.")
+        elif raw and raw.strip():
+            try:
+                parsed = parse_patent_number(raw)
+            except PatentNumberError as exc:
+                err("patent_number", str(exc))
+            else:
+                out["patent_number"] = parsed.normalized
+                out["patent_number_raw"] = raw.strip()[:40]
+        else:
+            out["patent_number"] = out["patent_number_raw"] = None
+
+    anonymous = data.get("anonymous", call.is_anonymous if call else False)
+    if not isinstance(anonymous, bool):
+        err("anonymous", "Must be true or false.")
+        anonymous = False
+    if not partial or present("anonymous"):
+        out["is_anonymous"] = anonymous
+    if not partial or present("caller_phone") or present("anonymous"):
+        raw_phone = data.get("caller_phone") if present("caller_phone") else (call.caller_phone_raw if call else None)
+        if raw_phone is not None and not isinstance(raw_phone, str):
+            err("caller_phone", "Must be text.")
+        elif anonymous and raw_phone and raw_phone.strip():
+            err("caller_phone", "An anonymous call has no caller number.")
+        else:
+            try:
+                phone = parse_phone(raw_phone, current_app.config["DEFAULT_AREA_CODE"])
+            except PhoneError as exc:
+                err("caller_phone", str(exc))
+            else:
+                out["_phone"] = phone
+                out["caller_phone_raw"] = phone.raw if phone else None
+    name = out.get("caller_name", call.caller_name if call and not present("caller_name") else None)
+    if anonymous and name:
+        err("caller_name", "An anonymous call has no caller name.")
+
+    if "accused_party" in out:
+        out["accused_party_key"] = match_key(out["accused_party"])
+    if errors:
+        raise ValidationFailed("Please correct the highlighted fields.", errors)
+    return out
+
+
+def _upsert_caller(phone, seen_at: datetime) -> int:
+    """Insert the caller or bump last_seen_at, in one statement; returns the caller id."""
+    dialect = db.engine.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Caller).values(phone_key=phone.key, number_type=phone.number_type, area_code=phone.area_code,
+                                 first_seen_at=seen_at, last_seen_at=seen_at)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Caller.phone_key],
+        set_={"last_seen_at": func.max(Caller.last_seen_at, stmt.excluded.last_seen_at) if dialect == "sqlite"
+              else func.greatest(Caller.last_seen_at, stmt.excluded.last_seen_at)},
+    ).returning(Caller.id)
+    return db.session.execute(stmt).scalar_one()
+
+
+def _search_document(call: Call):
+    tokens = bigram_tokens(call.summary, call.accused_party, call.caller_name)
+    if db.engine.dialect.name == "postgresql":
+        return func.to_tsvector("simple", tokens)
+    return tokens
+
+
+def _audit_value(field: str, value: Any) -> Any:
+    masker = _PII_FIELDS.get(field)
+    return masker(value) if masker and isinstance(value, str) else value
+
+
+def _audit_changes(changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
+    return {f: (_audit_value(f, old), _audit_value(f, new)) for f, (old, new) in changes.items()
+            if f not in ("accused_party_key", "search_vector")}
+
+
+def make_ref(received_at: datetime) -> str:
+    year = received_at.astimezone(local_tz()).year
+    number = next_reference_number("call", year)
+    return f"{current_app.config['CALL_REF_PREFIX']}-{year}-{number:06d}"
+
+
+def record_call(data: dict[str, Any], *, actor) -> Call:
+    """Log a call (intake). Normalizes the number and patent number, links the caller, audits.
+
+    :raises ValidationFailed: with ``{field: [messages]}``.
+    """
+    values = _normalize(data, actor=actor, partial=False)
+    phone = values.pop("_phone", None)
+    call = Call(status=CallStatus.open.value, operator_id=getattr(actor, "id", None), **values)
+    if phone is not None:
+        call.caller_id = _upsert_caller(phone, call.received_at)
+    call.ref = make_ref(call.received_at)
+    call.search_vector = _search_document(call)
+    db.session.add(call)
+    db.session.flush()
+    record_event(call, "create", actor, _audit_changes({
+        k: (None, v) for k, v in values.items() if v not in (None, False) and k != "accused_party_key"
+    }))
+    return call
+
+
+def update_call(call: Call, data: dict[str, Any], *, actor, expected_version: int | None) -> dict:
+    """Edit a call's intake fields (PATCH). Returns the audited changes."""
+    _check_version(call, expected_version)
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown fields.", {f: ["Unknown field."] for f in sorted(unknown)})
+    values = _normalize(data, actor=actor, partial=True, call=call)
+    phone = values.pop("_phone", "absent")
+    changes: dict[str, tuple[Any, Any]] = {}
+    for field, new in values.items():
+        old = getattr(call, field)
+        if old != new:
+            setattr(call, field, new)
+            changes[field] = (old, new)
+    if phone != "absent":
+        new_caller_id = _upsert_caller(phone, call.received_at) if phone is not None else None
+        if new_caller_id != call.caller_id:
+            call.caller_id = new_caller_id
+    if not changes:
+        return {}
+    if {"summary", "accused_party", "caller_name"} & changes.keys():
+        call.search_vector = _search_document(call)
+    db.session.flush()
+    record_event(call, "update", actor, _audit_changes(changes))
+    return changes
+
+
+def _move(call: Call, status: CallStatus) -> None:
+    if not call.can_move_to(status):
+        raise StateError(f"A call in status '{call.status}' cannot become '{status.value}'.")
+    call.status = status.value
+
+
+def transfer_call(call: Call, to: str, note: str | None, *, actor, expected_version: int | None) -> None:
+    """Transfer to a 市州 office (``to`` is its region code) or another agency (``to`` is its name).
+
+    A transfer to a 市州 office moves the call into that region, so its officers see it.
+    """
+    _check_version(call, expected_version)
+    to = clean_text(to if isinstance(to, str) else None)
+    note = clean_text(note if isinstance(note, str) else None, multiline=True)
+    if not to:
+        raise ValidationFailed("Transfer target required.", {"to": ["Choose a 市州 office or name an agency."]})
+    if note and len(note) > 2000:
+        raise ValidationFailed("Note too long.", {"note": ["At most 2000 characters."]})
+    old = {"status": call.status, "region_code": call.region_code,
+           "transferred_to_region_code": call.transferred_to_region_code,
+           "transferred_to_agency": call.transferred_to_agency}
+    _move(call, CallStatus.transferred)
+    regions = ref.region_map()
+    if to in regions:
+        if to == PROVINCE_CODE:
+            raise ValidationFailed("Invalid target.", {"to": ["Transfer to a 市州 office, not the province."]})
+        call.transferred_to_region_code = to
+        call.transferred_to_agency = None
+        call.region_code = to
+    else:
+        if to.isdigit():
+            raise ValidationFailed("Unknown region.", {"to": [f"Unknown region code {to!r}."]})
+        if len(to) > 200:
+            raise ValidationFailed("Name too long.", {"to": ["At most 200 characters."]})
+        call.transferred_to_agency = to
+        call.transferred_to_region_code = None
+    call.transferred_at = utcnow()
+    call.transfer_note = note
+    new = {k: getattr(call, k) for k in old}
+    db.session.flush()
+    record_event(call, "transfer", actor, {k: (old[k], new[k]) for k in old if old[k] != new[k]},
+                 note=note, region_code=call.region_code)
+
+
+def set_call_status(call: Call, status: str, *, actor, expected_version: int | None,
+                    reason: str | None = None) -> None:
+    """Mark a call answered (consultation dealt with) or not accepted (with a reason)."""
+    _check_version(call, expected_version)
+    if status not in (CallStatus.answered.value, CallStatus.not_accepted.value):
+        raise ValidationFailed("Invalid status.", {
+            "status": ["Use transfer, open a case or record feedback for the other statuses."]})
+    reason = clean_text(reason if isinstance(reason, str) else None)
+    if status == CallStatus.not_accepted.value and not reason:
+        raise ValidationFailed("Reason required.", {"reason": ["Say why the call is not accepted."]})
+    if reason and len(reason) > 500:
+        raise ValidationFailed("Reason too long.", {"reason": ["At most 500 characters."]})
+    old_status = call.status
+    _move(call, CallStatus(status))
+    if status == CallStatus.not_accepted.value:
+        call.not_accepted_reason = reason
+    db.session.flush()
+    record_event(call, "status", actor, {"status": (old_status, call.status)}, note=reason)
+
+
+def record_feedback(call: Call, *, method: str, note: str | None, given_at: datetime | None, actor,
+                    expected_version: int | None) -> None:
+    """Record the feedback given to the caller; this closes the call."""
+    _check_version(call, expected_version)
+    errors: dict[str, list[str]] = {}
+    if method not in FEEDBACK_METHODS:
+        errors["method"] = [f"One of: {', '.join(FEEDBACK_METHODS)}."]
+    note = clean_text(note if isinstance(note, str) else None, multiline=True)
+    if not note:
+        errors["note"] = ["Say what the caller was told."]
+    elif len(note) > 2000:
+        errors["note"] = ["At most 2000 characters."]
+    given_at = given_at or utcnow()
+    if given_at.tzinfo is None:
+        errors["given_at"] = ["Give the time with its UTC offset."]
+    elif given_at > utcnow() + timedelta(minutes=5):
+        errors["given_at"] = ["Cannot be in the future."]
+    elif given_at < call.received_at:
+        errors["given_at"] = ["Feedback cannot predate the call."]
+    if errors:
+        raise ValidationFailed("Invalid feedback.", errors)
+    old_status = call.status
+    _move(call, CallStatus.closed)
+    call.feedback_at = given_at
+    call.feedback_method = method
+    call.feedback_note = note
+    call.closed_at = utcnow()
+    db.session.flush()
+    record_event(call, "feedback", actor, {"status": (old_status, call.status), "feedback_method": (None, method)},
+                 note=note)
+
+
+def mark_duplicate(call: Call, original: Call | None, *, actor, expected_version: int | None) -> None:
+    """Link ``call`` as a duplicate of ``original`` (or unlink with None)."""
+    _check_version(call, expected_version)
+    if original is not None and original.id == call.id:
+        raise ValidationFailed("Invalid link.", {"duplicate_of": ["A call cannot duplicate itself."]})
+    old = call.duplicate_of.ref if call.duplicate_of else None
+    call.duplicate_of_id = original.id if original else None
+    db.session.flush()
+    record_event(call, "link_duplicate", actor, {"duplicate_of": (old, original.ref if original else None)})
+
+
+def reveal_caller(call: Call, *, actor) -> dict[str, str | None]:
+    """Return the full caller name and number for a user who sees them masked; audited."""
+    db.session.flush()
+    record_event(call, "reveal_caller", actor, {})
+    return {"caller_name": call.caller_name, "caller_phone": call.caller.phone_key if call.caller else None,
+            "caller_phone_raw": call.caller_phone_raw}

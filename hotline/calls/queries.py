@@ -1,0 +1,177 @@
+"""Read side of calls: scoped loading, filtered keyset lists, search, caller history, duplicate hints."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import abort, current_app
+from sqlalchemy import Select, and_, func, or_, select
+
+from hotline.calls.models import Call, Caller
+from hotline.core.errors import ValidationFailed
+from hotline.core.models import AuditEvent
+from hotline.core.permissions import PII_ROLES, PROVINCE_CODE
+from hotline.core.text import bigram_tokens
+from hotline.core.types import utcnow
+from hotline.extensions import db
+
+MAX_PAGE_SIZE = 200
+
+
+def scope(stmt: Select, user) -> Select:
+    """Restrict a statement on Call to the user's region (province users see all)."""
+    if user.region_code != PROVINCE_CODE:
+        stmt = stmt.where(Call.region_code == user.region_code)
+    return stmt
+
+
+def get_call_or_404(call_id: int, user) -> Call:
+    """Load a call the user may see; 404 when missing or outside their region (never say which)."""
+    call = db.session.get(Call, call_id)
+    if call is None or (user.region_code != PROVINCE_CODE and call.region_code != user.region_code):
+        abort(404)
+    return call
+
+
+def get_call_by_ref(ref: str, user) -> Call | None:
+    return db.session.scalar(scope(select(Call).where(Call.ref == ref.strip().upper()), user))
+
+
+@dataclass
+class CallFilters:
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    region_code: str | None = None
+    request_type: str | None = None
+    channel: str | None = None
+    status: str | None = None
+    ip_type: str | None = None
+    q: str | None = None
+    caller_id: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def encode_cursor(call: Call) -> str:
+    payload = json.dumps([call.received_at.isoformat(), call.id]).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        received_at, call_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        parsed = datetime.fromisoformat(received_at)
+        if parsed.tzinfo is None or not isinstance(call_id, int):
+            raise ValueError
+        return parsed, call_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationFailed("Invalid cursor.", {"cursor": ["Invalid cursor; start again from the first page."]}) from exc
+
+
+def _text_search(stmt: Select, q: str, user) -> Select:
+    """Chinese-aware search over summary, accused party and (for roles that see it) caller name.
+
+    PostgreSQL narrows with the bigram tsvector (GIN index), then an exact substring test keeps precision;
+    SQLite does the substring test alone.
+    """
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    columns = [Call.summary, Call.accused_party]
+    if user.role in PII_ROLES:
+        columns.append(Call.caller_name)
+    substring = or_(*[col.ilike(pattern, escape="\\") for col in columns])
+    if db.engine.dialect.name == "postgresql":
+        tokens = bigram_tokens(q)
+        if tokens:
+            stmt = stmt.where(Call.search_vector.op("@@")(func.plainto_tsquery("simple", tokens)))
+    return stmt.where(substring)
+
+
+def list_calls(user, filters: CallFilters, *, cursor: str | None = None, page_size: int = 50
+               ) -> tuple[list[Call], str | None]:
+    """Newest first, keyset-paginated on (received_at, id) so page N costs the same as page 1."""
+    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    stmt = scope(select(Call), user)
+    if filters.region_code:
+        stmt = stmt.where(Call.region_code == filters.region_code)
+    for name in ("request_type", "channel", "status", "ip_type", "caller_id"):
+        value = getattr(filters, name)
+        if value:
+            stmt = stmt.where(getattr(Call, name) == value)
+    if filters.received_from:
+        stmt = stmt.where(Call.received_at >= filters.received_from)
+    if filters.received_to:
+        stmt = stmt.where(Call.received_at < filters.received_to)
+    if filters.q:
+        stmt = _text_search(stmt, filters.q, user)
+    if cursor:
+        after_at, after_id = decode_cursor(cursor)
+        stmt = stmt.where(or_(Call.received_at < after_at, and_(Call.received_at == after_at, Call.id < after_id)))
+    stmt = stmt.order_by(Call.received_at.desc(), Call.id.desc()).limit(page_size + 1)
+    rows = list(db.session.scalars(stmt).unique())
+    next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
+    return rows[:page_size], next_cursor
+
+
+def find_caller(phone_key: str) -> Caller | None:
+    return db.session.scalar(select(Caller).where(Caller.phone_key == phone_key))
+
+
+def caller_history(user, caller: Caller, *, exclude_id: int | None = None, limit: int = 20) -> list[Call]:
+    """Earlier calls of this number, newest first, within the user's region."""
+    stmt = scope(select(Call).where(Call.caller_id == caller.id), user)
+    if exclude_id:
+        stmt = stmt.where(Call.id != exclude_id)
+    return list(db.session.scalars(stmt.order_by(Call.received_at.desc(), Call.id.desc()).limit(limit)).unique())
+
+
+def count_caller_calls(user, caller: Caller) -> int:
+    return db.session.scalar(scope(select(func.count()).select_from(Call).where(Call.caller_id == caller.id), user))
+
+
+@dataclass
+class DuplicateHint:
+    call: Call
+    reasons: list[str]
+
+
+def find_duplicates(user, *, caller_id: int | None = None, accused_key: str | None = None,
+                    patent_number: str | None = None, exclude_id: int | None = None,
+                    now: datetime | None = None, limit: int = 10) -> list[DuplicateHint]:
+    """Calls of the last 90 days with the same number, accused party or patent number (one query)."""
+    conditions = []
+    if caller_id:
+        conditions.append(Call.caller_id == caller_id)
+    if accused_key:
+        conditions.append(Call.accused_party_key == accused_key)
+    if patent_number:
+        conditions.append(Call.patent_number == patent_number)
+    if not conditions:
+        return []
+    since = (now or utcnow()) - timedelta(days=current_app.config["DUPLICATE_WINDOW_DAYS"])
+    stmt = scope(select(Call).where(Call.received_at >= since, or_(*conditions)), user)
+    if exclude_id:
+        stmt = stmt.where(Call.id != exclude_id)
+    rows = db.session.scalars(stmt.order_by(Call.received_at.desc(), Call.id.desc()).limit(limit)).unique()
+    hints = []
+    for call in rows:
+        reasons = []
+        if caller_id and call.caller_id == caller_id:
+            reasons.append("same_number")
+        if accused_key and call.accused_party_key == accused_key:
+            reasons.append("same_accused_party")
+        if patent_number and call.patent_number == patent_number:
+            reasons.append("same_patent_number")
+        hints.append(DuplicateHint(call, reasons))
+    return hints
+
+
+def call_timeline(call: Call) -> list[AuditEvent]:
+    """Every audited change of the call, oldest first."""
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "call", AuditEvent.object_id == call.id)
+        .order_by(AuditEvent.id)
+    ))

@@ -1,0 +1,1 @@
+"""Shared plumbing: types, audit, permissions, errors, forms. No domain rules."""

@@ -1,0 +1,82 @@
+"""Domain errors and the HTTP error handlers (HTML for pages, JSON for the API)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError, InterfaceError
+from werkzeug.exceptions import HTTPException
+
+from hotline.extensions import db
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule said no. ``errors`` maps field names to messages, as forms and the API report them."""
+
+    status_code = 422
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class ValidationFailed(DomainError):
+    status_code = 422
+
+
+class StateError(DomainError):
+    """An action not allowed from the record's current status."""
+
+    status_code = 409
+
+
+class StaleVersion(DomainError):
+    """Optimistic locking: the client edited an older version."""
+
+    status_code = 409
+
+    def __init__(self, message: str, current: object | None = None):
+        super().__init__(message)
+        self.current = current
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        db.session.rollback()
+        if wants_json():
+            response = jsonify({"error": exc.name, "message": exc.description})
+            if exc.code == 401:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="hotline"'
+            return response, exc.code
+        template = f"errors/{exc.code}.html" if exc.code in (400, 403, 404, 405, 409, 413, 429) else "errors/generic.html"
+        return render_template(template, error=exc), exc.code
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(exc: Exception):
+        db.session.rollback()
+        logger.error("database unavailable: %s", type(exc).__name__)
+        if wants_json():
+            return jsonify({"error": "Service Unavailable", "message": "The database is unavailable; retry shortly."}), 503
+        return render_template("errors/503.html"), 503
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        db.session.rollback()
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        if app.config.get("PROPAGATE_EXCEPTIONS"):
+            raise exc
+        if wants_json():
+            return jsonify({"error": "Internal Server Error", "message": "Unexpected error; it has been logged."}), 500
+        return render_template("errors/generic.html", error=None), 500

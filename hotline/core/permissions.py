@@ -1,0 +1,87 @@
+"""Roles, role checks and region scoping shared by every domain."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+
+PROVINCE_CODE = "430000"
+
+
+class Role(enum.StrEnum):
+    operator = "operator"
+    officer = "officer"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+ROLE_LABELS = {
+    Role.operator: _l("Hotline operator"),
+    Role.officer: _l("Enforcement officer"),
+    Role.supervisor: _l("Supervisor"),
+    Role.admin: _l("Administrator"),
+}
+
+#: Roles that see callers' full names and numbers without asking: operators call people back.
+#: Everyone else who can read a call sees them masked and may reveal one, which is audited.
+PII_ROLES = frozenset({Role.operator})
+#: Roles that may reveal masked personal data on a record they can read.
+REVEAL_ROLES = frozenset({Role.officer, Role.supervisor})
+
+#: Who reads calls, who logs and handles them.
+CALL_READ_ROLES = frozenset({Role.operator, Role.officer, Role.supervisor})
+CALL_WRITE_ROLES = frozenset({Role.operator, Role.supervisor})
+
+
+def require(condition: bool) -> None:
+    """Abort with 403 unless ``condition`` holds."""
+    if not condition:
+        abort(403)
+
+
+def role_required(*roles: Role) -> Callable:
+    """View decorator: the logged-in user must have one of ``roles`` (403 otherwise)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            from flask_login import current_user
+
+            if not current_user.is_authenticated:
+                from hotline.extensions import login_manager
+
+                return login_manager.unauthorized()
+            require(current_user.role in roles)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def sees_region(user, region_code: str | None) -> bool:
+    """A province user sees every region; a 市州 user only their own."""
+    return user.region_code == PROVINCE_CODE or user.region_code == region_code
+
+
+def mask_phone(value: str | None) -> str | None:
+    """``13812345678`` → ``138****5678``; short or odd values keep only their ends."""
+    if not value:
+        return value
+    digits = value.lstrip("+")
+    if digits.startswith("86") and len(digits) > 11:
+        digits = "0" + digits[2:] if not digits[2:].startswith("1") else digits[2:]
+    if len(digits) <= 5:
+        return digits[:2] + "*" * (len(digits) - 2) if len(digits) > 2 else "*" * len(digits)
+    return digits[:3] + "****" + digits[-4:]
+
+
+def mask_name(value: str | None) -> str | None:
+    """``张三丰`` → ``张**``; ``Li Lei`` → ``L*****``: the first character only."""
+    if not value:
+        return value
+    return value[0] + "*" * max(len(value) - 1, 1)

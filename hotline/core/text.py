@@ -1,0 +1,47 @@
+"""Text helpers: keys for duplicate matching and bigram tokens for Chinese full-text search."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
+_WORD = re.compile(r"[0-9a-z]+")
+
+
+def clean_text(value: str | None, *, multiline: bool = False) -> str | None:
+    """Strip, NFC-normalize and drop control characters (NUL and friends); blank → None."""
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFC", value)
+    allowed = {"\n", "\t"} if multiline else set()
+    value = "".join(ch for ch in value if ch in allowed or unicodedata.category(ch)[0] != "C"
+                    or ch in ("\u200d",))
+    value = value.replace("\r\n", "\n").strip()
+    return value or None
+
+
+def match_key(value: str | None) -> str | None:
+    """What two spellings of the same party share: NFKC, case-folded, no spaces or punctuation."""
+    if not value:
+        return None
+    folded = unicodedata.normalize("NFKC", value).casefold()
+    key = "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+    return key[:200] or None
+
+
+def bigram_tokens(*texts: str | None) -> str:
+    """Tokens for a 'simple' tsvector: CJK runs as overlapping bigrams (single characters stay), Latin
+    words and numbers as lower-case words. The same function tokenizes documents and queries."""
+    tokens: list[str] = []
+    for text in texts:
+        if not text:
+            continue
+        folded = unicodedata.normalize("NFKC", text).casefold()
+        for run in _CJK.findall(folded):
+            if len(run) == 1:
+                tokens.append(run)
+            else:
+                tokens.extend(run[i:i + 2] for i in range(len(run) - 1))
+        tokens.extend(_WORD.findall(_CJK.sub(" ", folded)))
+    return " ".join(dict.fromkeys(tokens))

@@ -1,0 +1,65 @@
+"""Jinja filters and globals: Beijing-time display, masking, category labels, CSP nonce."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g
+from flask_babel import get_locale
+from flask_login import current_user
+
+from hotline.core.forms import ConfirmForm
+from hotline.core.permissions import ROLE_LABELS, Role
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["HOTLINE_TIMEZONE"])
+
+
+def to_local(value: datetime | None) -> datetime | None:
+    return value.astimezone(local_tz()) if value else None
+
+
+def format_local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return to_local(value).strftime(fmt) if value else ""
+
+
+def csp_nonce() -> str:
+    if not hasattr(g, "csp_nonce"):
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def init_app(app: Flask) -> None:
+    from hotline.reference import queries as ref
+
+    app.jinja_env.filters["localtime"] = format_local
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["Role"] = Role
+
+    @app.context_processor
+    def inject():
+        locale = str(get_locale() or "zh_CN")
+
+        def label(kind: str, code: str | None) -> str:
+            if not code:
+                return ""
+            if kind == "region":
+                region = ref.region_map().get(code)
+                return region.name if region else code
+            source = {"request_type": ref.list_request_types, "channel": ref.list_channels,
+                      "ip_type": ref.list_ip_types}[kind]()
+            for item in source:
+                if item.code == code:
+                    return item.label(locale)
+            return code
+
+        return {
+            "label": label,
+            "locale": locale,
+            "role_label": lambda role: ROLE_LABELS.get(Role(role), role) if role else "",
+            "confirm_form": ConfirmForm,
+            "current_user": current_user,
+        }
