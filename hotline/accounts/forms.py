@@ -1,0 +1,58 @@
+"""Account forms: login, user administration, tokens."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from hotline.core.forms import HotlineForm
+from hotline.core.permissions import ROLE_LABELS, Role
+
+
+class LoginForm(HotlineForm):
+    username = StringField(_l("Username"), [DataRequired(), Length(max=80)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField(_l("Password"), [DataRequired(), Length(max=128)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+def _role_choices():
+    return [(r.value, ROLE_LABELS[r]) for r in Role]
+
+
+def _region_choices():
+    from hotline.reference.queries import list_regions
+
+    regions = list_regions()
+    province = [r for r in regions if r.level == "province"]
+    return [(r.code, f"{r.name} ({r.code})") for r in province + [r for r in regions if r.level != "province"]]
+
+
+class UserForm(HotlineForm):
+    """Create (with password) or edit (without) a user."""
+
+    username = StringField(_l("Username"), [DataRequired(), Length(min=2, max=40)],
+                           description=_l("Lower-case letters, digits, '.', '_' or '-'."))
+    display_name = StringField(_l("Display name"), [DataRequired(), Length(max=80)])
+    role = SelectField(_l("Role"), [DataRequired()])
+    region_code = SelectField(_l("Region"), [DataRequired()],
+                              description=_l("湖南省 (430000) sees every region; a 市州 user sees only that region."))
+    password = PasswordField(_l("Initial password"), [Optional(), Length(max=128)],
+                             description=_l("At least 12 characters. Leave empty when editing to keep it."),
+                             render_kw={"autocomplete": "new-password"})
+    is_active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = _role_choices()
+        self.region_code.choices = _region_choices()
+        if editing:
+            del self.username
+        else:
+            self.password.validators = [DataRequired(), Length(max=128)]
+
+
+class TokenForm(HotlineForm):
+    name = StringField(_l("Token name"), [DataRequired(), Length(max=80)],
+                       description=_l("What the token is for, e.g. 'CTI system'."))
