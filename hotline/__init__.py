@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
-from hotline.extensions import babel, csrf, db, login_manager, migrate
+from hotline.extensions import babel, celery_init_app, csrf, db, login_manager, migrate
 
 __all__ = ["create_app"]
 
@@ -91,6 +91,7 @@ def create_app(config_class=None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["HOTLINE_TIMEZONE"])
     _init_login(app)
+    celery_init_app(app)
 
     from hotline import templating
 

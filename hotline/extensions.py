@@ -28,3 +28,53 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+
+
+def celery_init_app(app):
+    """Create the Celery app from ``app.config`` (Flask's documented pattern): every task runs in an app context.
+
+    With ``REDIS_URL`` unset (embedded mode) tasks run in-process (``task_always_eager``).
+    """
+    from celery import Celery, Task
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                try:
+                    return self.run(*args, **kwargs)
+                finally:
+                    db.session.remove()
+
+    redis_url = app.config.get("REDIS_URL")
+    settings = {
+        "broker_url": redis_url or "memory://",
+        "result_backend": redis_url or "cache+memory://",
+        "task_always_eager": not redis_url,
+        "task_eager_propagates": True,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "worker_hijack_root_logger": False,
+        "timezone": "UTC",
+        "enable_utc": True,
+        "broker_connection_retry_on_startup": True,
+        # Longer than any countdown/ETA we use, or Redis would redeliver scheduled tasks early.
+        "broker_transport_options": {"visibility_timeout": 6 * 3600, "socket_timeout": 2,
+                                     "socket_connect_timeout": 2},
+        "redis_socket_timeout": 2,
+        "redis_socket_connect_timeout": 2,
+        "include": ["workers.tasks.maintenance"],
+    }
+    from workers.schedule import BEAT_SCHEDULE
+
+    settings["beat_schedule"] = BEAT_SCHEDULE
+    settings.update(app.config.get("CELERY") or {})
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(settings)
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

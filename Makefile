@@ -1,0 +1,45 @@
+# The two commands a newcomer runs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+export FLASK_APP := hotline
+
+.PHONY: install translations run test test-sqlite test-postgres bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+translations: install
+	$(BIN)/pybabel compile -q -d hotline/translations
+
+run: install translations
+	./scripts/run.sh
+
+# The whole suite on SQLite, then on PostgreSQL (its own database). Without CI a missing PostgreSQL skips
+# that half; with CI=true it fails.
+test: install translations
+	$(BIN)/python -m pytest --db=sqlite $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --db=postgresql $(PYTEST_ARGS)
+
+test-sqlite: install translations
+	$(BIN)/python -m pytest --db=sqlite $(PYTEST_ARGS)
+
+test-postgres: install translations
+	$(BIN)/python -m pytest --db=postgresql $(PYTEST_ARGS)
+
+bench: install translations
+	$(BIN)/python bench/intake.py $(BENCH_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

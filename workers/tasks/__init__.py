@@ -1,0 +1,1 @@
+"""Task modules: thin wrappers over hotline operations, taking ids and dates only."""

@@ -1,0 +1,29 @@
+"""Housekeeping tasks: worker heartbeat, purge of old failed-login records."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from celery import shared_task
+
+from hotline.accounts.security import purge_old_login_failures
+from hotline.core.health import HEARTBEAT_KEY, redis_client
+from hotline.core.types import utcnow
+from hotline.extensions import db
+
+
+@shared_task(name="maintenance.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    """Record that a worker is alive (shown by /api/v1/health). Idempotent."""
+    client = redis_client()
+    if client is not None:
+        client.set(HEARTBEAT_KEY, str(time.time()), ex=3600)
+
+
+@shared_task(name="maintenance.purge_login_failures", ignore_result=True)
+def purge_login_failures() -> int:
+    """Delete failed-login records older than a day (throttling only looks at the last minutes). Idempotent."""
+    removed = purge_old_login_failures(utcnow() - timedelta(days=1))
+    db.session.commit()
+    return removed
