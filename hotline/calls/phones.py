@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
@@ -18,7 +19,7 @@ _TYPE_NAMES = {
     PhoneNumberType.PREMIUM_RATE: "premium_rate",
     PhoneNumberType.UAN: "uan",
 }
-_ALLOWED = re.compile(r"^[\d\s()+\-.]+$")
+_ALLOWED = re.compile(r"^[0-9\s()+\-.]+$")
 
 
 class PhoneError(ValueError):
@@ -49,14 +50,21 @@ def parse_phone(raw: str | None, default_area_code: str = "0731") -> Phone | Non
     """
     if raw is None or not raw.strip():
         return None
-    text = raw.strip()
-    if len(text) > 40 or not _ALLOWED.match(text):
+    raw_text = raw.strip()
+    if len(raw_text) > 40:
+        raise PhoneError("Too long for a phone number (at most 40 characters).")
+    # Full-width digits and brackets (Chinese input methods) become ASCII, so every spelling gets the same key.
+    text = unicodedata.normalize("NFKC", raw_text).strip()
+    if not _ALLOWED.match(text):
         raise PhoneError("Phone numbers may contain only digits, spaces, +, -, ( and ).")
-    digits = re.sub(r"\D", "", text)
+    digits = re.sub(r"[^0-9]", "", text)
     if not text.startswith("+") and 3 <= len(digits) <= 6:
-        short = phonenumbers.parse(digits, "CN")
+        try:
+            short = phonenumbers.parse(digits, "CN")
+        except NumberParseException as exc:  # "001": an international prefix with nothing after it
+            raise PhoneError(f"{digits} is not a known service number.") from exc
         if shortnumberinfo.is_valid_short_number(short):
-            return Phone(raw=text, key=digits, number_type="short")
+            return Phone(raw=raw_text, key=digits, number_type="short")
         raise PhoneError(f"{digits} is not a known service number.")
     candidate = text
     if not text.startswith("+") and not digits.startswith(("0", "1", "400", "800")) and len(digits) in (7, 8):
@@ -68,8 +76,11 @@ def parse_phone(raw: str | None, default_area_code: str = "0731") -> Phone | Non
     except NumberParseException as exc:
         raise PhoneError("This is not a phone number.") from exc
     if not phonenumbers.is_valid_number(number):
-        if digits.startswith("1") and len(digits) != 11:
-            raise PhoneError(f"A mobile number has 11 digits; this one has {len(digits)}.")
+        # Compare the national number, so "+86 138 1234 567" gets the same hint as "138 1234 567";
+        # "10…" is Beijing's area code, not a mobile.
+        national = phonenumbers.national_significant_number(number) if number.country_code == 86 else ""
+        if national.startswith("1") and not national.startswith("10") and len(national) != 11:
+            raise PhoneError(f"A mobile number has 11 digits; this one has {len(national)}.")
         raise PhoneError("This number is not valid (check the area code and the number of digits).")
     number_type = _TYPE_NAMES.get(phonenumbers.number_type(number), "other")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -78,7 +89,7 @@ def parse_phone(raw: str | None, default_area_code: str = "0731") -> Phone | Non
         national = phonenumbers.national_significant_number(number)
         dest = phonenumbers.length_of_geographical_area_code(number)
         area = "0" + national[:dest] if dest else None
-    return Phone(raw=text, key=e164, number_type=number_type, area_code=area)
+    return Phone(raw=raw_text, key=e164, number_type=number_type, area_code=area)
 
 
 def display_number(key: str | None) -> str | None:
