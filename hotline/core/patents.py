@@ -9,11 +9,12 @@ The check character is Σ dᵢ·wᵢ mod 11 with weights 2…9, 2…5 ("X" for 1
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 _TYPE_BY_DIGIT = {"1": "invention", "2": "utility_model", "3": "design", "8": "invention", "9": "utility_model"}
-_SHAPE = re.compile(r"^(\d{8}|\d{12})\.?([\dX])$")
+_SHAPE = re.compile(r"^([0-9]{8}|[0-9]{12})\.?([0-9X])$")
 
 
 class PatentNumberError(ValueError):
@@ -42,7 +43,8 @@ def parse_patent_number(raw: str) -> PatentNumber:
 
     :raises PatentNumberError: with a message saying what is wrong.
     """
-    text = (raw or "").upper()
+    # NFKC first: full-width digits, letters and dots (Chinese input methods) become ASCII.
+    text = unicodedata.normalize("NFKC", raw or "").upper()
     for ch in " \u3000-_/\t":
         text = text.replace(ch, "")
     text = text.replace("。", ".").replace("．", ".")
