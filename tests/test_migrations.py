@@ -1,0 +1,80 @@
+"""Migrations: an empty database upgrades to head, the schema matches the models, and downgrade works."""
+
+from __future__ import annotations
+
+import os
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from config import TestingConfig
+from config import database_url as to_driver_url
+from hotline import create_app
+from hotline.calls.models import POSTGRES_ONLY_INDEXES
+from hotline.extensions import db
+from tests.conftest import PG_ADMIN_URL, _pg_url
+
+
+@pytest.fixture
+def empty_database(backend, tmp_path):
+    """A database nobody has touched, on the suite's backend."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    name = f"hotline_migr_{os.getpid()}"
+    admin = sa.create_engine(to_driver_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield _pg_url(name)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _schema_diff(connection):
+    def include_object(obj, name, type_, reflected, compare_to):
+        return not (type_ == "index" and name in POSTGRES_ONLY_INDEXES and connection.dialect.name != "postgresql")
+
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
+    return compare_metadata(context, db.metadata)
+
+
+def test_upgrade_from_empty_matches_models_and_downgrades(empty_database, backend):
+    cfg = type("MigrationConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": to_driver_url(empty_database)})
+    app = create_app(cfg)
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            assert _schema_diff(conn) == []
+            tables = set(sa.inspect(conn).get_table_names())
+        assert {"calls", "callers", "users", "audit_events", "regions", "api_tokens", "user_sessions"} <= tables
+        if backend == "postgresql":
+            with db.engine.connect() as conn:
+                indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("calls")}
+            assert "ix_calls_search_vector" in indexes
+
+        flask_migrate.downgrade(revision="base")
+        with db.engine.connect() as conn:
+            assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            assert _schema_diff(conn) == []
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_seed_is_idempotent(app):
+    from hotline.reference.models import Region
+    from hotline.reference.seed import seed_reference_data
+
+    with app.app_context():
+        assert seed_reference_data() == {"regions": 0, "request_types": 0, "channels": 0, "ip_types": 0}
+        regions = db.session.scalars(sa.select(Region).order_by(Region.sort_order)).all()
+        assert [r.code for r in regions][:3] == ["430100", "430200", "430300"]
+        assert regions[13].code == "433100" and regions[13].stat_label == "湘西州"
+        assert regions[-1].code == "430000"
+        assert len(regions) == 15
