@@ -14,10 +14,15 @@ def clean_text(value: str | None, *, multiline: bool = False) -> str | None:
     if value is None:
         return None
     value = unicodedata.normalize("NFC", value)
+    # Line breaks first (CR LF and a lone CR both end a line), before CR is dropped as a control character.
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        # A line break pasted into a one-line field separates words: keep a space, do not glue them together.
+        value = value.replace("\n", " ").replace("\t", " ")
     allowed = {"\n", "\t"} if multiline else set()
     value = "".join(ch for ch in value if ch in allowed or unicodedata.category(ch)[0] != "C"
                     or ch in ("\u200d",))
-    value = value.replace("\r\n", "\n").strip()
+    value = value.strip()
     return value or None
 
 
