@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
+#: CJK ideographs: Extension A, the basic block, compatibility ideographs, Extensions B–H (planes 2 and 3).
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]+")
 _WORD = re.compile(r"[0-9a-z]+")
 
 
@@ -36,7 +37,7 @@ def match_key(value: str | None) -> str | None:
 
 
 def bigram_tokens(*texts: str | None) -> str:
-    """Tokens for a 'simple' tsvector: CJK runs as overlapping bigrams (single characters stay), Latin
+    """Tokens for a 'simple' tsvector: CJK runs as single characters and overlapping bigrams, Latin
     words and numbers as lower-case words. The same function tokenizes documents and queries."""
     tokens: list[str] = []
     for text in texts:
@@ -44,9 +45,9 @@ def bigram_tokens(*texts: str | None) -> str:
             continue
         folded = unicodedata.normalize("NFKC", text).casefold()
         for run in _CJK.findall(folded):
-            if len(run) == 1:
-                tokens.append(run)
-            else:
-                tokens.extend(run[i:i + 2] for i in range(len(run) - 1))
+            # Single characters as well as bigrams: a query whose CJK part is one character ("张", or the
+            # "手" of "P30手") must find documents where that character sits inside a longer run.
+            tokens.extend(run)
+            tokens.extend(run[i:i + 2] for i in range(len(run) - 1))
         tokens.extend(_WORD.findall(_CJK.sub(" ", folded)))
     return " ".join(dict.fromkeys(tokens))
