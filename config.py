@@ -65,6 +65,12 @@ class Config:
     DEFAULT_AREA_CODE = os.environ.get("HOTLINE_DEFAULT_AREA_CODE", "0731")
     PROVINCE_CODE = "430000"
     CALL_REF_PREFIX = os.environ.get("HOTLINE_CALL_REF_PREFIX", "HL")
+    #: 案号 format; {year} and {number} (and optionally {region}, the 市州 short name) are filled at filing.
+    CASE_NUMBER_FORMAT = os.environ.get("HOTLINE_CASE_NUMBER_FORMAT", "湘知执字〔{year}〕第{number}号")
+    OFFICE_NAME = os.environ.get("HOTLINE_OFFICE_NAME", "湖南省知识产权局")
+    #: Where evidence files are stored (outside the static folder).
+    HOTLINE_UPLOAD_DIR = os.environ.get("HOTLINE_UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
+    MAX_CONTENT_LENGTH = int(os.environ.get("HOTLINE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
     DUPLICATE_WINDOW_DAYS = 90
     #: Touch api_tokens.last_used_at at most this often per token (the check sits on every API request).
     TOKEN_LAST_USED_RESOLUTION_SECONDS = 60

@@ -17,12 +17,12 @@ users_cli = AppGroup("users", help="Manage user accounts and API tokens.")
 
 @click.command("seed")
 def seed_command() -> None:
-    """Load reference data (regions, request types, channels, IP types). Safe to run again."""
-    from hotline.reference.seed import seed_reference_data
+    """Load reference data, the working-day calendar and the deadline rule sets. Safe to run again."""
+    from hotline.seed import seed_all
 
-    counts = seed_reference_data()
+    counts = seed_all()
     db.session.commit()
-    click.echo("Reference data: " + ", ".join(f"{table} {n} changed" for table, n in counts.items()))
+    click.echo("Seeded: " + ", ".join(f"{table} {n} changed" for table, n in counts.items()))
 
 
 @users_cli.command("create")

@@ -4,3 +4,12 @@ from hotline.accounts.models import ApiToken, LoginFailure, User, UserSession  #
 from hotline.calls.models import Call, Caller  # noqa: F401
 from hotline.core.models import AuditEvent, RefCounter  # noqa: F401
 from hotline.reference.models import Channel, IpType, Region, RequestType  # noqa: F401
+from hotline.cases.models import (  # noqa: F401
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseExtension,
+    CaseSuspension,
+    OverdueRecord,
+)
+from hotline.deadlines.models import CalendarDay, DeadlineRule, RuleSet  # noqa: F401

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 from flask_babel import get_locale
 from flask_login import current_user
 
+from hotline.core.clock import local_tz
 from hotline.core.forms import ConfirmForm
 from hotline.core.permissions import ROLE_LABELS, Role
-
-
-def local_tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["HOTLINE_TIMEZONE"])
 
 
 def to_local(value: datetime | None) -> datetime | None:

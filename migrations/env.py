@@ -17,7 +17,7 @@ target_metadata = db.metadata
 
 def include_object(obj, name, type_, reflected, compare_to):
     """Indexes that only PostgreSQL has (GIN over the tsvector) are not compared on other databases."""
-    from hotline.calls.models import POSTGRES_ONLY_INDEXES
+    from hotline.core.models import POSTGRES_ONLY_INDEXES
 
     if type_ == "index" and name in POSTGRES_ONLY_INDEXES and context.get_bind().dialect.name != "postgresql":
         return False

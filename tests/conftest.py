@@ -17,7 +17,8 @@ import sqlalchemy as sa
 pytest_plugins = ["tests.factories"]
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REFERENCE_TABLES = {"regions", "request_types", "channels", "ip_types", "alembic_version"}
+REFERENCE_TABLES = {"regions", "request_types", "channels", "ip_types", "alembic_version", "calendar_days",
+                    "rule_sets", "deadline_rules"}
 IN_CI = bool(os.environ.get("CI"))
 
 
@@ -78,7 +79,7 @@ def app(database_url, backend, tmp_path_factory):
     from config import TestingConfig, database_url as to_driver_url
     from hotline import create_app
     from hotline.extensions import db
-    from hotline.reference.seed import seed_reference_data
+    from hotline.seed import seed_all
 
     cfg = type("SuiteConfig", (TestingConfig,), {
         "SQLALCHEMY_DATABASE_URI": to_driver_url(database_url),
@@ -87,7 +88,7 @@ def app(database_url, backend, tmp_path_factory):
     app = create_app(cfg)
     with app.app_context():
         flask_migrate.upgrade()
-        seed_reference_data()
+        seed_all()
         db.session.commit()
         if backend == "sqlite":
             db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
@@ -105,10 +106,14 @@ def app(database_url, backend, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _clean_database(app, backend):
     """Every test starts from the migrated, seeded database and nothing else."""
+    from hotline.deadlines.calendar import invalidate_calendar_cache
+    from hotline.deadlines.engine import invalidate_rules_cache
     from hotline.extensions import db
     from hotline.reference.queries import clear_cache
 
     clear_cache()
+    invalidate_calendar_cache()
+    invalidate_rules_cache()
     yield
     with app.app_context():
         db.session.remove()
@@ -122,6 +127,13 @@ def _clean_database(app, backend):
             tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
             with db.engine.begin() as conn:
                 conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                # Calendar edits made by a test are undone: admin rows go, the seed puts the originals back.
+                edited = conn.execute(sa.text("DELETE FROM calendar_days WHERE source <> 'chinesecalendar'")).rowcount
+            if edited:
+                from hotline.deadlines.seed import seed_calendar
+
+                seed_calendar()
+                db.session.commit()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from config import TestingConfig
 from config import database_url as to_driver_url
 from hotline import create_app
-from hotline.calls.models import POSTGRES_ONLY_INDEXES
+from hotline.core.models import POSTGRES_ONLY_INDEXES
 from hotline.extensions import db
 from tests.conftest import PG_ADMIN_URL, _pg_url
 
@@ -69,10 +69,11 @@ def test_upgrade_from_empty_matches_models_and_downgrades(empty_database, backen
 
 def test_seed_is_idempotent(app):
     from hotline.reference.models import Region
-    from hotline.reference.seed import seed_reference_data
+    from hotline.seed import seed_all
 
     with app.app_context():
-        assert seed_reference_data() == {"regions": 0, "request_types": 0, "channels": 0, "ip_types": 0}
+        assert seed_all() == {"regions": 0, "request_types": 0, "channels": 0, "ip_types": 0, "calendar_days": 0,
+                              "deadline_rules": 0}
         regions = db.session.scalars(sa.select(Region).order_by(Region.sort_order)).all()
         assert [r.code for r in regions][:3] == ["430100", "430200", "430300"]
         assert regions[13].code == "433100" and regions[13].stat_label == "湘西州"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.core.models import BigId, TimestampMixin
@@ -34,9 +34,6 @@ ALLOWED_TRANSITIONS: dict[CallStatus, frozenset[CallStatus]] = {
 }
 
 _STATUS_VALUES = ", ".join(f"'{s.value}'" for s in CallStatus)
-
-#: Indexes that exist on PostgreSQL only (created by the migration, skipped by the model comparison elsewhere).
-POSTGRES_ONLY_INDEXES = frozenset({"ix_calls_search_vector"})
 
 
 class Caller(db.Model):
@@ -116,6 +113,10 @@ class Call(TimestampMixin, db.Model):
     feedback_method: Mapped[str | None] = mapped_column(String(20), nullable=True)
     feedback_note: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: When the call left ``open`` (answered, transferred, case opened or not accepted): meets the accept deadline.
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Hotline deadline to decide acceptance or transfer (5 working days); null if the calendar lacks the year.
+    accept_due_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
 
     #: Bigram full-text document over summary, accused party and caller name (PostgreSQL).
     search_vector = mapped_column(SearchVector, nullable=True, deferred=True)

@@ -24,7 +24,7 @@ from hotline.core.text import bigram_tokens, clean_text, match_key
 from hotline.core.types import utcnow
 from hotline.extensions import db
 from hotline.reference import queries as ref
-from hotline.templating import local_tz
+from hotline.core.clock import local_tz
 
 #: Fields an edit may change (PATCH and the edit form).
 EDITABLE_FIELDS = (
@@ -210,6 +210,7 @@ def record_call(data: dict[str, Any], *, actor) -> Call:
     if phone is not None:
         call.caller_id = _upsert_caller(phone, call.received_at)
     call.ref = make_ref(call.received_at)
+    call.accept_due_on = _accept_due_on(call.received_at)
     call.search_vector = _search_document(call)
     db.session.add(call)
     db.session.flush()
@@ -241,6 +242,8 @@ def update_call(call: Call, data: dict[str, Any], *, actor, expected_version: in
         return {}
     if {"summary", "accused_party", "caller_name"} & changes.keys():
         call.search_vector = _search_document(call)
+    if "received_at" in changes:
+        call.accept_due_on = _accept_due_on(call.received_at)
     db.session.flush()
     record_event(call, "update", actor, _audit_changes(changes))
     return changes
@@ -249,7 +252,31 @@ def update_call(call: Call, data: dict[str, Any], *, actor, expected_version: in
 def _move(call: Call, status: CallStatus) -> None:
     if not call.can_move_to(status):
         raise StateError(f"A call in status '{call.status}' cannot become '{status.value}'.")
+    if call.status == CallStatus.open.value:
+        call.decided_at = utcnow()
     call.status = status.value
+
+
+def mark_case_opened(call: Call, case_id: int, *, actor) -> None:
+    """The call led to an enforcement case (called by the cases domain in the same transaction)."""
+    old_status = call.status
+    _move(call, CallStatus.case_opened)
+    db.session.flush()
+    record_event(call, "case_opened", actor, {"status": (old_status, call.status), "case_id": (None, case_id)})
+
+
+def _accept_due_on(received_at: datetime):
+    """The hotline's acceptance/transfer deadline; None when the calendar lacks the year (intake never fails
+    for that: the daily task fills it in once the year is loaded)."""
+    from hotline.core.clock import local_date
+    from hotline.core.errors import DomainError
+    from hotline.deadlines.engine import call_accept_deadline
+
+    try:
+        found = call_accept_deadline(local_date(received_at))
+    except DomainError:
+        return None
+    return found[0] if found else None
 
 
 def transfer_call(call: Call, to: str, note: str | None, *, actor, expected_version: int | None) -> None:
@@ -264,24 +291,26 @@ def transfer_call(call: Call, to: str, note: str | None, *, actor, expected_vers
         raise ValidationFailed("Transfer target required.", {"to": ["Choose a 市州 office or name an agency."]})
     if note and len(note) > 2000:
         raise ValidationFailed("Note too long.", {"note": ["At most 2000 characters."]})
-    old = {"status": call.status, "region_code": call.region_code,
-           "transferred_to_region_code": call.transferred_to_region_code,
-           "transferred_to_agency": call.transferred_to_agency}
-    _move(call, CallStatus.transferred)
     regions = ref.region_map()
     if to in regions:
         if to == PROVINCE_CODE:
             raise ValidationFailed("Invalid target.", {"to": ["Transfer to a 市州 office, not the province."]})
-        call.transferred_to_region_code = to
-        call.transferred_to_agency = None
-        call.region_code = to
+        target_region, agency = to, None
     else:
         if to.isdigit():
             raise ValidationFailed("Unknown region.", {"to": [f"Unknown region code {to!r}."]})
         if len(to) > 200:
             raise ValidationFailed("Name too long.", {"to": ["At most 200 characters."]})
-        call.transferred_to_agency = to
-        call.transferred_to_region_code = None
+        target_region, agency = None, to
+    # Validated: only now does anything change.
+    old = {"status": call.status, "region_code": call.region_code,
+           "transferred_to_region_code": call.transferred_to_region_code,
+           "transferred_to_agency": call.transferred_to_agency}
+    _move(call, CallStatus.transferred)
+    call.transferred_to_region_code = target_region
+    call.transferred_to_agency = agency
+    if target_region:
+        call.region_code = target_region
     call.transferred_at = utcnow()
     call.transfer_note = note
     new = {k: getattr(call, k) for k in old}
@@ -345,8 +374,15 @@ def record_feedback(call: Call, *, method: str, note: str | None, given_at: date
 def mark_duplicate(call: Call, original: Call | None, *, actor, expected_version: int | None) -> None:
     """Link ``call`` as a duplicate of ``original`` (or unlink with None)."""
     _check_version(call, expected_version)
-    if original is not None and original.id == call.id:
-        raise ValidationFailed("Invalid link.", {"duplicate_of": ["A call cannot duplicate itself."]})
+    if original is not None:
+        # Walk the original's own chain: linking must never close a loop (A → B → A).
+        seen, cursor = set(), original
+        while cursor is not None and cursor.id not in seen:
+            if cursor.id == call.id:
+                raise ValidationFailed("Invalid link.", {"duplicate_of": [
+                    "That call is already (a duplicate of) this one; link the other way round."]})
+            seen.add(cursor.id)
+            cursor = cursor.duplicate_of
     old = call.duplicate_of.ref if call.duplicate_of else None
     call.duplicate_of_id = original.id if original else None
     db.session.flush()

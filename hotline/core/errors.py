@@ -28,6 +28,12 @@ class ValidationFailed(DomainError):
     status_code = 422
 
 
+class NotAllowed(DomainError):
+    """The actor's role may not do this (403)."""
+
+    status_code = 403
+
+
 class StateError(DomainError):
     """An action not allowed from the record's current status."""
 

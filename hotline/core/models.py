@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from hotline.core.types import JSONDoc, UTCDateTime, utcnow
 from hotline.extensions import db
 
+#: Indexes that exist on PostgreSQL only (GIN over tsvectors); the model comparison skips them elsewhere.
+POSTGRES_ONLY_INDEXES = frozenset({"ix_calls_search_vector", "ix_cases_search_vector"})
+
 #: BIGINT identity on PostgreSQL, INTEGER (rowid alias, so it autoincrements) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 

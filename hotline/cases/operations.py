@@ -1,0 +1,607 @@
+"""State changes on cases: create, open from a call, edit, the workflow actions, events.
+
+Every operation validates, mutates, recomputes the stored deadlines, flushes and writes its audit event; the
+caller commits. Actions check the role, the preconditions and the current status (StateError → 409).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from hotline.calls.models import CallStatus
+from hotline.cases.models import (
+    COUNTERFEIT_OUTCOMES,
+    DISPUTE_OUTCOMES,
+    MANUAL_EVENT_KINDS,
+    Case,
+    CaseEvent,
+    CaseExtension,
+    CaseSource,
+    CaseStatus,
+    CaseSuspension,
+    CaseType,
+    EventKind,
+    PatentType,
+)
+from hotline.core.audit import record_event
+from hotline.core.clock import local_date, local_today
+from hotline.core.errors import DomainError, NotAllowed, StaleVersion, StateError, ValidationFailed
+from hotline.core.models import next_reference_number
+from hotline.core.patents import PatentNumberError, parse_patent_number
+from hotline.core.permissions import PROVINCE_CODE, Role, sees_region
+from hotline.core.text import bigram_tokens, clean_text
+from hotline.deadlines.calendar import WorkCalendar
+from hotline.deadlines.engine import capped_extension, case_deadlines, find_rule, rule_set_for
+from hotline.extensions import db
+from hotline.reference import queries as ref
+
+MAX_MONEY = Decimal("999999999999.99")
+EDITABLE_FIELDS = (
+    "source", "received_on", "requester_name", "respondent_name", "respondent_kind", "patent_number",
+    "patent_type", "amount_involved", "is_major", "is_exhibition", "is_ecommerce", "foreign_related", "summary",
+)
+_TEXT_LIMITS = {"requester_name": 200, "respondent_name": 200, "summary": 1000}
+CASE_ROLES = frozenset({Role.officer, Role.supervisor})
+OPEN_FROM_CALL_ROLES = frozenset({Role.operator, Role.officer, Role.supervisor})
+
+
+class _Errors(dict):
+    def add(self, field: str, message: str) -> None:
+        self.setdefault(field, []).append(message)
+
+    def raise_if_any(self, message: str = "Please correct the highlighted fields.") -> None:
+        if self:
+            raise ValidationFailed(message, dict(self))
+
+
+def parse_money(value: Any, field: str, errors: _Errors) -> Decimal | None:
+    """Money in yuan as a decimal string or integer ("12500.00"); floats are refused (precision)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or isinstance(value, float):
+        errors.add(field, "Send money as a decimal string, e.g. \"12500.00\".")
+        return None
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        errors.add(field, "Not an amount of money.")
+        return None
+    if not amount.is_finite():
+        errors.add(field, "Not an amount of money.")
+        return None
+    if amount < 0:
+        errors.add(field, "Must not be negative.")
+        return None
+    if amount != amount.quantize(Decimal("0.01")):
+        errors.add(field, "At most two decimals (fen).")
+        return None
+    if amount > MAX_MONEY:
+        errors.add(field, "Too large.")
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_day(value: Any, field: str, errors: _Errors, *, required: bool = True, not_future: bool = True
+              ) -> date | None:
+    if value is None or value == "":
+        if required:
+            errors.add(field, "A date is required (YYYY-MM-DD).")
+        return None
+    if isinstance(value, date):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            errors.add(field, "Not a valid date (YYYY-MM-DD).")
+            return None
+    else:
+        errors.add(field, "Not a valid date (YYYY-MM-DD).")
+        return None
+    if day.year < 2000:
+        errors.add(field, "Dates before 2000 are not accepted.")
+        return None
+    if not_future and day > local_today():
+        errors.add(field, "Cannot be in the future.")
+        return None
+    return day
+
+
+def _check_version(case: Case, expected: int | None) -> None:
+    if expected is None:
+        raise ValidationFailed("Version required.", {"version": ["Send the version you edited (If-Match)."]})
+    try:
+        expected = int(expected)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed("Bad version.", {"version": ["Must be a number."]}) from exc
+    if expected != case.version:
+        raise StaleVersion(f"This case was changed by someone else (now version {case.version}).", current=case)
+
+
+def _bool(data: dict, field: str, errors: _Errors, default: bool = False) -> bool:
+    value = data.get(field, default)
+    if not isinstance(value, bool):
+        errors.add(field, "Must be true or false.")
+        return default
+    return value
+
+
+def _normalize(data: dict[str, Any], *, actor, partial: bool, case: Case | None = None) -> dict[str, Any]:
+    errors = _Errors()
+    out: dict[str, Any] = {}
+
+    def present(field: str) -> bool:
+        return field in data
+
+    if not partial:
+        case_type = data.get("case_type")
+        if case_type not in {t.value for t in CaseType}:
+            errors.add("case_type", "One of infringement_dispute, other_dispute, counterfeit.")
+        else:
+            out["case_type"] = case_type
+        region_code = data.get("region_code")
+        if not region_code or region_code not in ref.region_map():
+            errors.add("region_code", "Unknown region.")
+        elif region_code == PROVINCE_CODE:
+            errors.add("region_code", "A case belongs to a 市州 office or the provincial office's own docket; "
+                                      "choose the region where it is handled.")
+        elif not sees_region(actor, region_code):
+            errors.add("region_code", "You can only open cases for your own region.")
+        else:
+            out["region_code"] = region_code
+    if not partial or present("source"):
+        source = data.get("source") or "request"
+        if source not in {s.value for s in CaseSource}:
+            errors.add("source", "Unknown source.")
+        else:
+            out["source"] = source
+    if not partial or present("received_on"):
+        received_on = parse_day(data.get("received_on"), "received_on", errors)
+        if received_on is not None:
+            try:
+                out["rule_set_code"] = rule_set_for(received_on).code
+                out["received_on"] = received_on
+            except DomainError as exc:
+                errors.add("received_on", exc.message)
+            if case is not None and case.filed_on and received_on > case.filed_on:
+                errors.add("received_on", "Cannot be after the filing date.")
+    for field, limit in _TEXT_LIMITS.items():
+        if present(field) or (field == "summary" and not partial):
+            value = data.get(field)
+            if value is not None and not isinstance(value, str):
+                errors.add(field, "Must be text.")
+                continue
+            value = clean_text(value, multiline=field == "summary")
+            if value and len(value) > limit:
+                errors.add(field, f"At most {limit} characters.")
+            out[field] = value
+    if (not partial or present("summary")) and not out.get("summary"):
+        errors.add("summary", "A summary is required.")
+    if not partial or present("respondent_kind"):
+        kind = data.get("respondent_kind") or "organization"
+        if kind not in ("person", "organization"):
+            errors.add("respondent_kind", "person or organization.")
+        else:
+            out["respondent_kind"] = kind
+    if not partial or present("patent_number"):
+        raw = data.get("patent_number")
+        if raw and isinstance(raw, str) and raw.strip():
+            try:
+                parsed = parse_patent_number(raw)
+                out["patent_number"] = parsed.normalized
+                if not data.get("patent_type"):
+                    out["patent_type"] = parsed.patent_type
+            except PatentNumberError as exc:
+                errors.add("patent_number", str(exc))
+        elif raw not in (None, ""):
+            errors.add("patent_number", "Must be text.")
+        else:
+            out["patent_number"] = None
+    if present("patent_type") and data.get("patent_type"):
+        if data["patent_type"] not in {p.value for p in PatentType}:
+            errors.add("patent_type", "invention, utility_model or design.")
+        else:
+            out["patent_type"] = data["patent_type"]
+    if not partial or present("amount_involved"):
+        out["amount_involved"] = parse_money(data.get("amount_involved"), "amount_involved", errors)
+    for flag in ("is_major", "is_exhibition", "is_ecommerce", "foreign_related"):
+        if not partial or present(flag):
+            out[flag] = _bool(data, flag, errors)
+    errors.raise_if_any()
+    return out
+
+
+def _search_document(case: Case):
+    tokens = bigram_tokens(case.summary, case.respondent_name, case.requester_name)
+    if db.engine.dialect.name == "postgresql":
+        return func.to_tsvector("simple", tokens)
+    return tokens
+
+
+def recompute_deadlines(case: Case, cal: WorkCalendar | None = None) -> None:
+    """Store the current due dates on the row (lists filter on them). A missing calendar year leaves them
+    empty; the detail page and API then show the calendar error."""
+    case.file_due_on = case.close_due_on = case.publish_due_on = case.next_due_on = None
+    try:
+        deadlines = case_deadlines(case, cal)
+    except DomainError:
+        return
+    pending = []
+    for d in deadlines:
+        if d.kind == "file":
+            case.file_due_on = d.due_on
+        elif d.kind == "close":
+            case.close_due_on = d.due_on
+        elif d.kind == "publish":
+            case.publish_due_on = d.due_on
+        if d.met_on is None and not d.paused and not d.is_target and d.due_on:
+            pending.append(d.due_on)
+    case.next_due_on = min(pending) if pending else None
+
+
+def _record(case: Case, kind: EventKind, on: date, note: str | None, actor) -> CaseEvent:
+    event = CaseEvent(case_id=case.id, kind=kind.value, occurred_on=on, note=note, author_id=getattr(actor, "id", None))
+    db.session.add(event)
+    return event
+
+
+def _require_role(actor, roles) -> None:
+    if actor.role not in roles:
+        raise NotAllowed("Your role may not do this.")
+
+
+def create_case(data: dict[str, Any], *, actor, call=None) -> Case:
+    """Open a case in status ``received``. Raises ValidationFailed with field errors."""
+    _require_role(actor, OPEN_FROM_CALL_ROLES if call is not None else CASE_ROLES)
+    values = _normalize(data, actor=actor, partial=False)
+    case = Case(status=CaseStatus.received.value, created_by_id=actor.id, call_id=call.id if call else None, **values)
+    case.search_vector = _search_document(case)
+    db.session.add(case)
+    db.session.flush()
+    recompute_deadlines(case)
+    record_event(case, "create", actor, {k: (None, v) for k, v in values.items() if v not in (None, False)})
+    return case
+
+
+def open_case_from_call(call, data: dict[str, Any], *, actor, expected_version: int | None) -> Case:
+    """Open a case from a hotline call: both are linked, the call becomes ``case_opened``."""
+    from hotline.calls.operations import _check_version as check_call_version
+    from hotline.calls.operations import mark_case_opened
+
+    check_call_version(call, expected_version)
+    if not call.can_move_to(CallStatus.case_opened):
+        raise StateError(f"A call in status '{call.status}' cannot open a case.")
+    defaults = {
+        "case_type": "counterfeit" if call.request_type == "report" else "infringement_dispute",
+        "region_code": call.region_code,
+        "source": "hotline_call",
+        "received_on": local_date(call.received_at).isoformat(),
+        "respondent_name": call.accused_party,
+        "patent_number": call.patent_number,
+        "summary": call.summary,
+        "is_exhibition": bool(call.exhibition_name),
+    }
+    defaults.update({k: v for k, v in data.items() if v is not None})
+    case = create_case(defaults, actor=actor, call=call)
+    mark_case_opened(call, case.id, actor=actor)
+    return case
+
+
+def update_case(case: Case, data: dict[str, Any], *, actor, expected_version: int | None) -> dict:
+    _check_version(case, expected_version)
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown fields.", {f: ["Unknown or read-only field."] for f in sorted(unknown)})
+    if case.status == CaseStatus.closed.value:
+        raise StateError("A closed case cannot be edited.")
+    values = _normalize(data, actor=actor, partial=True, case=case)
+    if case.status != CaseStatus.received.value and "received_on" in values and values["received_on"] != case.received_on:
+        # Changing the receipt date after filing would silently change the rule set and the deadlines.
+        raise ValidationFailed("Read-only.", {"received_on": ["Cannot change the receipt date after filing."]})
+    changes = {}
+    for field, new in values.items():
+        old = getattr(case, field)
+        if old != new:
+            setattr(case, field, new)
+            changes[field] = (old, new)
+    if not changes:
+        return {}
+    if {"summary", "respondent_name", "requester_name"} & changes.keys():
+        case.search_vector = _search_document(case)
+    recompute_deadlines(case)
+    db.session.flush()
+    record_event(case, "update", actor, changes)
+    return changes
+
+
+# Workflow actions ------------------------------------------------------------------------------
+
+def _state(case: Case, *allowed: CaseStatus, action: str) -> None:
+    if case.status not in {s.value for s in allowed}:
+        raise StateError(f"Cannot {action} a case in status '{case.status}'.")
+
+
+def _officers(ids: Any, case: Case, errors: _Errors):
+    from hotline.accounts.models import User
+
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        errors.add("officer_ids", "A list of user ids.")
+        return []
+    ids = list(dict.fromkeys(ids))
+    users = db.session.scalars(select(User).where(User.id.in_(ids))).all() if ids else []
+    valid = [u for u in users if u.is_active and u.role in (Role.officer, Role.supervisor)
+             and u.region_code in (case.region_code, PROVINCE_CODE)]
+    if len(valid) != len(ids):
+        errors.add("officer_ids", "Every officer must be an active officer or supervisor of this region.")
+    count = len(ids)
+    if case.is_dispute and (count < 3 or count % 2 == 0):
+        errors.add("officer_ids", f"A dispute needs 3 or more officers, an odd number (given {count}).")
+    if not case.is_dispute and count < 2:
+        errors.add("officer_ids", f"A counterfeit case needs 2 or more officers (given {count}).")
+    return valid
+
+
+def _supervisor(user_id: Any, case: Case, errors: _Errors, field: str = "approved_by_id"):
+    from hotline.accounts.models import User
+
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        errors.add(field, "The approving supervisor's user id is required.")
+        return None
+    user = db.session.get(User, user_id)
+    if (user is None or not user.is_active or user.role != Role.supervisor
+            or user.region_code not in (case.region_code, PROVINCE_CODE)):
+        errors.add(field, "Must be an active supervisor of this region.")
+        return None
+    return user
+
+
+def _note(data: dict, field: str, errors: _Errors, *, required: bool = False, limit: int = 1000) -> str | None:
+    value = data.get(field)
+    if value is not None and not isinstance(value, str):
+        errors.add(field, "Must be text.")
+        return None
+    value = clean_text(value, multiline=True)
+    if required and not value:
+        errors.add(field, "Required.")
+    if value and len(value) > limit:
+        errors.add(field, f"At most {limit} characters.")
+    return value
+
+
+def make_case_number(region_code: str, year: int) -> str:
+    """案号 in the office's format, unique per year (per region too when the format names the region)."""
+    pattern = current_app.config["CASE_NUMBER_FORMAT"]
+    per_region = "{region}" in pattern
+    number = next_reference_number(f"case-{region_code}" if per_region else "case", year)
+    return pattern.format(year=year, number=number, region=ref.region_map()[region_code].short_name)
+
+
+def file_case(case: Case, data: dict, *, actor) -> None:
+    _state(case, CaseStatus.received, action="file")
+    errors = _Errors()
+    filed_on = parse_day(data.get("filed_on"), "filed_on", errors)
+    if filed_on and filed_on < case.received_on:
+        errors.add("filed_on", "Cannot be before the receipt date.")
+    officers = _officers(data.get("officer_ids"), case, errors)
+    errors.raise_if_any()
+    case.case_number = make_case_number(case.region_code, filed_on.year)
+    case.status = CaseStatus.filed.value
+    case.filed_on = filed_on
+    case.officers = officers
+    _record(case, EventKind.filed, filed_on, None, actor)
+    recompute_deadlines(case)
+    db.session.flush()
+    record_event(case, "file", actor, {"status": ("received", "filed"), "filed_on": (None, filed_on),
+                                       "case_number": (None, case.case_number),
+                                       "officer_ids": (None, [u.id for u in officers])})
+
+
+def reject_case(case: Case, data: dict, *, actor) -> None:
+    _state(case, CaseStatus.received, action="reject")
+    errors = _Errors()
+    on = parse_day(data.get("on"), "on", errors)
+    if on and on < case.received_on:
+        errors.add("on", "Cannot be before the receipt date.")
+    reason = _note(data, "reason", errors, required=True)
+    errors.raise_if_any()
+    case.status = CaseStatus.not_accepted.value
+    case.rejected_on = on
+    case.reject_reason = reason
+    _record(case, EventKind.rejected, on, reason, actor)
+    recompute_deadlines(case)
+    db.session.flush()
+    record_event(case, "reject", actor, {"status": ("received", "not_accepted"), "rejected_on": (None, on)}, note=reason)
+
+
+def suspend_case(case: Case, data: dict, *, actor) -> None:
+    _state(case, CaseStatus.filed, action="suspend")
+    errors = _Errors()
+    on = parse_day(data.get("on"), "on", errors)
+    if on and case.filed_on and on < case.filed_on:
+        errors.add("on", "Cannot be before the filing date.")
+    last = case.suspensions[-1] if case.suspensions else None
+    if on and last and last.resumed_on and on < last.resumed_on:
+        errors.add("on", "Cannot be before the last resumption.")
+    reason = _note(data, "reason", errors, required=True)
+    errors.raise_if_any()
+    db.session.add(CaseSuspension(case=case, suspended_on=on, reason=reason))
+    case.status = CaseStatus.suspended.value
+    case.suspended_on = on
+    _record(case, EventKind.suspended, on, reason, actor)
+    db.session.flush()
+    recompute_deadlines(case)
+    record_event(case, "suspend", actor, {"status": ("filed", "suspended"), "suspended_on": (None, on)}, note=reason)
+
+
+def resume_case(case: Case, data: dict, *, actor) -> None:
+    _state(case, CaseStatus.suspended, action="resume")
+    errors = _Errors()
+    on = parse_day(data.get("on"), "on", errors)
+    open_suspension = next((s for s in case.suspensions if s.resumed_on is None), None)
+    if on and open_suspension and on < open_suspension.suspended_on:
+        errors.add("on", "Cannot be before the suspension date.")
+    reason = _note(data, "reason", errors)
+    errors.raise_if_any()
+    open_suspension.resumed_on = on
+    case.status = CaseStatus.filed.value
+    case.suspended_on = None
+    _record(case, EventKind.resumed, on, reason, actor)
+    db.session.flush()
+    recompute_deadlines(case)
+    record_event(case, "resume", actor, {"status": ("suspended", "filed"), "resumed_on": (None, on),
+                                         "suspended_days": (None, open_suspension.days)}, note=reason)
+
+
+def extend_case(case: Case, data: dict, *, actor) -> None:
+    """An approved extension of the closing deadline, within the rule's maximum."""
+    _state(case, CaseStatus.filed, CaseStatus.suspended, action="extend")
+    errors = _Errors()
+    approver = _supervisor(data.get("approved_by_id"), case, errors)
+    months, days = data.get("months") or 0, data.get("days") or 0
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (months, days)) or months + days == 0:
+        errors.add("months", "Give a positive whole number of months or days.")
+        months = days = 0
+    reason = _note(data, "reason", errors)
+    rule = find_rule(case.rule_set_code, "close", case.case_type)
+    if rule is None or rule.extension_amount is None:
+        errors.add("months", "This case's rules allow no extension.")
+    elif months or days:
+        if (rule.extension_unit == "months" and days) or (rule.extension_unit == "days" and months):
+            errors.add("months", f"The rule allows an extension in {rule.extension_unit} only.")
+        used_m = sum(e.months for e in case.extensions)
+        used_d = sum(e.days for e in case.extensions)
+        if capped_extension(rule, used_m + months, used_d + days) != (used_m + months, used_d + days):
+            unit = "month(s)" if rule.extension_unit == "months" else "days"
+            errors.add("months", f"The rule allows at most {rule.extension_amount} {unit} of extension in total "
+                                 f"({used_m or used_d} already approved).")
+    errors.raise_if_any()
+    today = local_today()
+    db.session.add(CaseExtension(case=case, months=months, days=days, approved_by_id=approver.id,
+                                 approved_on=today, reason=reason))
+    _record(case, EventKind.extended, today, f"+{months} month(s) +{days} day(s); approved by {approver.display_name}",
+            actor)
+    db.session.flush()
+    old_due = case.close_due_on
+    recompute_deadlines(case)
+    record_event(case, "extend", actor, {"close_due_on": (old_due, case.close_due_on),
+                                         "approved_by_id": (None, approver.id)}, note=reason)
+
+
+def close_case(case: Case, data: dict, *, actor) -> None:
+    _state(case, CaseStatus.filed, action="close")
+    errors = _Errors()
+    outcome = data.get("outcome")
+    valid = DISPUTE_OUTCOMES if case.is_dispute else COUNTERFEIT_OUTCOMES
+    if outcome not in valid:
+        errors.add("outcome", f"For this case type one of: {', '.join(valid)}.")
+    closed_on = parse_day(data.get("closed_on"), "closed_on", errors)
+    if closed_on and case.filed_on and closed_on < case.filed_on:
+        errors.add("closed_on", "Cannot be before the filing date.")
+    fine = parse_money(data.get("fine_amount"), "fine_amount", errors)
+    confiscated = parse_money(data.get("confiscated_amount"), "confiscated_amount", errors)
+    if outcome != "penalized":
+        for field, value in (("fine_amount", fine), ("confiscated_amount", confiscated)):
+            if value:
+                errors.add(field, "Only a penalized counterfeit case has fines or confiscated gains.")
+    judicial_confirmation = _bool(data, "judicial_confirmation", errors)
+    if judicial_confirmation and outcome != "mediated":
+        errors.add("judicial_confirmation", "Judicial confirmation applies to a mediation agreement only.")
+    transferred = _bool(data, "transferred_judicial", errors, default=outcome == "transferred_police")
+    approver = None
+    if outcome == "penalized":
+        approver = _supervisor(data.get("approved_by_id"), case, errors)
+    violation_facts = _note(data, "violation_facts", errors, limit=5000)
+    penalty_basis = _note(data, "penalty_basis", errors, limit=500)
+    penalty_terms = _note(data, "penalty_terms", errors, limit=500)
+    errors.raise_if_any()
+    case.status = CaseStatus.closed.value
+    case.closed_on = closed_on
+    case.outcome = outcome
+    case.fine_amount = fine
+    case.confiscated_amount = confiscated
+    case.judicial_confirmation = judicial_confirmation
+    case.transferred_judicial = transferred
+    case.close_approved_by_id = approver.id if approver else None
+    case.violation_facts, case.penalty_basis, case.penalty_terms = violation_facts, penalty_basis, penalty_terms
+    _record(case, EventKind.closed, closed_on, outcome, actor)
+    recompute_deadlines(case)
+    db.session.flush()
+    record_event(case, "close", actor, {
+        "status": ("filed", "closed"), "outcome": (None, outcome), "closed_on": (None, closed_on),
+        "fine_amount": (None, fine), "confiscated_amount": (None, confiscated),
+        "transferred_judicial": (False, transferred), "approved_by_id": (None, approver.id if approver else None)})
+
+
+def publish_case(case: Case, data: dict, *, actor) -> None:
+    """Publish a penalty decision (penalized counterfeit cases), with a supervisor's approval."""
+    _state(case, CaseStatus.closed, action="publish")
+    if case.outcome != "penalized":
+        raise StateError("Only penalty decisions (penalized counterfeit cases) are published.")
+    if case.published_on:
+        raise StateError("This decision is already published.")
+    errors = _Errors()
+    on = parse_day(data.get("published_on"), "published_on", errors)
+    if on and on < case.closed_on:
+        errors.add("published_on", "Cannot be before the decision.")
+    url = data.get("url")
+    if url is not None and (not isinstance(url, str) or len(url) > 500
+                            or not (url == "" or url.startswith(("https://", "http://")))):
+        errors.add("url", "An http(s) address of at most 500 characters.")
+        url = None
+    approver = _supervisor(data.get("approved_by_id") if "approved_by_id" in data else
+                           (actor.id if actor.role == Role.supervisor else None), case, errors)
+    errors.raise_if_any()
+    case.published_on = on
+    case.publication_url = url or None
+    case.publish_approved_by_id = approver.id
+    _record(case, EventKind.publication, on, url or None, actor)
+    recompute_deadlines(case)
+    db.session.flush()
+    record_event(case, "publish", actor, {"published_on": (None, on), "approved_by_id": (None, approver.id)})
+
+
+ACTIONS = {
+    "file": file_case,
+    "reject": reject_case,
+    "suspend": suspend_case,
+    "resume": resume_case,
+    "extend": extend_case,
+    "close": close_case,
+    "publish": publish_case,
+}
+
+
+def perform_action(case: Case, action: str, data: dict, *, actor, expected_version: int | None) -> None:
+    """Run a workflow action by name (the API's ``{"action": ...}``)."""
+    if action not in ACTIONS:
+        raise ValidationFailed("Unknown action.", {"action": [f"One of: {', '.join(ACTIONS)}."]})
+    _require_role(actor, CASE_ROLES)
+    _check_version(case, expected_version)
+    ACTIONS[action](case, data, actor=actor)
+
+
+def add_event(case: Case, data: dict, *, actor) -> CaseEvent:
+    """Record a timeline event (served, defence received, hearing …) on an open or closed case."""
+    _require_role(actor, CASE_ROLES)
+    if case.status in (CaseStatus.received.value, CaseStatus.not_accepted.value):
+        raise StateError(f"Events are recorded once the case is filed (status '{case.status}').")
+    errors = _Errors()
+    kind = data.get("kind")
+    if kind not in {k.value for k in MANUAL_EVENT_KINDS}:
+        errors.add("kind", f"One of: {', '.join(k.value for k in MANUAL_EVENT_KINDS)}.")
+    on = parse_day(data.get("occurred_on"), "occurred_on", errors)
+    if on and case.filed_on and on < case.received_on:
+        errors.add("occurred_on", "Cannot be before the receipt date.")
+    note = _note(data, "note", errors, limit=5000)
+    errors.raise_if_any()
+    event = _record(case, EventKind(kind), on, note, actor)
+    if kind == EventKind.transfer_judicial and not case.transferred_judicial:
+        case.transferred_judicial = True
+    db.session.flush()
+    record_event(case, "event", actor, {"kind": (None, kind), "occurred_on": (None, on)})
+    return event

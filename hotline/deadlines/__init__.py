@@ -1,0 +1,1 @@
+"""The legal clock: the working-day calendar and deadline rule sets (product.md "Deadlines")."""

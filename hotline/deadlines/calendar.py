@@ -1,0 +1,111 @@
+"""Working-day arithmetic over the ``calendar_days`` table. Never guesses: a missing year is an error."""
+
+from __future__ import annotations
+
+import calendar as _cal
+import time
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from hotline.core.errors import DomainError
+from hotline.deadlines.models import WORKING_KINDS, CalendarDay
+from hotline.extensions import db
+
+
+class CalendarMissing(DomainError):
+    """The calendar has no data for a date, so no deadline can be computed."""
+
+    status_code = 422
+
+    def __init__(self, year: int):
+        super().__init__(
+            f"The working-day calendar has no data for {year}. An administrator must load {year}'s "
+            "holiday arrangement (State Council notice) before deadlines in that year can be computed.",
+            {"calendar": [f"No calendar data for {year}."]},
+        )
+        self.year = year
+
+
+#: Process-wide cache of loaded years: {year: (loaded_at_monotonic, {date: kind})}. Admin edits clear it here;
+#: other processes see an edit within the TTL.
+_CACHE: dict[int, tuple[float, dict[date, str]]] = {}
+_CACHE_TTL_SECONDS = 60.0
+
+
+def invalidate_calendar_cache() -> None:
+    _CACHE.clear()
+
+
+class WorkCalendar:
+    """Working days by year, loaded lazily from the table (and cached per process for a minute)."""
+
+    def __init__(self) -> None:
+        self._years: dict[int, dict[date, str]] = {}
+
+    def _year(self, year: int) -> dict[date, str]:
+        days = self._years.get(year)
+        if days is not None:
+            return days
+        hit = _CACHE.get(year)
+        if hit and time.monotonic() - hit[0] < _CACHE_TTL_SECONDS:
+            self._years[year] = hit[1]
+            return hit[1]
+        rows = db.session.execute(
+            select(CalendarDay.day, CalendarDay.kind)
+            .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        ).all()
+        days = {d: k for d, k in rows}
+        if len(days) < (366 if _cal.isleap(year) else 365):
+            raise CalendarMissing(year)
+        _CACHE[year] = (time.monotonic(), days)
+        self._years[year] = days
+        return days
+
+    def kind(self, day: date) -> str:
+        return self._year(day.year)[day]
+
+    def is_working(self, day: date) -> bool:
+        return self.kind(day) in WORKING_KINDS
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The n-th working day after ``start`` (the start day is not counted)."""
+        day, counted = start, 0
+        while counted < n:
+            day += timedelta(days=1)
+            if self.is_working(day):
+                counted += 1
+        return day
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]: how many working days after ``start`` ``end`` is."""
+        if end <= start:
+            return 0
+        return sum(1 for i in range(1, (end - start).days + 1) if self.is_working(start + timedelta(days=i)))
+
+    def roll_forward(self, day: date) -> date:
+        """``day`` if it is a working day, else the next working day."""
+        while not self.is_working(day):
+            day += timedelta(days=1)
+        return day
+
+    def years_covered(self) -> list[int]:
+        return sorted(self._years)
+
+
+def add_months(start: date, months: int) -> date:
+    """Same day-number ``months`` later; the month's last day when that day does not exist (1-31 → 2-28)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, _cal.monthrange(year, month)[1]))
+
+
+
+
+def covered_years() -> list[int]:
+    """Years with a full calendar in the table."""
+    from sqlalchemy import extract, func
+
+    year = extract("year", CalendarDay.day)
+    rows = db.session.execute(select(year, func.count()).group_by(year).order_by(year)).all()
+    return [int(y) for y, n in rows if n >= (366 if _cal.isleap(int(y)) else 365)]

@@ -1,0 +1,13 @@
+"""Everything `flask seed` loads: reference data, the working-day calendar, deadline rule sets. Idempotent."""
+
+from __future__ import annotations
+
+
+def seed_all() -> dict[str, int]:
+    from hotline.deadlines.seed import seed_calendar, seed_rule_sets
+    from hotline.reference.seed import seed_reference_data
+
+    counts = seed_reference_data()
+    counts["calendar_days"] = seed_calendar()
+    counts["deadline_rules"] = seed_rule_sets()
+    return counts
