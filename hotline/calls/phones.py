@@ -67,7 +67,7 @@ def parse_phone(raw: str | None, default_area_code: str = "0731") -> Phone | Non
             return Phone(raw=raw_text, key=digits, number_type="short")
         raise PhoneError(f"{digits} is not a known service number.")
     candidate = text
-    if not text.startswith("+") and not digits.startswith(("0", "1", "400", "800")) and len(digits) in (7, 8):
+    if not text.startswith("+") and not digits.startswith(("0", "1")) and len(digits) in (7, 8):
         candidate = default_area_code + digits
     elif not text.startswith("+") and digits.startswith("86") and len(digits) >= 12:
         candidate = "+" + digits
