@@ -13,3 +13,4 @@ from hotline.cases.models import (  # noqa: F401
     OverdueRecord,
 )
 from hotline.deadlines.models import CalendarDay, DeadlineRule, RuleSet  # noqa: F401
+from hotline.review.models import CaseReview, CaseReviewScore, ReviewItem  # noqa: F401

@@ -6,8 +6,10 @@ from __future__ import annotations
 def seed_all() -> dict[str, int]:
     from hotline.deadlines.seed import seed_calendar, seed_rule_sets
     from hotline.reference.seed import seed_reference_data
+    from hotline.review.data import seed_review_items
 
     counts = seed_reference_data()
     counts["calendar_days"] = seed_calendar()
     counts["deadline_rules"] = seed_rule_sets()
+    counts["review_items"] = seed_review_items()
     return counts

@@ -18,7 +18,7 @@ pytest_plugins = ["tests.factories"]
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REFERENCE_TABLES = {"regions", "request_types", "channels", "ip_types", "alembic_version", "calendar_days",
-                    "rule_sets", "deadline_rules"}
+                    "rule_sets", "deadline_rules", "review_items"}
 IN_CI = bool(os.environ.get("CI"))
 
 
@@ -59,7 +59,7 @@ def database_url(backend, tmp_path_factory):
 
     name = f"hotline_test_{os.getpid()}"
     try:
-        admin = sa.create_engine(to_driver_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+        admin = sa.create_engine(to_driver_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -101,6 +101,9 @@ def app(database_url, backend, tmp_path_factory):
         shutil.copyfile(db_path, template)
         app.config["_SQLITE_PATHS"] = (db_path, template)
     yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

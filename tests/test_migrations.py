@@ -25,7 +25,7 @@ def empty_database(backend, tmp_path):
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
     name = f"hotline_migr_{os.getpid()}"
-    admin = sa.create_engine(to_driver_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(to_driver_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -73,7 +73,7 @@ def test_seed_is_idempotent(app):
 
     with app.app_context():
         assert seed_all() == {"regions": 0, "request_types": 0, "channels": 0, "ip_types": 0, "calendar_days": 0,
-                              "deadline_rules": 0}
+                              "deadline_rules": 0, "review_items": 0}
         regions = db.session.scalars(sa.select(Region).order_by(Region.sort_order)).all()
         assert [r.code for r in regions][:3] == ["430100", "430200", "430300"]
         assert regions[13].code == "433100" and regions[13].stat_label == "湘西州"

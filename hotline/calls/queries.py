@@ -15,11 +15,13 @@ from hotline.calls.models import Call, Caller
 from hotline.core.errors import ValidationFailed
 from hotline.core.models import AuditEvent
 from hotline.core.permissions import PII_ROLES, PROVINCE_CODE
-from hotline.core.text import bigram_tokens
+from hotline.core.text import bigram_tokens, clean_text
 from hotline.core.types import utcnow
 from hotline.extensions import db
 
 MAX_PAGE_SIZE = 200
+#: Largest BIGINT: ids beyond it cannot exist (and would overflow the driver).
+MAX_ID = 2**63 - 1
 
 
 def scope(stmt: Select, user) -> Select:
@@ -31,6 +33,8 @@ def scope(stmt: Select, user) -> Select:
 
 def get_call_or_404(call_id: int, user) -> Call:
     """Load a call the user may see; 404 when missing or outside their region (never say which)."""
+    if not 0 < call_id <= MAX_ID:
+        abort(404)
     call = db.session.get(Call, call_id)
     if call is None or (user.region_code != PROVINCE_CODE and call.region_code != user.region_code):
         abort(404)
@@ -65,7 +69,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         padded = cursor + "=" * (-len(cursor) % 4)
         received_at, call_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
         parsed = datetime.fromisoformat(received_at)
-        if parsed.tzinfo is None or not isinstance(call_id, int):
+        if (parsed.tzinfo is None or type(call_id) is not int or not 0 <= call_id <= MAX_ID
+                or not 2000 <= parsed.year <= 9998):
             raise ValueError
         return parsed, call_id
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -78,6 +83,9 @@ def _text_search(stmt: Select, q: str, user) -> Select:
     PostgreSQL narrows with the bigram tsvector (GIN index), then an exact substring test keeps precision;
     SQLite does the substring test alone.
     """
+    q = clean_text(q)
+    if not q:
+        return stmt
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     columns = [Call.summary, Call.accused_party]
     if user.role in PII_ROLES:

@@ -297,7 +297,7 @@ class OverdueRecord(db.Model):
     """A deadline that passed unmet, recorded once by the daily task (idempotent by its unique key)."""
 
     __tablename__ = "overdue_records"
-    __table_args__ = (UniqueConstraint("object_type", "object_id", "kind", "due_on", name="once"),)
+    __table_args__ = (UniqueConstraint("object_type", "object_id", "kind", "due_on", name="uq_overdue_records_once"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     object_type: Mapped[str] = mapped_column(String(20), nullable=False)

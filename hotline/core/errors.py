@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError, InterfaceError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from hotline.extensions import db
@@ -74,6 +75,15 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return jsonify({"error": "Service Unavailable", "message": "The database is unavailable; retry shortly."}), 503
         return render_template("errors/503.html"), 503
+
+    @app.errorhandler(StaleDataError)
+    def concurrent_edit(exc: Exception):
+        # Two edits of the same version raced past the version check; the database kept the first.
+        db.session.rollback()
+        if wants_json():
+            return jsonify({"error": "Conflict",
+                            "message": "This record was changed by someone else; reload it and try again."}), 409
+        return render_template("errors/409.html"), 409
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -75,7 +75,7 @@ class DeadlineRule(db.Model):
 
     __tablename__ = "deadline_rules"
     __table_args__ = (
-        UniqueConstraint("rule_set_code", "kind", "applies_to", "source_group", name="rule"),
+        UniqueConstraint("rule_set_code", "kind", "applies_to", "source_group", name="uq_deadline_rules_rule"),
         CheckConstraint(f"unit IN ({_UNITS})", name="unit"),
         CheckConstraint(f"extension_unit IS NULL OR extension_unit IN ({_UNITS})", name="extension_unit"),
         CheckConstraint("amount > 0", name="amount_positive"),

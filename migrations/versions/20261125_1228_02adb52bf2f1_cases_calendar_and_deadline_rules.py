@@ -36,7 +36,7 @@ def upgrade():
     sa.Column('region_code', sa.String(length=6), nullable=False),
     sa.Column('detected_on', sa.Date(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_overdue_records')),
-    sa.UniqueConstraint('object_type', 'object_id', 'kind', 'due_on', name='once')
+    sa.UniqueConstraint('object_type', 'object_id', 'kind', 'due_on', name='uq_overdue_records_once')
     )
     op.create_index(op.f('ix_overdue_records_region_code'), 'overdue_records', ['region_code'], unique=False)
     op.create_table('rule_sets',
@@ -64,7 +64,7 @@ def upgrade():
     sa.CheckConstraint('amount > 0', name=op.f('ck_deadline_rules_amount_positive')),
     sa.ForeignKeyConstraint(['rule_set_code'], ['rule_sets.code'], name=op.f('fk_deadline_rules_rule_set_code_rule_sets')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline_rules')),
-    sa.UniqueConstraint('rule_set_code', 'kind', 'applies_to', 'source_group', name='rule')
+    sa.UniqueConstraint('rule_set_code', 'kind', 'applies_to', 'source_group', name='uq_deadline_rules_rule')
     )
     op.create_index(op.f('ix_deadline_rules_rule_set_code'), 'deadline_rules', ['rule_set_code'], unique=False)
     op.create_table('cases',
