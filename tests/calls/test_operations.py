@@ -159,6 +159,21 @@ def test_caller_last_seen_follows_the_latest_call(app, op):
         assert caller.last_seen_at == late
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "bug: _upsert_caller only moves last_seen_at on conflict; a call logged late with an earlier received_at "
+    "(a letter, a backdated entry) leaves first_seen_at at the later time"))
+def test_caller_first_seen_follows_the_earliest_call(app, op):
+    early = datetime(2015, 3, 1, 9, 0, tzinfo=BEIJING)
+    late = datetime(2015, 5, 1, 9, 0, tzinfo=BEIJING)
+    with app.app_context():
+        record_call(_data(caller_phone="13812345678", received_at=late), actor=_user(op))
+        record_call(_data(caller_phone="13812345678", received_at=early), actor=_user(op))
+        db.session.commit()
+        caller = db.session.scalar(sa.select(Caller))
+        assert caller.last_seen_at == late
+        assert caller.first_seen_at == early
+
+
 def test_all_field_errors_come_back_together_and_nothing_is_saved(app, op):
     with app.app_context():
         with pytest.raises(ValidationFailed) as failed:
