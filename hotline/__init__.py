@@ -103,9 +103,21 @@ def create_app(config_class=None) -> Flask:
     from hotline.api import views as _api_views  # noqa: F401
     from hotline.calls import bp as calls_bp
     from hotline.calls import views as _calls_views  # noqa: F401
+    from hotline.cases import bp as cases_bp
+    from hotline.cases import views as _cases_views  # noqa: F401
+    from hotline.deadlines import bp as deadlines_bp
+    from hotline.deadlines import views as _deadlines_views  # noqa: F401
     from hotline.main import bp as main_bp
+    from hotline.public import bp as public_bp
+    from hotline.public import views as _public_views  # noqa: F401
+    from hotline.review import bp as review_bp
+    from hotline.review import views as _review_views  # noqa: F401
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(deadlines_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(calls_bp)
     app.register_blueprint(api_bp)

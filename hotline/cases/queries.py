@@ -1,0 +1,183 @@
+"""Read side of cases: scoped loading, filtered keyset lists, the due / overdue / major views, deadlines."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import abort
+from sqlalchemy import Select, and_, func, or_, select
+
+from hotline.cases.models import Attachment, Case, CaseEvent, CaseStatus
+from hotline.core.clock import local_today
+from hotline.core.errors import DomainError, ValidationFailed
+from hotline.core.models import AuditEvent
+from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.text import bigram_tokens, clean_text
+from hotline.deadlines.engine import Deadline, case_deadlines
+from hotline.extensions import db
+
+MAX_PAGE_SIZE = 200
+MAX_ID = 2**63 - 1
+#: Statuses whose deadlines still run.
+ACTIVE_STATUSES = (CaseStatus.received.value, CaseStatus.filed.value, CaseStatus.suspended.value,
+                   CaseStatus.closed.value)
+
+
+def scope(stmt: Select, user) -> Select:
+    if user.region_code != PROVINCE_CODE:
+        stmt = stmt.where(Case.region_code == user.region_code)
+    return stmt
+
+
+def get_case_or_404(case_id: int, user) -> Case:
+    """A case the user may see; 404 when missing or outside their region."""
+    if not 0 < case_id <= MAX_ID:
+        abort(404)
+    case = db.session.get(Case, case_id)
+    if case is None or (user.region_code != PROVINCE_CODE and case.region_code != user.region_code):
+        abort(404)
+    return case
+
+
+def get_attachment_or_404(case: Case, attachment_id: int) -> Attachment:
+    if not 0 < attachment_id <= MAX_ID:
+        abort(404)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.case_id != case.id:
+        abort(404)
+    return attachment
+
+
+@dataclass
+class CaseFilters:
+    status: str | None = None
+    case_type: str | None = None
+    region_code: str | None = None
+    #: Only cases with a pending deadline already past (``next_due_on`` < today).
+    overdue: bool = False
+    #: Only cases with a pending deadline on or before this date.
+    due_by: date | None = None
+    filed_from: date | None = None
+    filed_to: date | None = None
+    is_major: bool | None = None
+    officer_id: int | None = None
+    q: str | None = None
+
+
+def _encode(case: Case) -> str:
+    return base64.urlsafe_b64encode(json.dumps([case.received_on.isoformat(), case.id]).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[date, int]:
+    try:
+        received_on, case_id = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        parsed = date.fromisoformat(received_on)
+        if type(case_id) is not int or not 0 <= case_id <= MAX_ID:
+            raise ValueError
+        return parsed, case_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationFailed("Invalid cursor.", {"cursor": ["Invalid cursor; start again from the first page."]}) from exc
+
+
+def filtered(user, filters: CaseFilters) -> Select:
+    stmt = scope(select(Case), user)
+    for name in ("status", "case_type", "region_code"):
+        value = getattr(filters, name)
+        if value:
+            stmt = stmt.where(getattr(Case, name) == value)
+    today = local_today()
+    if filters.overdue:
+        stmt = stmt.where(Case.next_due_on < today)
+    if filters.due_by:
+        stmt = stmt.where(Case.next_due_on <= filters.due_by)
+    if filters.filed_from:
+        stmt = stmt.where(Case.filed_on >= filters.filed_from)
+    if filters.filed_to:
+        stmt = stmt.where(Case.filed_on <= filters.filed_to)
+    if filters.is_major is not None:
+        stmt = stmt.where(Case.is_major.is_(filters.is_major))
+    if filters.officer_id:
+        from hotline.cases.models import case_officers
+
+        stmt = stmt.where(Case.id.in_(select(case_officers.c.case_id).where(case_officers.c.user_id == filters.officer_id)))
+    q = clean_text(filters.q)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = [Case.summary, Case.respondent_name, Case.requester_name, Case.case_number, Case.patent_number]
+        if db.engine.dialect.name == "postgresql" and (tokens := bigram_tokens(q)):
+            stmt = stmt.where(or_(Case.search_vector.op("@@")(func.plainto_tsquery("simple", tokens)),
+                                  Case.case_number.ilike(pattern, escape="\\"),
+                                  Case.patent_number.ilike(pattern, escape="\\")))
+        stmt = stmt.where(or_(*[c.ilike(pattern, escape="\\") for c in columns]))
+    return stmt
+
+
+def list_cases(user, filters: CaseFilters, *, cursor: str | None = None, page_size: int = 50
+               ) -> tuple[list[Case], str | None]:
+    """Newest receipt first, keyset-paginated on (received_on, id)."""
+    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    stmt = filtered(user, filters)
+    if cursor:
+        after_on, after_id = _decode(cursor)
+        stmt = stmt.where(or_(Case.received_on < after_on, and_(Case.received_on == after_on, Case.id < after_id)))
+    rows = list(db.session.scalars(stmt.order_by(Case.received_on.desc(), Case.id.desc()).limit(page_size + 1)))
+    return rows[:page_size], (_encode(rows[page_size - 1]) if len(rows) > page_size else None)
+
+
+def due_cases(user, *, until: date | None = None, overdue_only: bool = False, officer_id: int | None = None,
+              limit: int = 500) -> list[Case]:
+    """Cases with a pending deadline: overdue ones, or due on or before ``until``, soonest first."""
+    stmt = scope(select(Case).where(Case.next_due_on.is_not(None)), user)
+    if overdue_only:
+        stmt = stmt.where(Case.next_due_on < local_today())
+    elif until is not None:
+        stmt = stmt.where(Case.next_due_on <= until)
+    if officer_id:
+        from hotline.cases.models import case_officers
+
+        stmt = stmt.where(Case.id.in_(select(case_officers.c.case_id).where(case_officers.c.user_id == officer_id)))
+    return list(db.session.scalars(stmt.order_by(Case.next_due_on, Case.id).limit(limit)))
+
+
+def week_end(today: date | None = None) -> date:
+    today = today or local_today()
+    return today + timedelta(days=6 - today.weekday())
+
+
+def deadlines_of(case: Case) -> tuple[list[Deadline], str | None]:
+    """The case's deadlines, or an error message (e.g. a calendar year that is not loaded)."""
+    try:
+        return case_deadlines(case, today=local_today()), None
+    except DomainError as exc:
+        return [], exc.message
+
+
+def case_events(case: Case) -> list[CaseEvent]:
+    return list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                   .order_by(CaseEvent.occurred_on, CaseEvent.id)))
+
+
+def case_audit(case: Case) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "case",
+                                                            AuditEvent.object_id == case.id).order_by(AuditEvent.id)))
+
+
+def officer_choices(case_region: str) -> list:
+    """Active officers and supervisors who may be assigned to a case of ``case_region``."""
+    from hotline.accounts.models import User
+
+    return list(db.session.scalars(
+        select(User).where(User.is_active.is_(True), User.role.in_(("officer", "supervisor")),
+                           User.region_code.in_((case_region, PROVINCE_CODE))).order_by(User.region_code, User.id)))
+
+
+def supervisor_choices(case_region: str) -> list:
+    from hotline.accounts.models import User
+
+    return list(db.session.scalars(
+        select(User).where(User.is_active.is_(True), User.role == "supervisor",
+                           User.region_code.in_((case_region, PROVINCE_CODE))).order_by(User.id)))

@@ -1,0 +1,1 @@
+"""Views (filled in as the domain lands)."""
