@@ -1,0 +1,358 @@
+/* Calls UI: keyboard-first intake and the live caller panel.
+ *
+ * Loaded as an external file (the CSP allows scripts from 'self' only). Nothing here is needed for the forms
+ * to work: without JavaScript they still submit, validate on the server and show their errors.
+ *
+ * - any form[data-hotkeys]: Ctrl+Enter (⌘+Enter on a Mac) submits it from any field;
+ * - #call-form: Alt+<letter> jumps to the field whose data-shortcut is that letter (Alt+A toggles
+ *   "anonymous"), the anonymous box disables the caller fields, the number / accused party / patent number
+ *   are looked up as they are typed (GET data-lookup-url);
+ * - on the intake page (#call-timer): typing starts the call — a timer that Alt+U copies into an empty
+ *   duration, and "received" set to that minute in Beijing time unless the operator changed it.
+ */
+(function () {
+  "use strict";
+
+  var LOOKUP_DELAY_MS = 350;
+
+  function readStrings() {
+    var node = document.getElementById("intake-strings");
+    if (!node) { return {}; }
+    try { return JSON.parse(node.textContent); } catch (e) { return {}; }
+  }
+
+  var S = readStrings();
+
+  function t(key, values) {
+    var text = S[key] || key;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(String(values[name]));
+    });
+    return text;
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "text") { node.textContent = attrs[name]; } else { node.setAttribute(name, attrs[name]); }
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) { return; }
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function submitForm(form) {
+    if (form.dataset.submitting) { return; }
+    var button = form.querySelector("button[type=submit], input[type=submit]");
+    if (typeof form.requestSubmit === "function") {
+      form.requestSubmit(button || undefined);
+    } else if (button) {
+      button.click();
+    } else {
+      form.submit();
+    }
+  }
+
+  /* Ctrl/⌘+Enter saves the form the focus is in. */
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.altKey) { return; }
+    var target = event.target;
+    var form = target && target.closest ? target.closest("form[data-hotkeys]") : null;
+    if (!form) { return; }
+    event.preventDefault();
+    submitForm(form);
+  });
+
+  /* A second Enter / click while the first save is on its way does not log the call twice. */
+  document.querySelectorAll("form[data-hotkeys]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      window.setTimeout(function () {
+        form.dataset.submitting = "1";
+        form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+      }, 0);
+    });
+  });
+  /* Coming back with the browser's Back button restores the page as it was: make it usable again. */
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-hotkeys]").forEach(function (form) {
+      delete form.dataset.submitting;
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
+    });
+  });
+
+  var form = document.getElementById("call-form");
+  if (!form) { return; }
+
+  var field = function (name) { return form.elements.namedItem(name); };
+  var phone = field("caller_phone");
+  var callerName = field("caller_name");
+  var anonymous = field("anonymous");
+  var accused = field("accused_party");
+  var patent = field("patent_number");
+  var region = field("region_code");
+  var duration = field("duration_seconds");
+
+  /* ---- call timer and time received ----
+   * A fresh intake form often waits for the next call. The call starts when the operator starts typing:
+   * then the timer starts and, unless it was edited, "received" becomes that minute (Beijing time). */
+  var fresh = form.hasAttribute("data-fresh");
+  var timerNode = document.getElementById("call-timer");
+  var STORE_KEY = "hotline.intake.startedAt";
+  var startedAt = null;
+
+  function remember(value) {
+    // The start survives a re-rendered form (after a validation error) in this tab only.
+    try {
+      if (value) { window.sessionStorage.setItem(STORE_KEY, String(value)); }
+      else { window.sessionStorage.removeItem(STORE_KEY); }
+    } catch (e) { /* storage disabled: the timer restarts after an error, nothing else */ }
+  }
+
+  if (timerNode) {
+    if (fresh) {
+      remember(null);
+    } else {
+      try { startedAt = parseInt(window.sessionStorage.getItem(STORE_KEY), 10) || null; } catch (e) { startedAt = null; }
+    }
+  }
+  var received = field("received_at");
+  var receivedTouched = false;
+
+  function beijingNow() {
+    // "sv-SE" formats as "2026-05-28 09:15:00"; the zone is Beijing whatever the computer's own zone.
+    var text = new Date().toLocaleString("sv-SE", { timeZone: "Asia/Shanghai", hour12: false });
+    return text.slice(0, 16).replace(" ", "T");
+  }
+
+  function elapsed() {
+    var seconds = startedAt ? Math.floor((Date.now() - startedAt) / 1000) : 0;
+    var minutes = Math.floor(seconds / 60);
+    var rest = seconds % 60;
+    if (minutes >= 60) {
+      var hours = Math.floor(minutes / 60);
+      minutes = minutes % 60;
+      return hours + ":" + (minutes < 10 ? "0" : "") + minutes + ":" + (rest < 10 ? "0" : "") + rest;
+    }
+    return minutes + ":" + (rest < 10 ? "0" : "") + rest;
+  }
+
+  function tick() {
+    if (!timerNode || !startedAt) { return; }
+    timerNode.hidden = false;
+    timerNode.textContent = t("timer") + " " + elapsed();
+  }
+
+  function startCall() {
+    if (startedAt || !timerNode) { return; }
+    startedAt = Date.now();
+    remember(startedAt);
+    if (received && !receivedTouched) {
+      try { received.value = beijingNow(); } catch (e) { /* keep the server's value */ }
+    }
+    tick();
+  }
+
+  if (received) {
+    received.addEventListener("input", function () { receivedTouched = true; });
+  }
+  form.addEventListener("input", function (event) {
+    if (event.target !== received) { startCall(); }
+  });
+  form.addEventListener("change", function (event) {
+    if (event.target !== received) { startCall(); }
+  });
+  tick();
+  window.setInterval(tick, 1000);
+
+  /* ---- Alt+letter shortcuts, read from the fields' data-shortcut attributes ---- */
+  var shortcuts = {};
+  Array.prototype.forEach.call(form.querySelectorAll("[data-shortcut]"), function (input) {
+    shortcuts["Key" + input.getAttribute("data-shortcut").toUpperCase()] = input;
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey) { return; }
+    var input = shortcuts[event.code];
+    if (!input) { return; }
+    event.preventDefault();
+    if (input.type === "checkbox") {
+      input.checked = !input.checked;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+      input.focus();
+      return;
+    }
+    if (input.disabled) { return; }
+    if (input === duration && !duration.value && startedAt) {
+      duration.value = elapsed();
+    }
+    input.focus();
+    if (typeof input.select === "function" && input.tagName !== "SELECT") { input.select(); }
+  });
+
+  /* ---- anonymous: no number, no name ---- */
+  function syncAnonymous() {
+    if (!anonymous) { return; }
+    [phone, callerName].forEach(function (input) {
+      if (!input) { return; }
+      input.disabled = anonymous.checked;
+      input.closest(".field").classList.toggle("is-disabled", anonymous.checked);
+    });
+  }
+
+  if (anonymous) {
+    anonymous.addEventListener("change", function () {
+      syncAnonymous();
+      scheduleLookup(0);
+    });
+    form.addEventListener("submit", function () {
+      // Disabled inputs are not sent; send them empty, so an edit clears what was recorded before.
+      if (!anonymous.checked) { return; }
+      [phone, callerName].forEach(function (input) {
+        if (input) { input.disabled = false; input.value = ""; }
+      });
+    });
+  }
+
+  /* ---- the live panel ---- */
+  var lookupUrl = form.getAttribute("data-lookup-url");
+  var exclude = form.getAttribute("data-exclude");
+  var statusNode = document.getElementById("panel-status");
+  var historySection = document.getElementById("panel-history");
+  var historyTitle = document.getElementById("panel-history-title");
+  var historyList = document.getElementById("panel-history-list");
+  var dupSection = document.getElementById("panel-duplicates");
+  var dupList = document.getElementById("panel-duplicates-list");
+  var regionTouched = false;
+  var timer = null;
+  var lastQuery = null;
+  var controller = null;
+
+  if (region) {
+    region.addEventListener("change", function () { regionTouched = true; });
+  }
+
+  function value(input) {
+    return input && !input.disabled ? input.value.trim() : "";
+  }
+
+  function queryString() {
+    var params = new URLSearchParams();
+    params.set("phone", value(phone));
+    params.set("accused_party", value(accused));
+    params.set("patent_number", value(patent));
+    if (exclude) { params.set("exclude", exclude); }
+    return params.toString();
+  }
+
+  function scheduleLookup(delay) {
+    if (!lookupUrl) { return; }
+    window.clearTimeout(timer);
+    timer = window.setTimeout(runLookup, delay);
+  }
+
+  function callItem(call, reasons) {
+    var head = el("div", { "class": "hint-head" }, [
+      el("a", { href: call.url, text: call.ref }),
+      " · ",
+      el("span", { "class": "nowrap", text: call.received_at }),
+      " · " + call.request_type + " ",
+      el("span", { "class": "badge badge-" + call.status, text: call.status_label })
+    ]);
+    var children = [head];
+    if (reasons && reasons.length) {
+      children.push(el("div", { "class": "reasons", text: reasons.join("; ") }));
+    }
+    var who = call.anonymous ? t("anonymous") : [call.caller_name, call.caller_number].filter(Boolean).join(" ");
+    if (reasons && who) { children.push(el("div", { "class": "muted", text: who })); }
+    children.push(el("div", { text: call.summary }));
+    return el("li", reasons ? { "class": "dup" } : {}, children);
+  }
+
+  function setStatus(messages, isError) {
+    statusNode.textContent = "";
+    messages.forEach(function (message, index) {
+      if (index) { statusNode.appendChild(el("br")); }
+      statusNode.appendChild(document.createTextNode(message));
+    });
+    statusNode.classList.toggle("panel-error", !!isError);
+  }
+
+  function render(data) {
+    var messages = [];
+    var isError = false;
+    if (data.phone && !data.phone.valid) {
+      messages.push(t("phone_invalid") + " " + data.phone.error);
+      isError = true;
+    }
+    if (data.patent && !data.patent.valid) {
+      messages.push(t("patent_invalid") + " " + data.patent.error);
+      isError = true;
+    }
+    if (data.region_hint) {
+      messages.push(t("region_hint", { name: data.region_hint.name }));
+      if (region && !regionTouched && !region.value) { region.value = data.region_hint.code; }
+    }
+
+    historyList.textContent = "";
+    if (data.phone && data.phone.valid) {
+      historySection.hidden = false;
+      if (data.history.total === 0) {
+        historyTitle.textContent = t("first_call");
+      } else {
+        historyTitle.textContent = t("history_title", { count: data.history.total });
+        data.history.calls.forEach(function (call) { historyList.appendChild(callItem(call, null)); });
+        if (data.history.total > data.history.calls.length) {
+          historyList.appendChild(el("li", { "class": "muted", text: t("history_more", {
+            shown: data.history.calls.length, count: data.history.total }) }));
+        }
+      }
+    } else {
+      historySection.hidden = true;
+    }
+
+    dupList.textContent = "";
+    var asked = value(phone) || value(accused) || value(patent);
+    if (data.duplicates.length) {
+      dupSection.hidden = false;
+      data.duplicates.forEach(function (call) { dupList.appendChild(callItem(call, call.reason_labels)); });
+    } else {
+      dupSection.hidden = true;
+      if (asked && !isError) { messages.push(t("no_duplicates")); }
+    }
+    if (!asked) { messages.push(t("idle")); }
+    setStatus(messages, isError);
+  }
+
+  function runLookup() {
+    var query = queryString();
+    if (query === lastQuery) { return; }
+    lastQuery = query;
+    if (controller) { controller.abort(); }
+    controller = typeof AbortController === "function" ? new AbortController() : null;
+    setStatus([t("loading")], false);
+    fetch(lookupUrl + "?" + query, {
+      headers: { "Accept": "application/json" },
+      credentials: "same-origin",
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      if (response.status === 401) { throw new Error("logged_out"); }
+      if (!response.ok) { throw new Error("failed"); }
+      return response.json();
+    }).then(render).catch(function (error) {
+      if (error && error.name === "AbortError") { return; }
+      lastQuery = null;
+      setStatus([t(error && error.message === "logged_out" ? "logged_out" : "failed")], true);
+    });
+  }
+
+  [phone, accused, patent].forEach(function (input) {
+    if (!input) { return; }
+    input.addEventListener("input", function () { scheduleLookup(LOOKUP_DELAY_MS); });
+    input.addEventListener("blur", function () { scheduleLookup(0); });
+  });
+
+  syncAnonymous();
+  if (value(phone) || value(accused) || value(patent)) { scheduleLookup(0); }
+}());
