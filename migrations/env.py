@@ -19,9 +19,8 @@ def include_object(obj, name, type_, reflected, compare_to):
     """Indexes that only PostgreSQL has (GIN over the tsvector) are not compared on other databases."""
     from hotline.core.models import POSTGRES_ONLY_INDEXES
 
-    if type_ == "index" and name in POSTGRES_ONLY_INDEXES and context.get_bind().dialect.name != "postgresql":
-        return False
-    return True
+    postgres = context.get_bind().dialect.name == "postgresql"
+    return not (type_ == "index" and name in POSTGRES_ONLY_INDEXES and not postgres)
 
 
 def render_item(type_, obj, autogen_context):

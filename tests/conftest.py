@@ -76,7 +76,8 @@ def app(database_url, backend, tmp_path_factory):
     """One app per session, on a database migrated with the real migrations and seeded."""
     import flask_migrate
 
-    from config import TestingConfig, database_url as to_driver_url
+    from config import TestingConfig
+    from config import database_url as to_driver_url
     from hotline import create_app
     from hotline.extensions import db
     from hotline.seed import seed_all

@@ -69,6 +69,12 @@ def create_user(*, username: str, display_name: str, password: str, role: str, r
 def update_user(user: User, data: dict, *, actor: User) -> dict:
     """Change display name, role, region or active flag. Deactivation ends the user's sessions."""
     errors = _validate_user_fields(role=data.get("role"), region_code=data.get("region_code"))
+    if "display_name" in data:
+        name = (data["display_name"] or "").strip()
+        if not name or len(name) > 80:
+            errors["display_name"] = ["1–80 characters."]
+        else:
+            data = {**data, "display_name": name}
     if actor.id == user.id and (data.get("is_active") is False or data.get("role", user.role) != user.role):
         errors.setdefault("role", []).append("You cannot change your own role or deactivate yourself.")
     if errors:

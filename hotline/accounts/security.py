@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from hotline.accounts.models import ApiToken, LoginFailure, User, UserSession
 from hotline.core.types import utcnow
 from hotline.extensions import db
 
-TOKEN_PREFIX = "hl_"
+TOKEN_PREFIX = "hl_"  # noqa: S105 - a public prefix, not a secret
 
 
 def _hasher() -> PasswordHasher:
@@ -40,10 +41,8 @@ def verify_password(user: User | None, password: str) -> bool:
     hasher = _hasher()
     if user is None:
         dummy = _DUMMY_HASH.setdefault(repr(hasher), hasher.hash("not-a-real-password"))
-        try:
+        with contextlib.suppress(VerificationError):
             hasher.verify(dummy, password)
-        except VerificationError:
-            pass
         return False
     try:
         hasher.verify(user.password_hash, password)

@@ -115,6 +115,11 @@ class Call(TimestampMixin, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: When the call left ``open`` (answered, transferred, case opened or not accepted): meets the accept deadline.
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The decision the call got (answered / transferred / case_opened / not_accepted); kept after closing,
+    #: for the statistics.
+    decision: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    #: Beijing date of ``decided_at``: compared with ``accept_due_on`` for "decided within the time limit".
+    decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     #: Hotline deadline to decide acceptance or transfer (5 working days); null if the calendar lacks the year.
     accept_due_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
 

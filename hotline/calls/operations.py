@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from hotline.calls.models import Call, Caller, CallStatus
 from hotline.calls.phones import PhoneError, parse_phone
 from hotline.core.audit import record_event
+from hotline.core.clock import local_date, local_tz
 from hotline.core.errors import StaleVersion, StateError, ValidationFailed
 from hotline.core.models import next_reference_number
 from hotline.core.patents import PatentNumberError, parse_patent_number
@@ -24,7 +25,6 @@ from hotline.core.text import bigram_tokens, clean_text, match_key
 from hotline.core.types import utcnow
 from hotline.extensions import db
 from hotline.reference import queries as ref
-from hotline.core.clock import local_tz
 
 #: Fields an edit may change (PATCH and the edit form).
 EDITABLE_FIELDS = (
@@ -168,10 +168,11 @@ def _upsert_caller(phone, seen_at: datetime) -> int:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(Caller).values(phone_key=phone.key, number_type=phone.number_type, area_code=phone.area_code,
                                  first_seen_at=seen_at, last_seen_at=seen_at)
+    latest, earliest = (func.max, func.min) if dialect == "sqlite" else (func.greatest, func.least)
     stmt = stmt.on_conflict_do_update(
         index_elements=[Caller.phone_key],
-        set_={"last_seen_at": func.max(Caller.last_seen_at, stmt.excluded.last_seen_at) if dialect == "sqlite"
-              else func.greatest(Caller.last_seen_at, stmt.excluded.last_seen_at)},
+        set_={"last_seen_at": latest(Caller.last_seen_at, stmt.excluded.last_seen_at),
+              "first_seen_at": earliest(Caller.first_seen_at, stmt.excluded.first_seen_at)},
     ).returning(Caller.id)
     return db.session.execute(stmt).scalar_one()
 
@@ -215,7 +216,7 @@ def record_call(data: dict[str, Any], *, actor) -> Call:
     db.session.add(call)
     db.session.flush()
     record_event(call, "create", actor, _audit_changes({
-        k: (None, v) for k, v in values.items() if v not in (None, False) and k != "accused_party_key"
+        k: (None, v) for k, v in values.items() if v is not None and v is not False and k != "accused_party_key"
     }))
     return call
 
@@ -228,16 +229,18 @@ def update_call(call: Call, data: dict[str, Any], *, actor, expected_version: in
         raise ValidationFailed("Unknown fields.", {f: ["Unknown field."] for f in sorted(unknown)})
     values = _normalize(data, actor=actor, partial=True, call=call)
     phone = values.pop("_phone", "absent")
+    new_caller_id = call.caller_id
+    if phone != "absent":
+        # Before any attribute changes, so the upsert's autoflush cannot write (and version) the call early.
+        new_caller_id = _upsert_caller(phone, call.received_at) if phone is not None else None
     changes: dict[str, tuple[Any, Any]] = {}
     for field, new in values.items():
         old = getattr(call, field)
         if old != new:
             setattr(call, field, new)
             changes[field] = (old, new)
-    if phone != "absent":
-        new_caller_id = _upsert_caller(phone, call.received_at) if phone is not None else None
-        if new_caller_id != call.caller_id:
-            call.caller_id = new_caller_id
+    if new_caller_id != call.caller_id:
+        call.caller_id = new_caller_id
     if not changes:
         return {}
     if {"summary", "accused_party", "caller_name"} & changes.keys():
@@ -254,6 +257,9 @@ def _move(call: Call, status: CallStatus) -> None:
         raise StateError(f"A call in status '{call.status}' cannot become '{status.value}'.")
     if call.status == CallStatus.open.value:
         call.decided_at = utcnow()
+        call.decided_on = local_date(call.decided_at)
+    if status != CallStatus.closed:
+        call.decision = status.value
     call.status = status.value
 
 
@@ -268,7 +274,6 @@ def mark_case_opened(call: Call, case_id: int, *, actor) -> None:
 def _accept_due_on(received_at: datetime):
     """The hotline's acceptance/transfer deadline; None when the calendar lacks the year (intake never fails
     for that: the daily task fills it in once the year is loaded)."""
-    from hotline.core.clock import local_date
     from hotline.core.errors import DomainError
     from hotline.deadlines.engine import call_accept_deadline
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -15,7 +16,7 @@ from hotline.calls.models import Call, Caller
 from hotline.core.errors import ValidationFailed
 from hotline.core.models import AuditEvent
 from hotline.core.permissions import PII_ROLES, PROVINCE_CODE
-from hotline.core.text import bigram_tokens, clean_text
+from hotline.core.text import bigram_tokens, cjk_runs, clean_text
 from hotline.core.types import utcnow
 from hotline.extensions import db
 
@@ -74,7 +75,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
             raise ValueError
         return parsed, call_id
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed("Invalid cursor.", {"cursor": ["Invalid cursor; start again from the first page."]}) from exc
+        raise ValidationFailed("Invalid cursor.",
+                               {"cursor": ["Invalid cursor; start again from the first page."]}) from exc
 
 
 def _text_search(stmt: Select, q: str, user) -> Select:
@@ -86,13 +88,20 @@ def _text_search(stmt: Select, q: str, user) -> Select:
     q = clean_text(q)
     if not q:
         return stmt
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    def like(text: str) -> str:
+        return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
     columns = [Call.summary, Call.accused_party]
     if user.role in PII_ROLES:
         columns.append(Call.caller_name)
-    substring = or_(*[col.ilike(pattern, escape="\\") for col in columns])
+    # Full-width and half-width spellings (ＡＣＭＥ / ACME) both match.
+    patterns = list(dict.fromkeys([like(q), like(unicodedata.normalize("NFKC", q))]))
+    substring = or_(*[col.ilike(p, escape="\\") for col in columns for p in patterns])
     if db.engine.dialect.name == "postgresql":
-        tokens = bigram_tokens(q)
+        # Only Chinese tokens narrow through the index: a Latin fragment ("P3" of "P30") is no indexed word,
+        # so it is left to the substring test.
+        tokens = bigram_tokens(*cjk_runs(q))
         if tokens:
             stmt = stmt.where(Call.search_vector.op("@@")(func.plainto_tsquery("simple", tokens)))
     return stmt.where(substring)

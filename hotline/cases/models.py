@@ -193,7 +193,8 @@ class Case(TimestampMixin, db.Model):
                                                              lazy="selectin")
     extensions: Mapped[list[CaseExtension]] = relationship(back_populates="case", order_by="CaseExtension.id",
                                                            lazy="selectin")
-    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="(CaseEvent.occurred_on, CaseEvent.id)")
+    events: Mapped[list[CaseEvent]] = relationship(back_populates="case",
+                                                   order_by="(CaseEvent.occurred_on, CaseEvent.id)")
     attachments: Mapped[list[Attachment]] = relationship(back_populates="case", order_by="Attachment.id")
 
     @property

@@ -63,7 +63,7 @@ def parse_money(value: Any, field: str, errors: _Errors) -> Decimal | None:
     """Money in yuan as a decimal string or integer ("12500.00"); floats are refused (precision)."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         errors.add(field, "Send money as a decimal string, e.g. \"12500.00\".")
         return None
     try:
@@ -245,7 +245,8 @@ def recompute_deadlines(case: Case, cal: WorkCalendar | None = None) -> None:
 
 
 def _record(case: Case, kind: EventKind, on: date, note: str | None, actor) -> CaseEvent:
-    event = CaseEvent(case_id=case.id, kind=kind.value, occurred_on=on, note=note, author_id=getattr(actor, "id", None))
+    event = CaseEvent(case_id=case.id, kind=kind.value, occurred_on=on, note=note,
+                      author_id=getattr(actor, "id", None))
     db.session.add(event)
     return event
 
@@ -300,7 +301,8 @@ def update_case(case: Case, data: dict[str, Any], *, actor, expected_version: in
     if case.status == CaseStatus.closed.value:
         raise StateError("A closed case cannot be edited.")
     values = _normalize(data, actor=actor, partial=True, case=case)
-    if case.status != CaseStatus.received.value and "received_on" in values and values["received_on"] != case.received_on:
+    changes_receipt = "received_on" in values and values["received_on"] != case.received_on
+    if case.status != CaseStatus.received.value and changes_receipt:
         # Changing the receipt date after filing would silently change the rule set and the deadlines.
         raise ValidationFailed("Read-only.", {"received_on": ["Cannot change the receipt date after filing."]})
     changes = {}
@@ -415,7 +417,8 @@ def reject_case(case: Case, data: dict, *, actor) -> None:
     _record(case, EventKind.rejected, on, reason, actor)
     recompute_deadlines(case)
     db.session.flush()
-    record_event(case, "reject", actor, {"status": ("received", "not_accepted"), "rejected_on": (None, on)}, note=reason)
+    record_event(case, "reject", actor, {"status": ("received", "not_accepted"), "rejected_on": (None, on)},
+                 note=reason)
 
 
 def suspend_case(case: Case, data: dict, *, actor) -> None:

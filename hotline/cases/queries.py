@@ -80,7 +80,8 @@ def _decode(cursor: str) -> tuple[date, int]:
             raise ValueError
         return parsed, case_id
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed("Invalid cursor.", {"cursor": ["Invalid cursor; start again from the first page."]}) from exc
+        raise ValidationFailed("Invalid cursor.",
+                               {"cursor": ["Invalid cursor; start again from the first page."]}) from exc
 
 
 def filtered(user, filters: CaseFilters) -> Select:
@@ -103,7 +104,8 @@ def filtered(user, filters: CaseFilters) -> Select:
     if filters.officer_id:
         from hotline.cases.models import case_officers
 
-        stmt = stmt.where(Case.id.in_(select(case_officers.c.case_id).where(case_officers.c.user_id == filters.officer_id)))
+        mine = select(case_officers.c.case_id).where(case_officers.c.user_id == filters.officer_id)
+        stmt = stmt.where(Case.id.in_(mine))
     q = clean_text(filters.q)
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -64,7 +64,8 @@ def register_error_handlers(app: Flask) -> None:
             if exc.code == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="hotline"'
             return response, exc.code
-        template = f"errors/{exc.code}.html" if exc.code in (400, 403, 404, 405, 409, 413, 429) else "errors/generic.html"
+        known = (400, 403, 404, 405, 409, 413, 429)
+        template = f"errors/{exc.code}.html" if exc.code in known else "errors/generic.html"
         return render_template(template, error=exc), exc.code
 
     @app.errorhandler(OperationalError)
@@ -73,7 +74,8 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         logger.error("database unavailable: %s", type(exc).__name__)
         if wants_json():
-            return jsonify({"error": "Service Unavailable", "message": "The database is unavailable; retry shortly."}), 503
+            return jsonify({"error": "Service Unavailable",
+                            "message": "The database is unavailable; retry shortly."}), 503
         return render_template("errors/503.html"), 503
 
     @app.errorhandler(StaleDataError)

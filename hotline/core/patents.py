@@ -61,9 +61,11 @@ def parse_patent_number(raw: str) -> PatentNumber:
     digits, check = match.groups()
     expected = check_character(digits)
     if check != expected:
-        raise PatentNumberError(f"Check digit mismatch: {digits}.{check} should end in .{expected}; please re-check the number.")
+        raise PatentNumberError(
+            f"Check digit mismatch: {digits}.{check} should end in .{expected}; please re-check the number.")
     type_digit = digits[4] if len(digits) == 12 else digits[2]
     patent_type = _TYPE_BY_DIGIT.get(type_digit)
     if patent_type is None:
-        raise PatentNumberError(f"Unknown patent type digit {type_digit!r} (1/8 invention, 2/9 utility model, 3 design).")
+        raise PatentNumberError(
+            f"Unknown patent type digit {type_digit!r} (1/8 invention, 2/9 utility model, 3 design).")
     return PatentNumber(normalized=f"{digits}.{check}", patent_type=patent_type)

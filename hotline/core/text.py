@@ -51,3 +51,10 @@ def bigram_tokens(*texts: str | None) -> str:
             tokens.extend(run[i:i + 2] for i in range(len(run) - 1))
         tokens.extend(_WORD.findall(_CJK.sub(" ", folded)))
     return " ".join(dict.fromkeys(tokens))
+
+
+def cjk_runs(text: str | None) -> list[str]:
+    """The runs of Chinese characters in ``text`` (NFKC-normalized)."""
+    if not text:
+        return []
+    return _CJK.findall(unicodedata.normalize("NFKC", text).casefold())

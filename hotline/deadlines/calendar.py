@@ -55,7 +55,7 @@ class WorkCalendar:
             select(CalendarDay.day, CalendarDay.kind)
             .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
         ).all()
-        days = {d: k for d, k in rows}
+        days = dict(rows)
         if len(days) < (366 if _cal.isleap(year) else 365):
             raise CalendarMissing(year)
         _CACHE[year] = (time.monotonic(), days)

@@ -31,7 +31,8 @@ def _rules(close_months: int, regime: str) -> list[dict]:
              article=f"专利行政执法办法({regime}): 立案之日起1个月内结案; 经负责人批准可延长15日"),
         dict(kind="publish", applies_to="counterfeit", source_group="any", amount=20, unit="working_days",
              from_event="decided", label="公开处罚决定",
-             article="关于依法公开制售假冒伪劣商品和侵犯知识产权行政处罚案件信息的意见(试行): 作出决定之日起20个工作日内"),
+             article="关于依法公开制售假冒伪劣商品和侵犯知识产权行政处罚案件信息的意见(试行): "
+                     "作出决定之日起20个工作日内"),
         dict(kind="publish_target", applies_to="counterfeit", source_group="any", amount=7, unit="working_days",
              from_event="decided", label="公开处罚决定(双公示目标)",
              article="双公示: 作出决定之日起7个工作日内"),

@@ -266,9 +266,6 @@ def test_sessions_table_keeps_no_raw_session_ids(app, officer):
         assert db.session.scalar(sa.select(UserSession.token_hash)) == sha256_hex(raw)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: update_user writes display_name unchecked (create_user strips and cuts it to 80): a blank name is "
-    "saved, and a name over 80 characters is a DataError on PostgreSQL and silently stored on SQLite"))
 @pytest.mark.parametrize("name", ["   ", "名" * 81], ids=["blank", "81-characters"])
 def test_update_user_validates_the_display_name(app, admin, officer, name):
     with app.app_context():

@@ -159,9 +159,6 @@ def test_caller_last_seen_follows_the_latest_call(app, op):
         assert caller.last_seen_at == late
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: _upsert_caller only moves last_seen_at on conflict; a call logged late with an earlier received_at "
-    "(a letter, a backdated entry) leaves first_seen_at at the later time"))
 def test_caller_first_seen_follows_the_earliest_call(app, op):
     early = datetime(2015, 3, 1, 9, 0, tzinfo=BEIJING)
     late = datetime(2015, 5, 1, 9, 0, tzinfo=BEIJING)
@@ -348,10 +345,6 @@ def test_update_call_phone_links_the_new_caller(app, op, create_call):
             ["138****5678", "073****7890"], ["073****7890", None]]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: update_call sets the edited fields before _upsert_caller runs its INSERT … ON CONFLICT; the "
-    "statement autoflushes the call (version 1 → 2) and the final flush bumps it again (→ 3), so one "
-    "phone edit costs two versions"))
 def test_phone_edit_bumps_the_version_once(app, op, create_call):
     call = create_call(actor=op, caller_phone="13812345678")
     with app.app_context():

@@ -1,0 +1,236 @@
+"""Monthly figures, computed by aggregate SQL in the database (one pass over calls, one over cases).
+
+Counting rules (product.md "Statistics", domain-reference.md §3):
+- calls count by received time, with Beijing-time month boundaries (stored UTC);
+- 办案总量 = disputes filed + counterfeit cases filed; disputes = infringement + other disputes;
+- closed counts use the closing date; pending = filed and not closed at the end of the month;
+- money sums are Decimal yuan, kept as decimal strings in the snapshot.
+Every figure is additive over regions, so the province row is the sum of the region rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from hotline.calls.models import Call
+from hotline.cases.models import ALL_OUTCOMES, Case
+from hotline.core.clock import local_tz
+from hotline.core.permissions import PROVINCE_CODE
+from hotline.extensions import db
+from hotline.reference import queries as ref
+
+MONEY_FIELDS = ("amount_involved", "fines", "confiscated")
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """``YYYY-MM`` → Month; raises ValueError with a readable message."""
+        try:
+            year, month = (int(p) for p in text.split("-"))
+        except ValueError as exc:
+            raise ValueError(f"Not a month: {text!r} (expected YYYY-MM).") from exc
+        if not (2000 <= year <= 2100 and 1 <= month <= 12) or len(text) != 7:
+            raise ValueError(f"Not a month: {text!r} (expected YYYY-MM).")
+        return cls(year, month)
+
+    @classmethod
+    def of(cls, day: date) -> Month:
+        return cls(day.year, day.month)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        return self.next().first_day - timedelta(days=1)
+
+    def next(self) -> Month:
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    def previous(self) -> Month:
+        return Month(self.year - (self.month == 1), 12 if self.month == 1 else self.month - 1)
+
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        """[start, end) of the month in Beijing time, as UTC instants."""
+        tz = local_tz()
+        start = datetime(self.year, self.month, 1, tzinfo=tz)
+        nxt = self.next()
+        end = datetime(nxt.year, nxt.month, 1, tzinfo=tz)
+        return start.astimezone(UTC), end.astimezone(UTC)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def _count(condition) -> Any:
+    return func.count().filter(condition)
+
+
+def _sum(column, condition) -> Any:
+    return func.coalesce(func.sum(column).filter(condition), 0)
+
+
+def call_figures(month: Month) -> dict[str, dict[str, Any]]:
+    """Per region: calls by request type, channel, IP type and decision (one scan of the month's calls)."""
+    start, end = month.utc_bounds()
+    request_types = [c.code for c in ref.list_request_types()]
+    channels = [c.code for c in ref.list_channels()]
+    ip_types = [c.code for c in ref.list_ip_types()]
+    columns = [Call.region_code, func.count().label("total")]
+    columns += [_count(Call.request_type == code).label(f"rt_{code}") for code in request_types]
+    columns += [_count(Call.channel == code).label(f"ch_{code}") for code in channels]
+    columns += [_count(Call.ip_type == code).label(f"ip_{code}") for code in ip_types]
+    columns += [
+        _count(Call.ip_type.is_(None)).label("ip_none"),
+        _count(Call.transferred_at.is_not(None)).label("transferred"),
+        _count(Call.decision == "case_opened").label("case_opened"),
+        _count(Call.decision == "not_accepted").label("not_accepted"),
+        _count(Call.decision == "answered").label("answered"),
+        _count(Call.status == "closed").label("closed"),
+        _count(Call.decided_on <= Call.accept_due_on).label("decided_in_time"),
+        _count(and_(Call.decided_on.is_(None), Call.accept_due_on < month.next().first_day)).label("undecided_overdue"),
+        _count(Call.request_type.in_(("report", "complaint"))).label("reports_and_complaints"),
+    ]
+    stmt = (select(*columns).where(Call.received_at >= start, Call.received_at < end).group_by(Call.region_code))
+    out: dict[str, dict[str, Any]] = {}
+    for row in db.session.execute(stmt).mappings():
+        out[row["region_code"]] = {
+            "total": row["total"],
+            "by_request_type": {code: row[f"rt_{code}"] for code in request_types},
+            "by_channel": {code: row[f"ch_{code}"] for code in channels},
+            "by_ip_type": {**{code: row[f"ip_{code}"] for code in ip_types}, "unspecified": row["ip_none"]},
+            "phone_total": row["ch_phone"] if "phone" in channels else 0,
+            "reports_and_complaints": row["reports_and_complaints"],
+            "transferred": row["transferred"],
+            "case_opened": row["case_opened"],
+            "not_accepted": row["not_accepted"],
+            "answered": row["answered"],
+            "closed": row["closed"],
+            "decided_in_time": row["decided_in_time"],
+            "undecided_overdue": row["undecided_overdue"],
+        }
+    return out
+
+
+def case_figures(month: Month) -> dict[str, dict[str, Any]]:
+    """Per region: filed by type, closed by outcome, pending at month end, amounts (one scan)."""
+    first, last = month.first_day, month.last_day
+    filed = Case.filed_on.between(first, last)
+    closed = Case.closed_on.between(first, last)
+    pending = and_(Case.filed_on <= last, or_(Case.closed_on.is_(None), Case.closed_on > last))
+    dispute = Case.case_type.in_(("infringement_dispute", "other_dispute"))
+    columns = [
+        Case.region_code,
+        _count(Case.received_on.between(first, last)).label("received"),
+        _count(filed).label("filed"),
+        _count(and_(filed, dispute)).label("disputes"),
+        _count(and_(filed, Case.case_type == "infringement_dispute")).label("infringement_disputes"),
+        _count(and_(filed, Case.case_type == "other_dispute")).label("other_disputes"),
+        _count(and_(filed, Case.case_type == "counterfeit")).label("counterfeit"),
+        _count(Case.rejected_on.between(first, last)).label("not_accepted"),
+        _count(closed).label("closed"),
+        *[_count(and_(closed, Case.outcome == outcome)).label(f"out_{outcome}") for outcome in ALL_OUTCOMES],
+        _count(pending).label("pending_end"),
+        _count(or_(and_(pending, Case.close_due_on < last),
+                   and_(closed, Case.close_due_on.is_not(None), Case.closed_on > Case.close_due_on))).label("overdue"),
+        _count(and_(closed, Case.transferred_judicial.is_(True))).label("transferred_judicial"),
+        _count(and_(closed, Case.outcome == "mediated")).label("mediated"),
+        _count(and_(closed, Case.judicial_confirmation.is_(True))).label("judicial_confirmation"),
+        _count(and_(filed, Case.is_exhibition.is_(True))).label("exhibition"),
+        _count(and_(filed, Case.is_ecommerce.is_(True))).label("ecommerce"),
+        _count(and_(filed, Case.is_major.is_(True))).label("major"),
+        _count(and_(filed, Case.foreign_related.is_(True))).label("foreign_related"),
+        _sum(Case.amount_involved, filed).label("amount_involved"),
+        _sum(Case.fine_amount, closed).label("fines"),
+        _sum(Case.confiscated_amount, closed).label("confiscated"),
+    ]
+    stmt = (select(*columns)
+            .where(or_(Case.received_on.between(first, last), Case.rejected_on.between(first, last), filed, closed,
+                       pending))
+            .group_by(Case.region_code))
+    out: dict[str, dict[str, Any]] = {}
+    for row in db.session.execute(stmt).mappings():
+        figures = {key: row[key] for key in (
+            "received", "filed", "disputes", "infringement_disputes", "other_disputes", "counterfeit", "not_accepted",
+            "closed", "pending_end", "overdue", "transferred_judicial", "mediated", "judicial_confirmation",
+            "exhibition", "ecommerce", "major", "foreign_related")}
+        figures["total"] = figures["filed"]
+        figures["closed_by_outcome"] = {o: row[f"out_{o}"] for o in ALL_OUTCOMES}
+        for key in MONEY_FIELDS:
+            figures[key] = str(Decimal(row[key]).quantize(Decimal("0.01")))
+        out[row["region_code"]] = figures
+    return out
+
+
+def _zero_like(template: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in template.items():
+        if isinstance(value, dict):
+            out[key] = _zero_like(value)
+        elif isinstance(value, str):
+            out[key] = "0.00"
+        else:
+            out[key] = 0
+    return out
+
+
+def _add(into: dict[str, Any], other: dict[str, Any]) -> None:
+    for key, value in other.items():
+        if isinstance(value, dict):
+            _add(into.setdefault(key, _zero_like(value)), value)
+        elif isinstance(value, str):
+            into[key] = str(Decimal(into.get(key, "0")) + Decimal(value))
+        else:
+            into[key] = into.get(key, 0) + value
+
+
+def empty_figures() -> dict[str, Any]:
+    """The shape of a month with no activity (every key present, all zero)."""
+    calls = {"total": 0, "by_request_type": {c.code: 0 for c in ref.list_request_types()},
+             "by_channel": {c.code: 0 for c in ref.list_channels()},
+             "by_ip_type": {**{c.code: 0 for c in ref.list_ip_types()}, "unspecified": 0},
+             "phone_total": 0, "reports_and_complaints": 0, "transferred": 0, "case_opened": 0, "not_accepted": 0,
+             "answered": 0, "closed": 0, "decided_in_time": 0, "undecided_overdue": 0}
+    cases = dict.fromkeys((
+        "received", "filed", "disputes", "infringement_disputes", "other_disputes", "counterfeit", "not_accepted",
+        "closed", "pending_end", "overdue", "transferred_judicial", "mediated", "judicial_confirmation",
+        "exhibition", "ecommerce", "major", "foreign_related", "total"), 0)
+    cases["closed_by_outcome"] = dict.fromkeys(ALL_OUTCOMES, 0)
+    cases.update(dict.fromkeys(MONEY_FIELDS, "0.00"))
+    return {"calls": calls, "cases": cases}
+
+
+def compute_month(month: Month) -> dict[str, dict[str, Any]]:
+    """Figures for every region (the 14 市州 and 430000 itself) and the province total (key ``430000``).
+
+    The province total sums every row, including calls recorded against the province as a whole (其他).
+    Calls logged against 430000 itself are kept under ``other`` so the yearly table can show 其他.
+    """
+    calls, cases = call_figures(month), case_figures(month)
+    regions = [r.code for r in ref.list_regions() if r.code != PROVINCE_CODE]
+    result: dict[str, dict[str, Any]] = {}
+    total = empty_figures()
+    for code in [*regions, PROVINCE_CODE]:
+        figures = empty_figures()
+        if code in calls:
+            figures["calls"].update(calls[code])
+        if code in cases:
+            figures["cases"].update(cases[code])
+        _add(total, figures)
+        if code == PROVINCE_CODE:
+            result["other"] = figures
+        else:
+            result[code] = figures
+    result[PROVINCE_CODE] = total
+    return result

@@ -1,0 +1,96 @@
+"""Monthly snapshots, pending revisions of locked months, the outbox and long-running task records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.core.models import BigId
+from hotline.core.types import JSONDoc, UTCDateTime, utcnow
+from hotline.extensions import db
+
+
+class MonthlySnapshot(db.Model):
+    """The figures of one month for one region (or 430000 for the province), as product.md defines them."""
+
+    __tablename__ = "monthly_snapshots"
+    __audit_type__ = "monthly_snapshot"
+    __table_args__ = (UniqueConstraint("month", "region_code", name="uq_monthly_snapshots_month_region"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: First day of the month (Beijing calendar).
+    month: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
+    #: The figures: {"calls": {...}, "cases": {...}} (money as decimal strings).
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDoc, nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    #: 报送: a locked month is never overwritten; later rebuilds become pending revisions.
+    locked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    revisions: Mapped[list[SnapshotRevision]] = relationship(back_populates="snapshot",
+                                                             order_by="SnapshotRevision.id")
+
+
+class SnapshotRevision(db.Model):
+    """A rebuild of a locked month, kept beside the locked figures until a supervisor accepts or discards it."""
+
+    __tablename__ = "snapshot_revisions"
+    __audit_type__ = "snapshot_revision"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'accepted', 'discarded')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("monthly_snapshots.id"), nullable=False, index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDoc, nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    snapshot: Mapped[MonthlySnapshot] = relationship(back_populates="revisions")
+
+    @property
+    def region_code(self) -> str:
+        return self.snapshot.region_code
+
+
+class OutboxMessage(db.Model):
+    """Work to queue once the transaction that wrote it has committed (transactional outbox).
+
+    Rows are drained right after the request's commit and swept by beat, so a Redis outage only delays them.
+    ``topic`` ``stats.stale`` carries ``{"month": "YYYY-MM"}``: a change that affects that month's figures.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "processed_at", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), nullable=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDoc, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class TaskRun(db.Model):
+    """A long-running job a user started (monthly rebuilds): state and progress for the page and the API."""
+
+    __tablename__ = "task_runs"
+    __table_args__ = (CheckConstraint("state IN ('PENDING', 'STARTED', 'SUCCESS', 'FAILURE')", name="state"),)
+
+    #: Random UUID, also used as the Celery task id.
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    state: Mapped[str] = mapped_column(String(10), nullable=False, default="PENDING")
+    progress: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONDoc, nullable=False, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
+    region_code: Mapped[str] = mapped_column(String(6), nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    steps_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    steps_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
