@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from hotline.core.clock import local_today
 from hotline.core.errors import DomainError
 from hotline.deadlines.calendar import WorkCalendar, add_months
 from hotline.deadlines.data import DISCOVERED_SOURCES
@@ -170,7 +171,7 @@ def capped_extension(rule: RuleInfo, months: int, days: int) -> tuple[int, int]:
 def case_deadlines(case, cal: WorkCalendar | None = None, *, today: date | None = None) -> list[Deadline]:
     """Every deadline of ``case`` under its rule set: file, close, publish (+ the 7-day target)."""
     cal = cal or WorkCalendar()
-    today = today or date.today()
+    today = today or local_today()
     deadlines: list[Deadline] = []
     group = "discovered" if case.source in DISCOVERED_SOURCES else "reported"
     file_rule = find_rule(case.rule_set_code, "file", case.case_type, group)
