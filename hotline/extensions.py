@@ -67,7 +67,7 @@ def celery_init_app(app):
                                      "socket_connect_timeout": 2},
         "redis_socket_timeout": 2,
         "redis_socket_connect_timeout": 2,
-        "include": ["workers.tasks.maintenance"],
+        "include": ["workers.tasks.maintenance", "workers.tasks.stats", "workers.tasks.cases"],
     }
     from workers.schedule import BEAT_SCHEDULE
 

@@ -25,6 +25,7 @@ from hotline.core.text import bigram_tokens, clean_text, match_key
 from hotline.core.types import utcnow
 from hotline.extensions import db
 from hotline.reference import queries as ref
+from hotline.stats.operations import mark_stale
 
 #: Fields an edit may change (PATCH and the edit form).
 EDITABLE_FIELDS = (
@@ -215,6 +216,7 @@ def record_call(data: dict[str, Any], *, actor) -> Call:
     call.search_vector = _search_document(call)
     db.session.add(call)
     db.session.flush()
+    mark_stale(local_date(call.received_at))
     record_event(call, "create", actor, _audit_changes({
         k: (None, v) for k, v in values.items() if v is not None and v is not False and k != "accused_party_key"
     }))
@@ -247,6 +249,8 @@ def update_call(call: Call, data: dict[str, Any], *, actor, expected_version: in
         call.search_vector = _search_document(call)
     if "received_at" in changes:
         call.accept_due_on = _accept_due_on(call.received_at)
+        mark_stale(local_date(changes["received_at"][0]))
+    mark_stale(local_date(call.received_at))
     db.session.flush()
     record_event(call, "update", actor, _audit_changes(changes))
     return changes
@@ -255,6 +259,7 @@ def update_call(call: Call, data: dict[str, Any], *, actor, expected_version: in
 def _move(call: Call, status: CallStatus) -> None:
     if not call.can_move_to(status):
         raise StateError(f"A call in status '{call.status}' cannot become '{status.value}'.")
+    mark_stale(local_date(call.received_at))
     if call.status == CallStatus.open.value:
         call.decided_at = utcnow()
         call.decided_on = local_date(call.decided_at)

@@ -39,6 +39,7 @@ from hotline.deadlines.calendar import WorkCalendar
 from hotline.deadlines.engine import capped_extension, case_deadlines, find_rule, rule_set_for
 from hotline.extensions import db
 from hotline.reference import queries as ref
+from hotline.stats.operations import mark_stale
 
 MAX_MONEY = Decimal("999999999999.99")
 EDITABLE_FIELDS = (
@@ -225,7 +226,9 @@ def _search_document(case: Case):
 
 def recompute_deadlines(case: Case, cal: WorkCalendar | None = None) -> None:
     """Store the current due dates on the row (lists filter on them). A missing calendar year leaves them
-    empty; the detail page and API then show the calendar error."""
+    empty; the detail page and API then show the calendar error. Every caller changed the case, so the
+    months its figures count in are marked stale for the statistics."""
+    mark_stale(case.received_on, case.filed_on, case.rejected_on, case.closed_on, local_today())
     case.file_due_on = case.close_due_on = case.publish_due_on = case.next_due_on = None
     try:
         deadlines = case_deadlines(case, cal)

@@ -27,7 +27,7 @@ from hotline.reference import queries as ref
 MONEY_FIELDS = ("amount_involved", "fines", "confiscated")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Month:
     year: int
     month: int

@@ -1,0 +1,141 @@
+"""Snapshots: build a month (all regions at once), lock it, keep later rebuilds of locked months as revisions;
+the outbox that marks months stale when calls and cases change."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from hotline.core.audit import record_event
+from hotline.core.clock import local_today
+from hotline.core.errors import StateError, ValidationFailed
+from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.types import utcnow
+from hotline.extensions import db
+from hotline.stats.compute import Month, compute_month
+from hotline.stats.models import MonthlySnapshot, OutboxMessage, SnapshotRevision
+
+STALE_TOPIC = "stats.stale"
+
+
+def mark_stale(*days: date | None) -> None:
+    """Record, in the caller's transaction, that the months of ``days`` need their figures refreshed."""
+    months = sorted({str(Month.of(d)) for d in days if d is not None})
+    if months:
+        db.session.add(OutboxMessage(topic=STALE_TOPIC, payload={"months": months}))
+        db.session.info["outbox_pending"] = True
+
+
+def _snapshots(month: Month) -> dict[str, MonthlySnapshot]:
+    rows = db.session.scalars(select(MonthlySnapshot).where(MonthlySnapshot.month == month.first_day))
+    return {s.region_code: s for s in rows}
+
+
+def build_month(month: Month) -> dict[str, str]:
+    """Compute the month for every region and store it. Idempotent: same data, same snapshot.
+
+    A locked snapshot is never overwritten: different figures become (or refresh) a pending revision.
+    Returns {region_code: "created" | "updated" | "unchanged" | "revision" | "locked"}.
+    """
+    figures = compute_month(month)
+    figures.pop("other", None)
+    existing = _snapshots(month)
+    now = utcnow()
+    outcome: dict[str, str] = {}
+    for region_code, data in figures.items():
+        snapshot = existing.get(region_code)
+        if snapshot is None:
+            db.session.add(MonthlySnapshot(month=month.first_day, region_code=region_code, data=data,
+                                           computed_at=now))
+            outcome[region_code] = "created"
+        elif not snapshot.locked:
+            if snapshot.data != data:
+                snapshot.data = data
+                outcome[region_code] = "updated"
+            else:
+                outcome[region_code] = "unchanged"
+            snapshot.computed_at = now
+        elif snapshot.data == data:
+            outcome[region_code] = "locked"
+        else:
+            pending = next((r for r in snapshot.revisions if r.status == "pending"), None)
+            if pending is None:
+                db.session.add(SnapshotRevision(snapshot=snapshot, data=data, computed_at=now))
+            elif pending.data != data:
+                pending.data, pending.computed_at = data, now
+            outcome[region_code] = "revision"
+    db.session.flush()
+    return outcome
+
+
+def get_snapshot(month: Month, region_code: str, *, build_missing: bool = True) -> MonthlySnapshot | None:
+    """The stored snapshot, computed on demand when the month has none yet."""
+    snapshot = db.session.scalar(select(MonthlySnapshot).where(MonthlySnapshot.month == month.first_day,
+                                                               MonthlySnapshot.region_code == region_code))
+    if snapshot is None and build_missing:
+        build_month(month)
+        snapshot = db.session.scalar(select(MonthlySnapshot).where(MonthlySnapshot.month == month.first_day,
+                                                                   MonthlySnapshot.region_code == region_code))
+    return snapshot
+
+
+def lock_month(month: Month, region_code: str, *, actor) -> list[MonthlySnapshot]:
+    """报送: lock the month for a region (the province locks every region's snapshot of that month)."""
+    if month.first_day > local_today().replace(day=1):
+        raise ValidationFailed("Month in the future.", {"month": ["A month that has not started cannot be locked."]})
+    snapshots = _snapshots(month)
+    if not snapshots:
+        build_month(month)
+        snapshots = _snapshots(month)
+    targets = list(snapshots.values()) if region_code == PROVINCE_CODE else [snapshots[region_code]]
+    now = utcnow()
+    locked = []
+    for snapshot in targets:
+        if snapshot.locked:
+            continue
+        snapshot.locked, snapshot.locked_at, snapshot.locked_by_id = True, now, actor.id
+        locked.append(snapshot)
+    db.session.flush()
+    for snapshot in locked:
+        record_event(snapshot, "lock", actor, {"locked": (False, True)}, note=str(month))
+    return locked
+
+
+def decide_revision(revision: SnapshotRevision, accept: bool, *, actor) -> None:
+    """Accept (the locked figures become the revision's) or discard a pending revision."""
+    if revision.status != "pending":
+        raise StateError(f"This revision was already {revision.status}.")
+    snapshot = revision.snapshot
+    revision.status = "accepted" if accept else "discarded"
+    revision.decided_by_id, revision.decided_at = actor.id, utcnow()
+    changes: dict[str, Any] = {"status": ("pending", revision.status)}
+    if accept:
+        snapshot.data = revision.data
+        snapshot.computed_at = revision.computed_at
+    db.session.flush()
+    record_event(revision, "accept" if accept else "discard", actor, changes,
+                 note=f"{snapshot.month:%Y-%m} {snapshot.region_code}")
+
+
+def claim_stale_months(limit: int = 1000) -> tuple[list[int], list[Month]]:
+    """Pending ``stats.stale`` outbox rows (locked against concurrent sweepers) and the months they name."""
+    stmt = (select(OutboxMessage).where(OutboxMessage.processed_at.is_(None), OutboxMessage.topic == STALE_TOPIC)
+            .order_by(OutboxMessage.id).limit(limit))
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = db.session.scalars(stmt).all()
+    months = sorted({m for row in rows for m in row.payload.get("months", [])})
+    return [row.id for row in rows], [Month.parse(m) for m in months]
+
+
+def mark_processed(ids: list[int]) -> None:
+    if ids:
+        db.session.execute(OutboxMessage.__table__.update().where(OutboxMessage.id.in_(ids))
+                           .values(processed_at=utcnow()))
+
+
+def purge_processed(before) -> int:
+    result = db.session.execute(OutboxMessage.__table__.delete().where(OutboxMessage.processed_at < before))
+    return result.rowcount or 0

@@ -1,0 +1,205 @@
+"""The yearly summary, built from the twelve monthly snapshots (its cost does not depend on the rows)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from hotline.core.clock import local_today
+from hotline.core.permissions import PROVINCE_CODE
+from hotline.extensions import db
+from hotline.reference import queries as ref
+from hotline.stats.compute import Month, _add, empty_figures
+from hotline.stats.models import MonthlySnapshot
+from hotline.stats.operations import build_month
+
+#: Figures with a year-over-year growth line, as the summary reports them.
+GROWTH_KEYS = (
+    "calls.total", "calls.phone_total", "calls.reports_and_complaints", "cases.total", "cases.disputes",
+    "cases.infringement_disputes", "cases.other_disputes", "cases.counterfeit", "cases.closed",
+    "cases.transferred_judicial", "cases.mediated", "cases.amount_involved", "cases.fines", "cases.confiscated",
+    "cases.exhibition", "cases.ecommerce",
+)
+
+
+def growth(current: Any, base: Any) -> float | None:
+    """Year-over-year growth in percent, one decimal, half up (359 vs 211 → 70.1); None when the base is 0."""
+    current, base = Decimal(str(current)), Decimal(str(base))
+    if base == 0:
+        return None
+    return float(((current - base) * 100 / base).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _get(data: dict[str, Any], dotted: str) -> Any:
+    section, key = dotted.split(".")
+    return data[section][key]
+
+
+def months_of(year: int) -> list[Month]:
+    """The months of ``year`` that have begun (all twelve for a past year)."""
+    today = local_today()
+    last = 12 if year < today.year else (today.month if year == today.year else 0)
+    return [Month(year, m) for m in range(1, last + 1)]
+
+
+def monthly_snapshots(year: int, *, build_missing: bool = True) -> dict[Month, dict[str, dict[str, Any]]]:
+    """{month: {region_code: data}} for the begun months of ``year``, computing missing months once."""
+    months = months_of(year)
+    if not months:
+        return {}
+    rows = db.session.execute(
+        select(MonthlySnapshot.month, MonthlySnapshot.region_code, MonthlySnapshot.data)
+        .where(MonthlySnapshot.month >= months[0].first_day, MonthlySnapshot.month <= months[-1].first_day)
+    ).all()
+    found: dict[Month, dict[str, dict[str, Any]]] = {}
+    for month_day, region_code, data in rows:
+        found.setdefault(Month.of(month_day), {})[region_code] = data
+    missing = [m for m in months if m not in found]
+    if missing and build_missing:
+        for month in missing:
+            build_month(month)
+        db.session.commit()
+        return monthly_snapshots(year, build_missing=False)
+    return found
+
+
+def _total(per_month: dict[Month, dict[str, dict[str, Any]]], region_code: str) -> dict[str, Any]:
+    total = empty_figures()
+    for regions in per_month.values():
+        if region_code in regions:
+            _add(total, regions[region_code])
+    return total
+
+
+def _pending_end(per_month, region_code: str) -> int:
+    if not per_month:
+        return 0
+    last = max(per_month)
+    return per_month[last].get(region_code, {}).get("cases", {}).get("pending_end", 0)
+
+
+def _row(label: str, code: str, current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
+    cases, calls = current["cases"], current["calls"]
+    return {
+        "region_code": code, "label": label,
+        "calls_total": calls["total"], "calls_phone": calls["phone_total"],
+        "cases_total": cases["total"], "disputes": cases["disputes"],
+        "infringement_disputes": cases["infringement_disputes"], "other_disputes": cases["other_disputes"],
+        "counterfeit": cases["counterfeit"], "closed": cases["closed"],
+        "transferred_judicial": cases["transferred_judicial"], "amount_involved": cases["amount_involved"],
+        "fines": cases["fines"], "growth_cases_total": growth(cases["total"], previous["cases"]["total"]),
+    }
+
+
+def yearly_summary(year: int, region_code: str = PROVINCE_CODE) -> dict[str, Any]:
+    """The yearly report for a region (or the province): totals, growth, monthly average of phone calls,
+    the per-region table in the official order (14 市州, 其他, 全省), monthly series, the narrative."""
+    current_months = monthly_snapshots(year)
+    previous_months = monthly_snapshots(year - 1)
+    current = _total(current_months, region_code)
+    previous = _total(previous_months, region_code)
+    n_months = len(months_of(year))
+    current["cases"]["pending_end"] = _pending_end(current_months, region_code)
+    closed, filed = current["cases"]["closed"], current["cases"]["filed"]
+    calls = current["calls"]
+    monthly_average_phone = (Decimal(calls["phone_total"]) / n_months).quantize(Decimal("1"), ROUND_HALF_UP) \
+        if n_months else Decimal(0)
+    summary: dict[str, Any] = {
+        "year": year,
+        "region_code": region_code,
+        "months": n_months,
+        "calls": {**calls, "monthly_average_phone": int(monthly_average_phone),
+                  "monthly_average_reports_and_complaints": int(
+                      (Decimal(calls["reports_and_complaints"]) / n_months).quantize(Decimal("1"), ROUND_HALF_UP))
+                  if n_months else 0},
+        "cases": {**current["cases"],
+                  "closure_rate": float((Decimal(closed) * 100 / filed).quantize(Decimal("0.1"), ROUND_HALF_UP))
+                  if filed else None},
+        "previous": {"calls": previous["calls"], "cases": previous["cases"]},
+        "growth": {key: growth(_get(current, key), _get(previous, key)) for key in GROWTH_KEYS},
+        "monthly": [
+            {"month": str(m), "calls": current_months[m].get(region_code, empty_figures())["calls"]["total"],
+             "calls_by_request_type": current_months[m].get(region_code, empty_figures())["calls"]["by_request_type"],
+             "cases_filed": current_months[m].get(region_code, empty_figures())["cases"]["filed"],
+             "disputes": current_months[m].get(region_code, empty_figures())["cases"]["disputes"],
+             "counterfeit": current_months[m].get(region_code, empty_figures())["cases"]["counterfeit"]}
+            for m in sorted(current_months)
+        ],
+        "monthly_previous": [
+            {"month": str(m), "calls": previous_months[m].get(region_code, empty_figures())["calls"]["total"],
+             "cases_filed": previous_months[m].get(region_code, empty_figures())["cases"]["filed"]}
+            for m in sorted(previous_months)
+        ],
+    }
+    if region_code == PROVINCE_CODE:
+        rows = []
+        other_current, other_previous = _total(current_months, PROVINCE_CODE), _total(previous_months, PROVINCE_CODE)
+        for region in ref.list_regions():
+            if region.code == PROVINCE_CODE:
+                continue
+            cur, prev = _total(current_months, region.code), _total(previous_months, region.code)
+            rows.append(_row(region.stat_label, region.code, cur, prev))
+            _subtract(other_current, cur)
+            _subtract(other_previous, prev)
+        rows.append(_row("其他", "other", other_current, other_previous))
+        rows.append(_row("全省", PROVINCE_CODE, current, previous))
+        summary["by_region"] = rows
+    summary["narrative"] = narrative(summary)
+    return summary
+
+
+def _subtract(into: dict[str, Any], other: dict[str, Any]) -> None:
+    for key, value in other.items():
+        if isinstance(value, dict):
+            _subtract(into[key], value)
+        elif isinstance(value, str):
+            into[key] = str(Decimal(into[key]) - Decimal(value))
+        else:
+            into[key] -= value
+
+
+def _pct(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"同比增长{value:.1f}%" if value >= 0 else f"同比下降{abs(value):.1f}%"
+
+
+def _yuan(amount: str) -> str:
+    value = Decimal(amount)
+    if value >= 10000:
+        return f"{(value / 10000).quantize(Decimal('0.01'), ROUND_HALF_UP)}万元"
+    return f"{value.quantize(Decimal('0.01'))}元"
+
+
+def narrative(summary: dict[str, Any]) -> str:
+    """The Chinese paragraph in the style of the office's yearly summary (seed document)."""
+    region = ref.region_map().get(summary["region_code"])
+    where = "全省" if summary["region_code"] == PROVINCE_CODE else (region.name if region else summary["region_code"])
+    cases, calls, g = summary["cases"], summary["calls"], summary["growth"]
+    period = f"{summary['year']}年" if summary["months"] == 12 else f"{summary['year']}年1—{summary['months']}月"
+
+    def with_growth(text: str, key: str) -> str:
+        pct = _pct(g.get(key))
+        return f"{text}，{pct}" if pct else text
+
+    parts = [with_growth(f"{period}，{where}专利行政执法办案{cases['total']}件", "cases.total")]
+    parts.append(with_growth(f"其中专利纠纷{cases['disputes']}件", "cases.disputes"))
+    parts.append(with_growth(f"查处假冒专利案件{cases['counterfeit']}件", "cases.counterfeit"))
+    closing = f"结案{cases['closed']}件"
+    if cases.get("closure_rate") is not None:
+        closing += f"，结案率{cases['closure_rate']:.1f}%"
+    parts.append(closing)
+    if cases["transferred_judicial"]:
+        parts.append(f"移送司法机关{cases['transferred_judicial']}件")
+    if Decimal(cases["amount_involved"]) > 0:
+        parts.append(f"涉案金额{_yuan(cases['amount_involved'])}")
+    if Decimal(cases["fines"]) > 0:
+        parts.append(f"罚没款{_yuan(str(Decimal(cases['fines']) + Decimal(cases['confiscated'])))}")
+    text = "；".join(parts) + "。"
+    text += (f"12330知识产权维权援助与举报投诉热线接听来电{calls['total']}个"
+             + (f"，{_pct(g.get('calls.total'))}" if g.get("calls.total") is not None else "")
+             + f"，月平均接听举报投诉电话{calls['monthly_average_phone']}个。")
+    return text
+
