@@ -140,16 +140,18 @@ def compute(cal: WorkCalendar, rule: RuleInfo, base: date, *, met_on: date | Non
     """Due date of ``rule`` counted from ``base``, with suspensions and (capped) extensions."""
     notes: list[str] = []
     raw = apply_period(cal, base, rule.amount, rule.unit)
+    # The extension lengthens the period; the days suspended then move the (extended) deadline by exactly
+    # that many days. The other order would let a month extension re-clamp the shifted date (12-01 + 1 month
+    # is 01-01, but 11-30 + 1 month + 1 day is 12-31).
+    if extension_months:
+        raw = add_months(raw, extension_months)
+        notes.append(f"+{extension_months} month extension")
+    if extension_days:
+        raw += timedelta(days=extension_days)
+        notes.append(f"+{extension_days} days extension")
     if suspended_days:
         raw += timedelta(days=suspended_days)
         notes.append(f"+{suspended_days} days suspended")
-    if extension_months or extension_days:
-        if extension_months:
-            raw = add_months(raw, extension_months)
-            notes.append(f"+{extension_months} month extension")
-        if extension_days:
-            raw += timedelta(days=extension_days)
-            notes.append(f"+{extension_days} days extension")
     due = raw
     if rule.unit != PeriodUnit.working_days or suspended_days or extension_months or extension_days:
         due = cal.roll_forward(raw)
