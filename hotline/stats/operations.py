@@ -3,9 +3,12 @@ the outbox that marks months stale when calls and cases change."""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from datetime import date
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from hotline.core.audit import record_event
@@ -15,7 +18,9 @@ from hotline.core.permissions import PROVINCE_CODE
 from hotline.core.types import utcnow
 from hotline.extensions import db
 from hotline.stats.compute import Month, compute_month
-from hotline.stats.models import MonthlySnapshot, OutboxMessage, SnapshotRevision
+from hotline.stats.models import MonthlySnapshot, OutboxMessage, SnapshotRevision, TaskRun
+
+logger = logging.getLogger(__name__)
 
 STALE_TOPIC = "stats.stale"
 
@@ -139,3 +144,44 @@ def mark_processed(ids: list[int]) -> None:
 def purge_processed(before) -> int:
     result = db.session.execute(OutboxMessage.__table__.delete().where(OutboxMessage.processed_at < before))
     return result.rowcount or 0
+
+
+MAX_REBUILD_MONTHS = 120
+
+
+def start_rebuild(months: list[Month], *, region_code: str, actor) -> TaskRun:
+    """Record a rebuild request (committed by the caller); ``dispatch_rebuild`` queues it after the commit."""
+    if not months:
+        raise ValidationFailed("No months.", {"months": ["Choose at least one month."]})
+    if len(months) > MAX_REBUILD_MONTHS:
+        raise ValidationFailed("Too many months.", {"months": [f"At most {MAX_REBUILD_MONTHS} months at once."]})
+    if max(months).first_day > local_today():
+        raise ValidationFailed("Future month.", {"months": ["A month that has not started cannot be built."]})
+    run = TaskRun(id=str(uuid.uuid4()), kind="stats.rebuild", state="PENDING", progress=0.0,
+                  params={"months": [str(m) for m in sorted(set(months))]}, region_code=region_code,
+                  created_by_id=actor.id, steps_total=len(set(months)))
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def dispatch_rebuild(run: TaskRun) -> None:
+    """Queue the rebuild (in-process in embedded mode). A broker failure leaves it PENDING for the sweeper."""
+    from workers.tasks.stats import rebuild
+
+    try:
+        rebuild.apply_async(args=[run.id], task_id=run.id, retry=False)
+    except Exception as exc:  # noqa: BLE001 - the sweep re-queues PENDING runs
+        if current_app.config.get("TESTING") and not current_app.config.get("REDIS_URL"):
+            raise
+        logger.warning("rebuild %s not queued (%s); the periodic sweep will queue it", run.id, type(exc).__name__)
+
+
+def month_range(first: Month, last: Month) -> list[Month]:
+    if last < first:
+        raise ValidationFailed("Bad range.", {"months": ["The last month is before the first."]})
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        month = month.next()
+    return months
