@@ -123,7 +123,8 @@ def create_profiled_app():
     def _after(conn, cursor, statement, parameters, context, executemany):
         t0, stmt, issuer = conn.info["_t"].pop()
         # CACHE_MISS: SQLAlchemy compiled this statement again for this request (CPU)
-        cache = str(getattr(context, "cache_hit", "")).replace("CACHE_", "").lower() or "?"
+        hit = getattr(context, "cache_hit", None)
+        cache = (getattr(hit, "name", None) or str(hit)).lower().replace("cache_", "")
         key = (f"{issuer} [{cache}]", " ".join(stmt.split())[:100])
         entry = state["sql"][key]
         entry[0] += 1
