@@ -94,6 +94,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL")) or "sqlite://"
     WTF_CSRF_ENABLED = False
     SESSION_COOKIE_SECURE = False
+    # Tests assert on the English msgids; the Chinese default is tested explicitly (tests/test_i18n.py).
+    BABEL_DEFAULT_LOCALE = "en"
     # Cheap hashing keeps the suite fast; production parameters are tested separately.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

@@ -137,10 +137,17 @@ def create_app(config_class=None) -> Flask:
 
 
 def _select_locale() -> str:
+    """The UI language: the user's choice (session), else the configured default (Simplified Chinese).
+
+    API clients choose with Accept-Language; without it they get English messages.
+    """
     from flask import current_app
 
+    languages = current_app.config["LANGUAGES"]
+    if request and request.path.startswith("/api/"):
+        return request.accept_languages.best_match(languages, default="en")
     lang = session.get("lang") if request else None
-    if lang in current_app.config["LANGUAGES"]:
+    if lang in languages:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

@@ -48,13 +48,24 @@ def test_pages_send_security_headers(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
-def test_ui_is_chinese_by_default_and_switches_to_english(client):
+def test_ui_is_chinese_by_default_and_switches_to_english(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOTLINE_INSTANCE_DIR", str(tmp_path))
+    from config import DevelopmentConfig
+
+    assert DevelopmentConfig.BABEL_DEFAULT_LOCALE == "zh_CN"
+    cfg = type("ChineseDefault", (DevelopmentConfig,), {"SECRET_KEY": "x" * 32, "WTF_CSRF_ENABLED": False,
+                                                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db"})
+    client = create_app(cfg).test_client()
     page = client.get("/login").get_data(as_text=True)
     assert "登录" in page
+    assert 'lang="zh-CN"' in page
     response = client.post("/language/en", data={"next": "/login"})
-    assert response.status_code == 302 and response.location.endswith("/login")
+    assert response.status_code == 302
+    assert response.location.endswith("/login")
     page = client.get("/login").get_data(as_text=True)
-    assert "Log in" in page and "登录" not in page
+    assert "Log in" in page
+    assert "登录" not in page
+
 
 
 def test_language_switch_ignores_offsite_next(client):
