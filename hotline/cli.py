@@ -96,3 +96,6 @@ def ensure_admin_command(username) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
+    from hotline.backup import backup_cli
+
+    app.cli.add_command(backup_cli)
