@@ -70,7 +70,7 @@ def create_backup(target: Path) -> dict:
     counts = table_counts()
     if url.get_backend_name() == "postgresql":
         dump = target / "database.dump"
-        subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(dump),
+        subprocess.run(["pg_dump"  # noqa: S603, S607 - fixed argv, no shell, "--format=custom", "--no-owner", "--no-privileges", "--file", str(dump),
                         "--dbname", _pg_url(url)], check=True, capture_output=True)
     else:
         dump = target / "database.sqlite3"
@@ -114,7 +114,7 @@ def restore_backup(source: Path) -> dict:
     db.session.remove()
     db.engine.dispose()
     if manifest["backend"] == "postgresql":
-        subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
+        subprocess.run(["pg_restore"  # noqa: S603, S607 - fixed argv, no shell, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
                         "--dbname", _pg_url(url), str(source / "database.dump")], check=True, capture_output=True)
     else:
         for suffix in ("-wal", "-shm"):
