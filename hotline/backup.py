@@ -70,8 +70,9 @@ def create_backup(target: Path) -> dict:
     counts = table_counts()
     if url.get_backend_name() == "postgresql":
         dump = target / "database.dump"
-        subprocess.run(["pg_dump"  # noqa: S603, S607 - fixed argv, no shell, "--format=custom", "--no-owner", "--no-privileges", "--file", str(dump),
-                        "--dbname", _pg_url(url)], check=True, capture_output=True)
+        argv = ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(dump),
+                "--dbname", _pg_url(url)]
+        subprocess.run(argv, check=True, capture_output=True)  # noqa: S603 - fixed argv, no shell
     else:
         dump = target / "database.sqlite3"
         source = sqlite3.connect(url.database)
@@ -114,8 +115,9 @@ def restore_backup(source: Path) -> dict:
     db.session.remove()
     db.engine.dispose()
     if manifest["backend"] == "postgresql":
-        subprocess.run(["pg_restore"  # noqa: S603, S607 - fixed argv, no shell, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
-                        "--dbname", _pg_url(url), str(source / "database.dump")], check=True, capture_output=True)
+        argv = ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
+                "--dbname", _pg_url(url), str(source / "database.dump")]
+        subprocess.run(argv, check=True, capture_output=True)  # noqa: S603 - fixed argv, no shell
     else:
         for suffix in ("-wal", "-shm"):
             Path(url.database + suffix).unlink(missing_ok=True)
