@@ -183,6 +183,7 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.path.startswith("/api/") or getattr(g, "no_store", False):
+    # Pages behind the login hold personal data: never cache them (shared office PCs, browser back button).
+    if not request.path.startswith(("/static/", "/public/")):
         response.headers.setdefault("Cache-Control", "no-store")
     return response

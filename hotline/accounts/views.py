@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -174,7 +174,6 @@ def tokens():
     if form.validate_on_submit():
         _, new_token = issue_token(current_user, form.name.data, actor=current_user)
         db.session.commit()
-        g.no_store = True
         form = TokenForm(formdata=None)
     elif form.is_submitted():
         status = 422
