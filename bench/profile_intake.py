@@ -29,6 +29,7 @@ import json
 import os
 import pstats
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -396,7 +397,10 @@ def main(argv: list[str]) -> int:
     finally:
         procs.stop()
         intake.drop_database(args.db_name)
-        print(f"(work dir {workdir})")
+        if args.cprofile:
+            print(f"(work dir {workdir})")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
