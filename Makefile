@@ -18,7 +18,7 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 translations: install
-	$(BIN)/pybabel compile -q -d hotline/translations
+	$(BIN)/pybabel compile -d hotline/translations 2>&1 | grep -v "^compiling" || true
 
 run: install translations
 	./scripts/run.sh
