@@ -18,7 +18,7 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 translations: install
-	$(BIN)/pybabel compile -d hotline/translations 2>&1 | grep -v "^compiling" || true
+	$(BIN)/pybabel compile -d hotline/translations
 
 run: install translations
 	./scripts/run.sh
