@@ -41,7 +41,8 @@ def _snapshots(month: Month) -> dict[str, MonthlySnapshot]:
 def build_month(month: Month) -> dict[str, str]:
     """Compute the month for every region and store it. Idempotent: same data, same snapshot.
 
-    A locked snapshot is never overwritten: different figures become (or refresh) a pending revision.
+    A locked snapshot is never overwritten: different figures become (or refresh) a pending revision; when the
+    figures are the locked ones again, a pending revision is out of date and is discarded (by the system).
     Returns {region_code: "created" | "updated" | "unchanged" | "revision" | "locked"}.
     """
     figures = compute_month(month)
@@ -49,6 +50,7 @@ def build_month(month: Month) -> dict[str, str]:
     existing = _snapshots(month)
     now = utcnow()
     outcome: dict[str, str] = {}
+    superseded: list[SnapshotRevision] = []
     for region_code, data in figures.items():
         snapshot = existing.get(region_code)
         if snapshot is None:
@@ -63,6 +65,10 @@ def build_month(month: Month) -> dict[str, str]:
                 outcome[region_code] = "unchanged"
             snapshot.computed_at = now
         elif snapshot.data == data:
+            # The figures are the locked ones again: an earlier pending revision is out of date.
+            for stale in (r for r in snapshot.revisions if r.status == "pending"):
+                stale.status, stale.decided_at = "discarded", now
+                superseded.append(stale)
             outcome[region_code] = "locked"
         else:
             pending = next((r for r in snapshot.revisions if r.status == "pending"), None)
@@ -72,6 +78,9 @@ def build_month(month: Month) -> dict[str, str]:
                 pending.data, pending.computed_at = data, now
             outcome[region_code] = "revision"
     db.session.flush()
+    for revision in superseded:
+        record_event(revision, "discard", None, {"status": ("pending", "discarded")},
+                     note=f"{month} {revision.region_code}: the figures are the locked ones again")
     return outcome
 
 
