@@ -113,6 +113,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.public import views as _public_views  # noqa: F401
     from hotline.review import bp as review_bp
     from hotline.review import views as _review_views  # noqa: F401
+    from hotline.stats import bp as stats_bp
+    from hotline.stats import views as _stats_views  # noqa: F401
 
     app.register_blueprint(main_bp)
     app.register_blueprint(cases_bp)
@@ -121,6 +123,7 @@ def create_app(config_class=None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(calls_bp)
+    app.register_blueprint(stats_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 

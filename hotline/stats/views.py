@@ -1,0 +1,677 @@
+"""Statistics pages: the monthly snapshot (charts beside tables, lock, rebuild, revisions), rebuild progress,
+the yearly summary with its narrative, and the downloads.
+
+Officers and supervisors read statistics; a 市州 user sees only their own region (another region's figures
+answer 404), province users pick any region or the whole province. Only supervisors rebuild, lock (报送) and
+decide revisions. Operators and administrators get 403.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from hotline.accounts.models import User
+from hotline.cases.models import ALL_OUTCOMES
+from hotline.core.clock import local_today
+from hotline.core.errors import StateError, ValidationFailed
+from hotline.core.forms import ConfirmForm
+from hotline.core.permissions import PROVINCE_CODE, Role, role_required, sees_region
+from hotline.extensions import db
+from hotline.reference import queries as ref
+from hotline.stats import bp, exports
+from hotline.stats.compute import Month
+from hotline.stats.forms import MonthlyFilterForm, RebuildForm, YearlyFilterForm, parse_month, parse_year
+from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun
+from hotline.stats.operations import decide_revision, dispatch_rebuild, get_snapshot, lock_month, month_range
+from hotline.stats.operations import start_rebuild as op_start_rebuild
+from hotline.stats.yearly import yearly_summary
+
+STATS_ROLES = (Role.officer, Role.supervisor)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Labels (English msgids; the zh_CN catalog translates them)
+
+OUTCOME_LABELS = {
+    "infringement_found": _l("Infringement found"),
+    "request_dismissed": _l("Request dismissed"),
+    "mediated": _l("Mediated"),
+    "withdrawn": _l("Withdrawn"),
+    "revoked": _l("Case revoked"),
+    "penalized": _l("Penalized"),
+    "exempted": _l("No penalty imposed"),
+    "transferred_police": _l("Transferred to the police"),
+}
+
+CALL_FIGURES = (
+    ("total", _l("Calls received")),
+    ("phone_total", _l("of which by phone")),
+    ("reports_and_complaints", _l("Reports and complaints")),
+)
+DECISION_FIGURES = (
+    ("transferred", _l("Transferred")),
+    ("case_opened", _l("Case opened")),
+    ("not_accepted", _l("Not accepted")),
+    ("answered", _l("Answered")),
+    ("closed", _l("Closed with feedback")),
+    ("decided_in_time", _l("Decided within the time limit")),
+    ("undecided_overdue", _l("Undecided past the time limit")),
+)
+FILED_FIGURES = (
+    ("infringement_disputes", _l("Infringement disputes")),
+    ("other_disputes", _l("Other patent disputes")),
+    ("counterfeit", _l("Counterfeit patents")),
+)
+CASE_FIGURES = (
+    ("received", _l("Cases received")),
+    ("filed", _l("Cases handled (filed)")),
+    ("disputes", _l("Patent disputes")),
+    ("infringement_disputes", _l("of which infringement disputes")),
+    ("other_disputes", _l("Other patent disputes")),
+    ("counterfeit", _l("Counterfeit patents")),
+    ("not_accepted", _l("Not accepted")),
+    ("closed", _l("Closed")),
+    ("pending_end", _l("Pending at month end")),
+    ("overdue", _l("Overdue")),
+    ("transferred_judicial", _l("Transferred to judicial organs")),
+    ("mediated", _l("Mediated")),
+    ("judicial_confirmation", _l("Judicial confirmation")),
+    ("exhibition", _l("Exhibition cases")),
+    ("ecommerce", _l("E-commerce cases")),
+    ("major", _l("Major cases (督办)")),
+    ("foreign_related", _l("Foreign-related cases")),
+)
+MONEY_FIGURES = (
+    ("amount_involved", _l("Amount involved")),
+    ("fines", _l("Fines")),
+    ("confiscated", _l("Confiscated gains")),
+)
+#: The yearly totals table: (dotted key, label, kind).
+YEARLY_FIGURES = (
+    ("cases.total", _l("Cases handled (办案总量)"), "count"),
+    ("cases.disputes", _l("Patent disputes"), "count"),
+    ("cases.infringement_disputes", _l("of which infringement disputes"), "count"),
+    ("cases.other_disputes", _l("Other patent disputes"), "count"),
+    ("cases.counterfeit", _l("Counterfeit patents"), "count"),
+    ("cases.closed", _l("Closed"), "count"),
+    ("cases.mediated", _l("Mediated"), "count"),
+    ("cases.transferred_judicial", _l("Transferred to judicial organs"), "count"),
+    ("cases.exhibition", _l("Exhibition cases"), "count"),
+    ("cases.ecommerce", _l("E-commerce cases"), "count"),
+    ("cases.amount_involved", _l("Amount involved"), "money"),
+    ("cases.fines", _l("Fines"), "money"),
+    ("cases.confiscated", _l("Confiscated gains"), "money"),
+    ("calls.total", _l("Calls received"), "count"),
+    ("calls.phone_total", _l("of which by phone"), "count"),
+    ("calls.reports_and_complaints", _l("Reports and complaints"), "count"),
+)
+EXPORT_FORMATS = {
+    "xlsx": (exports.MIME_XLSX, exports.yearly_xlsx),
+    "docx": (exports.MIME_DOCX, exports.yearly_docx),
+    "csv": (exports.MIME_CSV, exports.yearly_csv),
+}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Formatting helpers (also available in the templates)
+
+
+def fmt_count(value: Any) -> str:
+    try:
+        return f"{int(value or 0):,}"
+    except (TypeError, ValueError):
+        return "—"
+
+
+def fmt_money(value: Any) -> str:
+    """¥ with thousands separators and two decimals (money is kept as decimal strings)."""
+    try:
+        amount = Decimal(str(value if value is not None else "0"))
+    except InvalidOperation:
+        return "—"
+    return f"¥{amount.quantize(Decimal('0.01')):,.2f}"
+
+
+def fmt_growth(value: float | None) -> str:
+    """+70.1% / −5.0% / — (no growth where the base is zero)."""
+    if value is None:
+        return "—"
+    if value > 0:
+        return f"+{value:.1f}%"
+    if value < 0:
+        return f"−{abs(value):.1f}%"
+    return "0.0%"
+
+
+def growth_class(value: float | None) -> str:
+    if value is None or value == 0:
+        return "flat"
+    return "up" if value > 0 else "down"
+
+
+def _money_number(value: Any) -> float:
+    """A money amount for a chart axis (display only; the tables show the exact decimal)."""
+    try:
+        return float(Decimal(str(value or "0")))
+    except InvalidOperation:
+        return 0.0
+
+
+def _locale() -> str:
+    return str(get_locale() or "zh_CN")
+
+
+def _category_rows(kind: str, breakdown: dict[str, int]) -> list[dict[str, Any]]:
+    """(code, label, value) of a calls breakdown in the reference order; unknown codes last."""
+    source = {"request_type": ref.list_request_types, "channel": ref.list_channels, "ip_type": ref.list_ip_types}
+    locale = _locale()
+    rows, seen = [], set()
+    for item in source[kind]():
+        if item.code in breakdown:
+            rows.append({"code": item.code, "label": item.label(locale), "value": int(breakdown[item.code] or 0)})
+            seen.add(item.code)
+    for code, value in breakdown.items():
+        if code not in seen:
+            label = _("Not specified") if code == "unspecified" else code
+            rows.append({"code": code, "label": label, "value": int(value or 0)})
+    return rows
+
+
+def _region_label(code: str) -> str:
+    if code == PROVINCE_CODE:
+        return _("Whole province")
+    region = ref.region_map().get(code)
+    return region.name if region else code
+
+
+@bp.app_context_processor
+def _stats_helpers():
+    return {"fmt_count": fmt_count, "fmt_money": fmt_money, "fmt_growth": fmt_growth, "growth_class": growth_class}
+
+
+@bp.before_request
+def _no_store():
+    g.no_store = True
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Loading and scoping
+
+
+def _region_or_404(code: str | None) -> str:
+    """The region asked for (default: the user's own). Unknown codes and other regions of a 市州 user → 404."""
+    code = (code or "").strip() or current_user.region_code
+    if code not in ref.region_map() or not sees_region(current_user, code):
+        abort(404)
+    return code
+
+
+def _refresh_embedded() -> None:
+    """Embedded mode (no Redis, no worker): refresh the months that changed before reading them."""
+    if not current_app.config.get("REDIS_URL"):
+        from workers.tasks.stats import refresh_stale
+
+        refresh_stale.run()
+
+
+def _user_name(user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    return user.display_name if user else None
+
+
+def _pending_revision(snapshot: MonthlySnapshot) -> SnapshotRevision | None:
+    return next((r for r in snapshot.revisions if r.status == "pending"), None)
+
+
+def _regions_with_revisions(month: Month) -> list[dict[str, str]]:
+    """Province users: the regions whose locked snapshot of ``month`` has a pending revision."""
+    codes = db.session.scalars(
+        select(MonthlySnapshot.region_code).join(SnapshotRevision)
+        .where(MonthlySnapshot.month == month.first_day, SnapshotRevision.status == "pending")).all()
+    order = {r.code: r.sort_order for r in ref.list_regions()}
+    return [{"code": c, "label": _region_label(c)} for c in sorted(set(codes), key=lambda c: order.get(c, 999))]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Monthly page
+
+
+def _monthly_tables(data: dict[str, Any]) -> dict[str, Any]:
+    calls, cases = data.get("calls", {}), data.get("cases", {})
+    return {
+        "calls": [{"key": k, "label": label, "value": calls.get(k, 0)} for k, label in CALL_FIGURES],
+        "request_types": _category_rows("request_type", calls.get("by_request_type", {})),
+        "channels": _category_rows("channel", calls.get("by_channel", {})),
+        "ip_types": _category_rows("ip_type", calls.get("by_ip_type", {})),
+        "decisions": [{"key": k, "label": label, "value": calls.get(k, 0)} for k, label in DECISION_FIGURES],
+        "filed": [{"key": k, "label": label, "value": cases.get(k, 0)} for k, label in FILED_FIGURES],
+        "outcomes": [{"key": o, "label": OUTCOME_LABELS.get(o, o),
+                      "value": cases.get("closed_by_outcome", {}).get(o, 0)} for o in ALL_OUTCOMES],
+        "cases": [{"key": k, "label": label, "value": cases.get(k, 0)} for k, label in CASE_FIGURES],
+        "money": [{"key": k, "label": label, "value": cases.get(k, "0.00")} for k, label in MONEY_FIGURES],
+    }
+
+
+def _monthly_charts(tables: dict[str, Any]) -> dict[str, Any]:
+    """Chart specifications for stats.js (labels already translated)."""
+
+    def bar(rows, series_name, horizontal=False, skip_zero=False):
+        rows = [r for r in rows if r["value"] or not skip_zero]
+        return {"kind": "hbar" if horizontal else "bar", "categories": [str(r["label"]) for r in rows],
+                "series": [{"name": str(series_name), "data": [r["value"] for r in rows]}]}
+
+    def pie(rows, series_name):
+        return {"kind": "pie", "name": str(series_name),
+                "items": [{"name": str(r["label"]), "value": r["value"]} for r in rows if r["value"]]}
+
+    decisions = [r for r in tables["decisions"] if r["key"] != "undecided_overdue"]
+    return {
+        "request_type": bar(tables["request_types"], _("Calls")),
+        "channel": pie(tables["channels"], _("Calls")),
+        "ip_type": bar(tables["ip_types"], _("Calls"), horizontal=True, skip_zero=True),
+        "decisions": bar(decisions, _("Calls"), horizontal=True),
+        "filed": pie(tables["filed"], _("Cases")),
+        "outcomes": bar(tables["outcomes"], _("Cases"), horizontal=True, skip_zero=True),
+    }
+
+
+def _comparison(locked: dict[str, Any], revised: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every figure of a locked snapshot beside its pending revision, changed ones flagged."""
+    rows = []
+
+    def add(section, label, old, new, kind="count"):
+        rows.append({"section": section, "label": label, "old": old, "new": new, "kind": kind,
+                     "changed": str(old) != str(new)})
+
+    old_calls, new_calls = locked.get("calls", {}), revised.get("calls", {})
+    old_cases, new_cases = locked.get("cases", {}), revised.get("cases", {})
+    section = _("Calls")
+    for key, label in (*CALL_FIGURES, *DECISION_FIGURES):
+        add(section, label, old_calls.get(key, 0), new_calls.get(key, 0))
+    for kind, key in (("request_type", "by_request_type"), ("channel", "by_channel"), ("ip_type", "by_ip_type")):
+        old_rows = {r["code"]: r for r in _category_rows(kind, old_calls.get(key, {}))}
+        for row in _category_rows(kind, new_calls.get(key, {})):
+            add(section, row["label"], old_rows.get(row["code"], {}).get("value", 0), row["value"])
+    section = _("Cases")
+    for key, label in CASE_FIGURES:
+        add(section, label, old_cases.get(key, 0), new_cases.get(key, 0))
+    for outcome in ALL_OUTCOMES:
+        add(section, _("Closed: %(outcome)s", outcome=OUTCOME_LABELS.get(outcome, outcome)),
+            old_cases.get("closed_by_outcome", {}).get(outcome, 0),
+            new_cases.get("closed_by_outcome", {}).get(outcome, 0))
+    for key, label in MONEY_FIGURES:
+        old, new = old_cases.get(key, "0.00"), new_cases.get(key, "0.00")
+        rows.append({"section": section, "label": label, "old": old, "new": new, "kind": "money",
+                     "changed": Decimal(str(old)) != Decimal(str(new))})
+    return rows
+
+
+def _kpis(data: dict[str, Any]) -> list[dict[str, Any]]:
+    calls, cases = data.get("calls", {}), data.get("cases", {})
+    return [
+        {"label": _("Calls received"), "value": fmt_count(calls.get("total")),
+         "note": _("%(n)s reports and complaints", n=fmt_count(calls.get("reports_and_complaints")))},
+        {"label": _("Cases handled"), "value": fmt_count(cases.get("filed")),
+         "note": _("%(d)s disputes · %(c)s counterfeit", d=fmt_count(cases.get("disputes")),
+                   c=fmt_count(cases.get("counterfeit")))},
+        {"label": _("Closed"), "value": fmt_count(cases.get("closed")),
+         "note": _("%(n)s mediated", n=fmt_count(cases.get("mediated")))},
+        {"label": _("Pending at month end"), "value": fmt_count(cases.get("pending_end")), "note": ""},
+        {"label": _("Overdue"), "value": fmt_count(cases.get("overdue")), "note": "",
+         "alert": bool(cases.get("overdue"))},
+        {"label": _("Amount involved"), "value": fmt_money(cases.get("amount_involved")),
+         "note": _("fines %(f)s", f=fmt_money(cases.get("fines"))), "money": True},
+    ]
+
+
+def _render_monthly(form: MonthlyFilterForm, month: Month | None, region_code: str, *,
+                    rebuild_form: RebuildForm | None = None, status: int = 200):
+    context: dict[str, Any] = {"form": form, "month": month, "region_code": region_code,
+                               "region_label": _region_label(region_code),
+                               "is_supervisor": current_user.role == Role.supervisor,
+                               "is_province_user": current_user.region_code == PROVINCE_CODE}
+    if month is None:
+        return render_template("stats/monthly.html", snapshot=None, **context), status
+    _refresh_embedded()
+    snapshot = get_snapshot(month, region_code)
+    db.session.commit()
+    tables = _monthly_tables(snapshot.data)
+    revision = _pending_revision(snapshot)
+    this_month = Month.of(local_today())
+    own = snapshot if region_code == current_user.region_code else get_snapshot(month, current_user.region_code)
+    if rebuild_form is None:
+        rebuild_form = RebuildForm(formdata=None, data={"month_from": str(month), "month_to": str(month)})
+    context.update(
+        snapshot=snapshot,
+        tables=tables,
+        charts=_monthly_charts(tables),
+        kpis=_kpis(snapshot.data),
+        locked_by=_user_name(snapshot.locked_by_id),
+        revision=revision,
+        comparison=_comparison(snapshot.data, revision.data) if revision else None,
+        other_revisions=[r for r in _regions_with_revisions(month) if r["code"] != region_code]
+        if current_user.region_code == PROVINCE_CODE and current_user.role == Role.supervisor else [],
+        previous_month=month.previous(),
+        next_month=month.next() if month < this_month else None,
+        rebuild_form=rebuild_form,
+        lock_form=ConfirmForm(),
+        decide_form=ConfirmForm(),
+        own_locked=own.locked if own is not None else False,
+        own_region_label=_region_label(current_user.region_code),
+        month_over=month < this_month,
+    )
+    return render_template("stats/monthly.html", **context), status
+
+
+@bp.get("/")
+@role_required(*STATS_ROLES)
+def index():
+    return redirect(url_for("stats.monthly"))
+
+
+@bp.get("/monthly")
+@role_required(*STATS_ROLES)
+def monthly():
+    region_code = _region_or_404(request.args.get("region_code"))
+    defaults = {"month": str(Month.of(local_today())), "region_code": region_code}
+    if request.args.get("month"):
+        form = MonthlyFilterForm(request.args, user=current_user, data=defaults)
+        if not form.validate():
+            return _render_monthly(form, None, region_code, status=400)
+    else:
+        form = MonthlyFilterForm(formdata=None, user=current_user, data=defaults)
+    form.region_code.data = region_code
+    return _render_monthly(form, parse_month(form.month.data), region_code)
+
+
+def _month_or_404(text: str) -> Month:
+    month = parse_month(text)
+    if month is None or month.first_day > local_today():
+        abort(404)
+    return month
+
+
+@bp.get("/monthly/<month>.xlsx")
+@role_required(*STATS_ROLES)
+def monthly_export(month: str):
+    month_ = _month_or_404(month)
+    region_code = _region_or_404(request.args.get("region_code"))
+    _refresh_embedded()
+    snapshot = get_snapshot(month_, region_code)
+    db.session.commit()
+    body = exports.monthly_xlsx(snapshot.data, str(month_), region_code)
+    response = Response(body, mimetype=exports.MIME_XLSX)
+    response.headers["Content-Disposition"] = exports.content_disposition(
+        exports.monthly_filename(str(month_), region_code))
+    return response
+
+
+@bp.post("/rebuild")
+@role_required(Role.supervisor)
+def rebuild():
+    """Start a rebuild of a range of months for the supervisor's region; the progress page follows it."""
+    region_code = _region_or_404(request.args.get("region_code"))
+    shown = parse_month(request.args.get("month")) or Month.of(local_today())
+    form = RebuildForm()
+    if form.validate_on_submit():
+        first, last = form.months()
+        try:
+            run = op_start_rebuild(month_range(first, last), region_code=current_user.region_code,
+                                   actor=current_user)
+        except ValidationFailed as exc:
+            form.populate_errors({"month_to" if k == "months" else k: v for k, v in exc.errors.items()})
+        else:
+            db.session.commit()
+            dispatch_rebuild(run)
+            return redirect(url_for("stats.task", task_id=run.id))
+    filter_form = MonthlyFilterForm(formdata=None, user=current_user,
+                                    data={"month": str(shown), "region_code": region_code})
+    return _render_monthly(filter_form, shown, region_code, rebuild_form=form, status=400)
+
+
+@bp.post("/monthly/<month>/lock")
+@role_required(Role.supervisor)
+def lock(month: str):
+    """报送: lock the month for the supervisor's region (a province supervisor locks every region)."""
+    month_ = _month_or_404(month)
+    region_code = _region_or_404(request.args.get("region_code"))
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        locked = lock_month(month_, current_user.region_code, actor=current_user)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for messages in exc.errors.values():
+            for message in messages:
+                flash(message, "error")
+    else:
+        db.session.commit()
+        if locked:
+            flash(_("%(month)s is locked (报送): %(n)s snapshot(s). Later changes will come as revisions to review.",
+                    month=str(month_), n=len(locked)), "success")
+        else:
+            flash(_("%(month)s was already locked.", month=str(month_)), "info")
+    return redirect(url_for("stats.monthly", month=str(month_), region_code=region_code))
+
+
+@bp.post("/revisions/<int:revision_id>/<any(accept, discard):decision>")
+@role_required(Role.supervisor)
+def decide(revision_id: int, decision: str):
+    """Accept (the locked figures become the revision's) or discard a pending revision of a locked month."""
+    revision = db.session.get(SnapshotRevision, revision_id) if revision_id < 2**31 - 1 else None
+    if revision is None or not sees_region(current_user, revision.snapshot.region_code):
+        abort(404)
+    snapshot = revision.snapshot
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        decide_revision(revision, decision == "accept", actor=current_user)
+    except StateError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        if decision == "accept":
+            flash(_("The revision was accepted: the locked figures are now the recomputed ones."), "success")
+        else:
+            flash(_("The revision was discarded: the locked figures stay as they were."), "success")
+    return redirect(url_for("stats.monthly", month=f"{snapshot.month:%Y-%m}", region_code=snapshot.region_code))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rebuild progress
+
+
+def _task_or_404(task_id) -> TaskRun:
+    run = db.session.get(TaskRun, str(task_id))
+    if run is None or not sees_region(current_user, run.region_code):
+        abort(404)
+    return run
+
+
+OUTCOME_WORDS = {
+    "created": _l("computed"),
+    "updated": _l("updated"),
+    "unchanged": _l("unchanged"),
+    "revision": _l("locked: revision to review"),
+    "locked": _l("locked, unchanged"),
+}
+
+
+def _task_payload(run: TaskRun) -> dict[str, Any]:
+    """State, progress and, once done, what happened to each month (for a 市州 user: their region only)."""
+    months: list[dict[str, Any]] = []
+    result = run.result or {}
+    for month, outcomes in (result.get("months") or {}).items():
+        if run.region_code != PROVINCE_CODE:
+            outcomes = {k: v for k, v in outcomes.items() if k == run.region_code}
+        counts: dict[str, int] = {}
+        for outcome in outcomes.values():
+            counts[outcome] = counts.get(outcome, 0) + 1
+        shown_region = run.region_code
+        months.append({
+            "month": month,
+            "summary": ", ".join(f"{str(OUTCOME_WORDS.get(k, k))}: {n}" for k, n in sorted(counts.items()))
+            if run.region_code == PROVINCE_CODE else str(OUTCOME_WORDS.get(next(iter(outcomes.values()), ""), "")),
+            "revision": "revision" in counts,
+            "url": url_for("stats.monthly", month=month, region_code=shown_region),
+        })
+    return {
+        "id": run.id,
+        "state": run.state,
+        "progress": round(float(run.progress or 0.0), 4),
+        "steps_done": run.steps_done,
+        "steps_total": run.steps_total,
+        "done": run.state in ("SUCCESS", "FAILURE"),
+        "months_requested": list(run.params.get("months", [])),
+        "months": months,
+        "error": result.get("error") if run.state == "FAILURE" else None,
+    }
+
+
+@bp.get("/tasks/<uuid:task_id>")
+@role_required(*STATS_ROLES)
+def task(task_id):
+    run = _task_or_404(task_id)
+    return render_template("stats/task.html", run=run, payload=_task_payload(run),
+                           state_labels={"PENDING": _("Waiting for a worker"), "STARTED": _("Running"),
+                                         "SUCCESS": _("Done"), "FAILURE": _("Failed")})
+
+
+@bp.get("/tasks/<uuid:task_id>.json")
+@role_required(*STATS_ROLES)
+def task_status(task_id):
+    run = _task_or_404(task_id)
+    return jsonify(_task_payload(run))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Yearly page and downloads
+
+
+def _yearly_totals(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    previous, growth = summary["previous"], summary["growth"]
+    for key, label, kind in YEARLY_FIGURES:
+        section, name = key.split(".")
+        rows.append({"key": key, "label": label, "kind": kind, "current": summary[section].get(name),
+                     "previous": previous.get(section, {}).get(name), "growth": growth.get(key)})
+    return rows
+
+
+def _yearly_charts(summary: dict[str, Any]) -> dict[str, Any]:
+    year = summary["year"]
+    months = [m["month"] for m in summary["monthly"]]
+    month_labels = [format_date(Month.parse(m).first_day, "MMM") for m in months]
+    locale = _locale()
+    rt_labels = {item.code: item.label(locale) for item in ref.list_request_types()}
+    codes = [code for code in rt_labels if any(m["calls_by_request_type"].get(code) for m in summary["monthly"])]
+    previous_by_month = {m["month"][5:]: m for m in summary["monthly_previous"]}
+    monthly = summary["monthly"]
+    charts: dict[str, Any] = {
+        "calls_monthly": {
+            "kind": "stacked", "categories": month_labels,
+            "series": [{"name": rt_labels[c], "data": [m["calls_by_request_type"].get(c, 0) for m in monthly]}
+                       for c in codes] or [{"name": _("Calls"), "data": [m["calls"] for m in monthly]}],
+        },
+        "cases_monthly": {
+            "kind": "stacked", "categories": month_labels,
+            "series": [{"name": _("Patent disputes"), "data": [m["disputes"] for m in summary["monthly"]]},
+                       {"name": _("Counterfeit patents"), "data": [m["counterfeit"] for m in summary["monthly"]]}],
+        },
+        "year_over_year": {
+            "kind": "lines", "categories": month_labels,
+            "series": [
+                {"name": _("Cases %(year)s", year=year), "data": [m["cases_filed"] for m in summary["monthly"]]},
+                {"name": _("Cases %(year)s", year=year - 1),
+                 "data": [previous_by_month.get(m[5:], {}).get("cases_filed", 0) for m in months], "dashed": True},
+                {"name": _("Calls %(year)s", year=year), "data": [m["calls"] for m in summary["monthly"]],
+                 "hidden": True},
+                {"name": _("Calls %(year)s", year=year - 1),
+                 "data": [previous_by_month.get(m[5:], {}).get("calls", 0) for m in months], "dashed": True,
+                 "hidden": True},
+            ],
+        },
+    }
+    if summary.get("by_region"):
+        regions = [r for r in summary["by_region"] if r["region_code"] != PROVINCE_CODE]
+        charts["regions"] = {
+            "kind": "stacked", "categories": [r["label"] for r in regions], "rotate": True,
+            "series": [{"name": _("Patent disputes"), "data": [r["disputes"] for r in regions]},
+                       {"name": _("Counterfeit patents"), "data": [r["counterfeit"] for r in regions]}],
+        }
+    return charts
+
+
+def _yearly_kpis(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    cases, calls, growth = summary["cases"], summary["calls"], summary["growth"]
+    rate = cases.get("closure_rate")
+    return [
+        {"label": _("Cases handled"), "value": fmt_count(cases["total"]), "growth": growth.get("cases.total")},
+        {"label": _("Patent disputes"), "value": fmt_count(cases["disputes"]), "growth": growth.get("cases.disputes")},
+        {"label": _("Counterfeit patents"), "value": fmt_count(cases["counterfeit"]),
+         "growth": growth.get("cases.counterfeit")},
+        {"label": _("Closure rate"), "value": "—" if rate is None else f"{rate:.1f}%",
+         "note": _("%(n)s closed", n=fmt_count(cases["closed"]))},
+        {"label": _("Calls received"), "value": fmt_count(calls["total"]), "growth": growth.get("calls.total")},
+        {"label": _("Phone calls per month"), "value": fmt_count(calls["monthly_average_phone"]),
+         "note": _("monthly average")},
+    ]
+
+
+def _year_arg() -> tuple[int | None, str | None]:
+    text = request.args.get("year")
+    if text is None or text == "":
+        return local_today().year, None
+    year = parse_year(text)
+    return year, text
+
+
+@bp.get("/yearly")
+@role_required(*STATS_ROLES)
+def yearly():
+    region_code = _region_or_404(request.args.get("region_code"))
+    year, raw = _year_arg()
+    form = YearlyFilterForm(formdata=None, user=current_user, selected=year,
+                            data={"year": str(year or local_today().year), "region_code": region_code})
+    context = {"form": form, "region_code": region_code, "region_label": _region_label(region_code),
+               "is_province_user": current_user.region_code == PROVINCE_CODE}
+    if year is None:
+        form.year.errors = [_("%(value)s is not a year with statistics: choose a year from %(first)s to %(last)s.",
+                              value=raw, first=2000, last=local_today().year)]
+        return render_template("stats/yearly.html", summary=None, year=None, **context), 400
+    _refresh_embedded()
+    summary = yearly_summary(year, region_code)
+    db.session.commit()
+    return render_template(
+        "stats/yearly.html", summary=summary, year=year, totals=_yearly_totals(summary),
+        charts=_yearly_charts(summary), kpis=_yearly_kpis(summary),
+        downloads=[(fmt.upper(), url_for("stats.yearly_export", year=year, fmt=fmt, region_code=region_code))
+                   for fmt in EXPORT_FORMATS], **context)
+
+
+@bp.get("/yearly/<int:year>.<fmt>")
+@role_required(*STATS_ROLES)
+def yearly_export(year: int, fmt: str):
+    if fmt not in EXPORT_FORMATS or parse_year(str(year)) is None:
+        abort(404)
+    region_code = _region_or_404(request.args.get("region_code"))
+    _refresh_embedded()
+    summary = yearly_summary(year, region_code)
+    db.session.commit()
+    mimetype, build = EXPORT_FORMATS[fmt]
+    body = build(summary)
+    response = Response(body.encode("utf-8") if isinstance(body, str) else body, content_type=mimetype)
+    response.headers["Content-Disposition"] = exports.content_disposition(exports.yearly_filename(summary, fmt))
+    return response
