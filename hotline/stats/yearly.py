@@ -98,9 +98,11 @@ def yearly_summary(year: int, region_code: str = PROVINCE_CODE) -> dict[str, Any
     the per-region table in the official order (14 市州, 其他, 全省), monthly series, the narrative."""
     current_months = monthly_snapshots(year)
     previous_months = monthly_snapshots(year - 1)
-    current = _total(current_months, region_code)
-    previous = _total(previous_months, region_code)
     n_months = len(months_of(year))
+    # Year over year means against the same period: for a year in progress, the same months of the year before.
+    same_period = {m: regions for m, regions in previous_months.items() if m.month <= n_months}
+    current = _total(current_months, region_code)
+    previous = _total(same_period, region_code)
     current["cases"]["pending_end"] = _pending_end(current_months, region_code)
     closed, filed = current["cases"]["closed"], current["cases"]["filed"]
     calls = current["calls"]
@@ -135,11 +137,11 @@ def yearly_summary(year: int, region_code: str = PROVINCE_CODE) -> dict[str, Any
     }
     if region_code == PROVINCE_CODE:
         rows = []
-        other_current, other_previous = _total(current_months, PROVINCE_CODE), _total(previous_months, PROVINCE_CODE)
+        other_current, other_previous = _total(current_months, PROVINCE_CODE), _total(same_period, PROVINCE_CODE)
         for region in ref.list_regions():
             if region.code == PROVINCE_CODE:
                 continue
-            cur, prev = _total(current_months, region.code), _total(previous_months, region.code)
+            cur, prev = _total(current_months, region.code), _total(same_period, region.code)
             rows.append(_row(region.stat_label, region.code, cur, prev))
             _subtract(other_current, cur)
             _subtract(other_previous, prev)
