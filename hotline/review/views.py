@@ -1,1 +1,188 @@
-"""Views (filled in as the domain lands)."""
+"""Case-file review UI (supervisors): samples and their progress, drawing a sample, the checklist of one file,
+scores by region. A 市州 supervisor sees and samples only their region; another region's review is a 404."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from werkzeug.routing import BuildError
+
+from hotline.cases.queries import case_events
+from hotline.core.clock import local_today
+from hotline.core.errors import NotAllowed, ValidationFailed
+from hotline.core.permissions import PROVINCE_CODE, Role, role_required
+from hotline.extensions import db
+from hotline.reference import queries as ref
+from hotline.review import bp, logger
+from hotline.review.forms import CATEGORY_LABELS, CATEGORY_ORDER, DrawSampleForm, score_form
+from hotline.review.operations import MAX_LABEL_LENGTH, draw_sample, score_review
+from hotline.review.queries import GRADES, get_review_or_404, list_reviews, list_samples, region_scores, sample_labels
+
+CASE_TYPE_LABELS = {
+    "infringement_dispute": _l("Patent infringement dispute"),
+    "other_dispute": _l("Other patent dispute"),
+    "counterfeit": _l("Counterfeit patent"),
+}
+OUTCOME_LABELS = {
+    "infringement_found": _l("Infringement found"),
+    "request_dismissed": _l("Request dismissed"),
+    "mediated": _l("Mediated"),
+    "withdrawn": _l("Withdrawn"),
+    "revoked": _l("Case revoked"),
+    "penalized": _l("Penalized"),
+    "exempted": _l("No penalty"),
+    "transferred_police": _l("Transferred to the police"),
+}
+EVENT_LABELS = {
+    "served": _l("Documents served"),
+    "defence_received": _l("Defence received"),
+    "hearing": _l("Hearing"),
+    "evidence_saved": _l("Evidence preserved"),
+    "decision": _l("Decision"),
+    "penalty_served": _l("Penalty decision served"),
+    "fine_paid": _l("Fine paid"),
+    "transfer_judicial": _l("Transferred to judicial organs"),
+    "publication": _l("Published"),
+    "note": _l("Note"),
+    "filed": _l("Filed"),
+    "rejected": _l("Not accepted"),
+    "suspended": _l("Suspended"),
+    "resumed": _l("Resumed"),
+    "extended": _l("Extended"),
+    "closed": _l("Closed"),
+}
+STATUS_LABELS = {"pending": _l("In review"), "done": _l("Reviewed")}
+
+
+@bp.before_request
+def _no_store():
+    # Internal pages about individual case files: never cached.
+    g.no_store = True
+
+
+def case_url(case_id: int) -> str | None:
+    """Link to the case page, once the cases UI provides one."""
+    try:
+        return url_for("cases.detail", case_id=case_id)
+    except BuildError:
+        return None
+
+
+def region_label(code: str | None) -> str:
+    if code == PROVINCE_CODE:
+        return str(_l("All regions"))
+    region = ref.region_map().get(code or "")
+    return region.name if region else (code or "")
+
+
+@bp.context_processor
+def _helpers():
+    return {
+        "case_url": case_url,
+        "region_label": region_label,
+        "case_type_label": lambda code: CASE_TYPE_LABELS.get(code, code or ""),
+        "outcome_label": lambda code: OUTCOME_LABELS.get(code, code or ""),
+        "event_label": lambda code: EVENT_LABELS.get(code, code or ""),
+        "review_status_label": lambda code: STATUS_LABELS.get(code, code or ""),
+        "category_labels": CATEGORY_LABELS,
+        "grades": GRADES,
+    }
+
+
+@bp.route("", methods=["GET", "POST"])
+@role_required(Role.supervisor)
+def index():
+    """Samples and their progress; one sample's files (``?label=``); the form to draw a new sample."""
+    form = DrawSampleForm(user=current_user)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            reviews = draw_sample(region_code=form.region_code.data, year=form.year.data, size=form.size.data,
+                                  label=form.label.data, actor=current_user)
+        except (ValidationFailed, NotAllowed) as exc:
+            db.session.rollback()
+            form.populate_errors(exc.errors or {"region_code": [exc.message]})
+            status = 422
+        else:
+            try:
+                db.session.commit()
+            except IntegrityError:
+                # Another supervisor drew into the same sample at the same moment and took one of these files.
+                db.session.rollback()
+                form.form_errors.append(_("Someone else drew into this sample at the same time. Draw again."))
+                status = 409
+            else:
+                logger.info("review sample drawn by user %s: %d files", current_user.id, len(reviews))
+                if reviews:
+                    flash(_("%(count)d case files drawn into “%(label)s”.", count=len(reviews),
+                            label=reviews[0].sample_label), "success")
+                    return redirect(url_for("review.index", label=reviews[0].sample_label))
+                flash(_("No closed case of that year and region is left to draw into this sample."), "warning")
+                return redirect(url_for("review.index"))
+    elif request.method == "POST":
+        status = 422
+    label = (request.args.get("label") or "").strip()[:MAX_LABEL_LENGTH] or None
+    reviews = list_reviews(current_user, label) if label else []
+    return render_template("review/index.html", form=form, samples=list_samples(current_user),
+                           selected_label=label, reviews=reviews), status
+
+
+@bp.route("/<int:review_id>", methods=["GET", "POST"])
+@role_required(Role.supervisor)
+def detail(review_id: int):
+    """One case file: the case summary and the checklist, grouped veto / form / content; submit to score."""
+    review = get_review_or_404(review_id, current_user)
+    form = score_form(review)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            changes = score_review(review, form.scores_data(), actor=current_user)
+        except (ValidationFailed, NotAllowed) as exc:
+            db.session.rollback()
+            form.populate_errors(exc.errors or {"scores": [exc.message]})
+            status = 422
+        else:
+            db.session.commit()
+            if not changes:
+                flash(_("Nothing changed."), "info")
+            elif review.status == "done":
+                flash(_("Review saved: %(score)s points, %(grade)s.", score=review.score, grade=review.grade),
+                      "success")
+            else:
+                flash(_("Review saved. Items still to judge: %(count)d.",
+                        count=sum(1 for s in review.scores if s.passed is None)), "success")
+            return redirect(url_for("review.detail", review_id=review.id))
+    elif request.method == "POST":
+        status = 422
+    groups = []
+    for category in CATEGORY_ORDER:
+        scores = sorted((s for s in review.scores if s.item.category == category),
+                        key=lambda s: (s.item.sort_order, s.item.id))
+        if scores:
+            groups.append((category, scores))
+    case = review.case
+    return render_template("review/detail.html", review=review, case=case, form=form, groups=groups,
+                           events=case_events(case), open_items=sum(1 for s in review.scores if s.passed is None)
+                           ), status
+
+
+@bp.route("/scores")
+@role_required(Role.supervisor)
+def scores():
+    """Scores by region for a year (cases closed that year), optionally one sample: table and grade distribution."""
+    today = local_today()
+    year = request.args.get("year", type=int)
+    if year is None:
+        year = today.year - 1
+    if not 2000 <= year <= today.year:
+        abort(404)
+    labels = sample_labels(current_user)
+    label = request.args.get("label") or None
+    if label is not None and label not in labels:
+        label = None
+    table = region_scores(year, label, region_code=current_user.region_code)
+    return render_template("review/scores.html", table=table, year=year, years=range(today.year, 1999, -1),
+                           selected_label=label, labels=labels, province=current_user.region_code == PROVINCE_CODE)
