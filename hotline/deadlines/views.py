@@ -1,1 +1,161 @@
-"""Views (filled in as the domain lands)."""
+"""Working-day calendar admin: a year's holidays and make-up workdays, one-day corrections, and importing a
+year's arrangement when the State Council publishes it (each November), before any package knows it."""
+
+from __future__ import annotations
+
+import calendar as pycal
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from hotline.core.clock import local_today
+from hotline.core.errors import DomainError
+from hotline.core.models import AuditEvent
+from hotline.core.permissions import Role, role_required
+from hotline.deadlines import bp, logger
+from hotline.deadlines.calendar import covered_years, invalidate_calendar_cache
+from hotline.deadlines.forms import DAY_KIND_LABELS, ImportYearForm, SetDayForm
+from hotline.deadlines.models import WORKING_KINDS, CalendarDay, DayKind
+from hotline.deadlines.operations import MAX_YEAR, MIN_YEAR, import_year, set_day
+from hotline.extensions import db
+
+AUDIT_LIMIT = 20
+
+
+def _year_arg(value: str | None) -> tuple[int, str | None]:
+    today = local_today()
+    if not value:
+        return today.year, None
+    try:
+        year = int(value)
+    except ValueError:
+        year = 0
+    if MIN_YEAR <= year <= MAX_YEAR:
+        return year, None
+    return today.year, _("Not a year between %(a)s and %(b)s; showing this year.", a=MIN_YEAR, b=MAX_YEAR)
+
+
+def _runs(rows: list[CalendarDay], kind: str) -> list[dict]:
+    """Consecutive days of ``kind`` with the same name, as ranges."""
+    runs: list[dict] = []
+    for row in rows:
+        if row.kind != kind:
+            continue
+        last = runs[-1] if runs else None
+        if last and last["name"] == row.name and (row.day - last["end"]).days == 1:
+            last["end"] = row.day
+            last["days"] += 1
+        else:
+            runs.append({"start": row.day, "end": row.day, "name": row.name, "days": 1})
+    return runs
+
+
+def _calendar_audit() -> list[AuditEvent]:
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type.in_(("calendar_day", "calendar_year")))
+        .order_by(AuditEvent.id.desc()).limit(AUDIT_LIMIT)))
+
+
+def _render(year: int, status: int = 200, *, notice: str | None = None, set_form: SetDayForm | None = None,
+            import_form: ImportYearForm | None = None):
+    rows = list(db.session.scalars(select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1),
+                                                             CalendarDay.day <= date(year, 12, 31))
+                                   .order_by(CalendarDay.day)))
+    covered = covered_years()
+    by_day = {row.day: row for row in rows}
+    working = {k.value for k in WORKING_KINDS}
+    per_month = [sum(1 for row in rows if row.day.month == m and row.kind in working) for m in range(1, 13)]
+    admin_days = [row for row in rows if row.source == "admin"]
+    months = [(m, pycal.Calendar(firstweekday=0).monthdatescalendar(year, m)) for m in range(1, 13)]
+
+    if set_form is None:
+        set_form = SetDayForm(formdata=None)
+        picked = request.args.get("day")
+        try:
+            picked_day = date.fromisoformat(picked) if picked else None
+        except ValueError:
+            picked_day = None
+        row = by_day.get(picked_day) if picked_day else None
+        if row is not None:
+            set_form.day.data, set_form.kind.data, set_form.name.data = row.day, row.kind, row.name
+    if import_form is None:
+        suggested = year if year not in covered else max([*covered, year]) + 1
+        import_form = ImportYearForm(formdata=None, year=min(suggested, MAX_YEAR))
+    return render_template(
+        "deadlines/index.html", year=year, rows=rows, by_day=by_day, covered=covered, complete=year in covered,
+        holidays=_runs(rows, DayKind.holiday.value), makeup=_runs(rows, DayKind.makeup_workday.value),
+        per_month=per_month, working_total=sum(per_month), admin_days=admin_days, months=months,
+        working_kinds=working, kind_labels=DAY_KIND_LABELS, audit=_calendar_audit(), notice=notice,
+        set_form=set_form, import_form=import_form, today=local_today(),
+    ), status
+
+
+@bp.route("")
+@role_required(Role.admin)
+def index():
+    year, notice = _year_arg(request.args.get("year"))
+    return _render(year, notice=notice)
+
+
+def _failed(form, exc: DomainError) -> None:
+    for name, messages in (exc.errors or {"": [exc.message]}).items():
+        field = form._fields.get(name)
+        if field is None:
+            form.form_errors.extend(messages)
+        else:
+            field.errors = list(field.errors) + list(messages)
+
+
+@bp.route("/day", methods=["POST"])
+@role_required(Role.admin)
+def change_day():
+    form = SetDayForm()
+    year = form.day.data.year if isinstance(form.day.data, date) else local_today().year
+    if form.validate_on_submit():
+        try:
+            changes = set_day(form.day.data, form.kind.data, form.name.data, actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            invalidate_calendar_cache()
+            _failed(form, exc)
+        else:
+            db.session.commit()
+            # Days read into this process's cache before the commit must not linger there.
+            invalidate_calendar_cache()
+            if changes:
+                logger.info("calendar day %s changed by user %s", form.day.data, current_user.id)
+                flash(_("%(day)s is now: %(kind)s. Deadlines of open cases were recomputed.",
+                        day=form.day.data.isoformat(), kind=DAY_KIND_LABELS[form.kind.data]), "success")
+            else:
+                flash(_("Nothing was changed."), "info")
+            return redirect(url_for("deadlines.index", year=form.day.data.year))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        year = local_today().year
+    return _render(year, 422, set_form=form)
+
+
+@bp.route("/import", methods=["POST"])
+@role_required(Role.admin)
+def import_arrangement():
+    form = ImportYearForm()
+    year = form.year.data if isinstance(form.year.data, int) and MIN_YEAR <= form.year.data <= MAX_YEAR \
+        else local_today().year
+    if form.validate_on_submit():
+        try:
+            import_year(form.year.data, form.parsed_holidays, form.parsed_makeup_days, actor=current_user,
+                        replace=form.replace.data)
+        except DomainError as exc:
+            db.session.rollback()
+            invalidate_calendar_cache()
+            _failed(form, exc)
+        else:
+            db.session.commit()
+            invalidate_calendar_cache()
+            logger.info("calendar year %s imported by user %s", form.year.data, current_user.id)
+            flash(_("The %(year)s arrangement is loaded; deadlines of open cases were recomputed.",
+                    year=form.year.data), "success")
+            return redirect(url_for("deadlines.index", year=form.year.data))
+    return _render(year, 422, import_form=form)
