@@ -99,3 +99,6 @@ def init_app(app: Flask) -> None:
     from hotline.backup import backup_cli
 
     app.cli.add_command(backup_cli)
+    from hotline.stats.cli import stats_cli
+
+    app.cli.add_command(stats_cli)
