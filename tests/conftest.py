@@ -115,7 +115,10 @@ def _clean_database(app, backend):
     from hotline.extensions import db
     from hotline.reference.queries import clear_cache
 
+    from hotline.core.models import forget_reference_sequences
+
     clear_cache()
+    forget_reference_sequences()
     invalidate_calendar_cache()
     invalidate_rules_cache()
     yield
@@ -131,6 +134,10 @@ def _clean_database(app, backend):
             tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
             with db.engine.begin() as conn:
                 conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                # Reference-number sequences start again too (HL-YYYY-000001 in every test).
+                for (name,) in conn.execute(sa.text(
+                        "SELECT sequence_name FROM information_schema.sequences WHERE sequence_name LIKE 'ref_seq_%'")):
+                    conn.execute(sa.text(f'DROP SEQUENCE "{name}"'))
                 # Calendar edits made by a test are undone: admin rows go, the seed puts the originals back.
                 edited = conn.execute(sa.text("DELETE FROM calendar_days WHERE source <> 'chinesecalendar'")).rowcount
             if edited:

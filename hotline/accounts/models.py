@@ -31,7 +31,7 @@ class User(TimestampMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    region = relationship("Region", lazy="joined")
+    region = relationship("Region")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", order_by="ApiToken.id")
 
     #: Set by the session loader: the id of the login session this request runs under.

@@ -10,8 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Integer, String, bindparam, func, text
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from hotline.calls.models import Call, Caller, CallStatus
 from hotline.calls.phones import PhoneError, parse_phone
@@ -22,7 +24,7 @@ from hotline.core.models import next_reference_number
 from hotline.core.patents import PatentNumberError, parse_patent_number
 from hotline.core.permissions import PROVINCE_CODE, mask_name, mask_phone, sees_region
 from hotline.core.text import bigram_tokens, clean_text, match_key
-from hotline.core.types import utcnow
+from hotline.core.types import UTCDateTime, utcnow
 from hotline.extensions import db
 from hotline.reference import queries as ref
 from hotline.stats.operations import mark_stale
@@ -163,19 +165,41 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
     return out
 
 
-def _upsert_caller(phone, seen_at: datetime) -> int:
-    """Insert the caller or bump last_seen_at, in one statement; returns the caller id."""
-    dialect = db.engine.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Caller).values(phone_key=phone.key, number_type=phone.number_type, area_code=phone.area_code,
-                                 first_seen_at=seen_at, last_seen_at=seen_at)
-    latest, earliest = (func.max, func.min) if dialect == "sqlite" else (func.greatest, func.least)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Caller.phone_key],
-        set_={"last_seen_at": latest(Caller.last_seen_at, stmt.excluded.last_seen_at),
-              "first_seen_at": earliest(Caller.first_seen_at, stmt.excluded.first_seen_at)},
-    ).returning(Caller.id)
-    return db.session.execute(stmt).scalar_one()
+#: One fixed statement per dialect, so SQLAlchemy caches it (a generated ``insert().on_conflict…`` is
+#: recompiled on every intake). Both databases keep the earliest first_seen_at and the latest last_seen_at.
+_UPSERT_CALLER = {
+    "postgresql": text(
+        "INSERT INTO callers (phone_key, number_type, area_code, first_seen_at, last_seen_at) "
+        "VALUES (:key, :type, :area, :seen, :seen) ON CONFLICT (phone_key) DO UPDATE SET "
+        "first_seen_at = LEAST(callers.first_seen_at, EXCLUDED.first_seen_at), "
+        "last_seen_at = GREATEST(callers.last_seen_at, EXCLUDED.last_seen_at) "
+        "RETURNING id, phone_key, number_type, area_code, first_seen_at, last_seen_at"),
+    "sqlite": text(
+        "INSERT INTO callers (phone_key, number_type, area_code, first_seen_at, last_seen_at) "
+        "VALUES (:key, :type, :area, :seen, :seen) ON CONFLICT (phone_key) DO UPDATE SET "
+        "first_seen_at = MIN(callers.first_seen_at, excluded.first_seen_at), "
+        "last_seen_at = MAX(callers.last_seen_at, excluded.last_seen_at) "
+        "RETURNING id, phone_key, number_type, area_code, first_seen_at, last_seen_at"),
+}
+
+
+def _upsert_caller(phone, seen_at: datetime) -> Caller:
+    """Insert the caller or widen its first/last-seen window, in one statement; returns the Caller, placed in
+    the session from the RETURNING row (no second SELECT)."""
+    stmt = _UPSERT_CALLER[db.engine.dialect.name].bindparams(bindparam("seen", type_=UTCDateTime)).columns(
+        id=Integer, phone_key=String, number_type=String, area_code=String, first_seen_at=UTCDateTime,
+        last_seen_at=UTCDateTime)
+    row = db.session.execute(stmt, {"key": phone.key, "type": phone.number_type, "area": phone.area_code,
+                                    "seen": seen_at}).one()
+    caller = db.session.identity_map.get(identity_key(Caller, row.id))
+    if caller is None:
+        caller = Caller(**row._asdict())
+        make_transient_to_detached(caller)
+        db.session.add(caller)
+    else:
+        set_committed_value(caller, "first_seen_at", row.first_seen_at)
+        set_committed_value(caller, "last_seen_at", row.last_seen_at)
+    return caller
 
 
 def _search_document(call: Call):
@@ -210,7 +234,7 @@ def record_call(data: dict[str, Any], *, actor) -> Call:
     phone = values.pop("_phone", None)
     call = Call(status=CallStatus.open.value, operator_id=getattr(actor, "id", None), **values)
     if phone is not None:
-        call.caller_id = _upsert_caller(phone, call.received_at)
+        call.caller = _upsert_caller(phone, call.received_at)
     call.ref = make_ref(call.received_at)
     call.accept_due_on = _accept_due_on(call.received_at)
     call.search_vector = _search_document(call)
@@ -231,18 +255,18 @@ def update_call(call: Call, data: dict[str, Any], *, actor, expected_version: in
         raise ValidationFailed("Unknown fields.", {f: ["Unknown field."] for f in sorted(unknown)})
     values = _normalize(data, actor=actor, partial=True, call=call)
     phone = values.pop("_phone", "absent")
-    new_caller_id = call.caller_id
+    new_caller = call.caller
     if phone != "absent":
         # Before any attribute changes, so the upsert's autoflush cannot write (and version) the call early.
-        new_caller_id = _upsert_caller(phone, call.received_at) if phone is not None else None
+        new_caller = _upsert_caller(phone, call.received_at) if phone is not None else None
     changes: dict[str, tuple[Any, Any]] = {}
     for field, new in values.items():
         old = getattr(call, field)
         if old != new:
             setattr(call, field, new)
             changes[field] = (old, new)
-    if new_caller_id != call.caller_id:
-        call.caller_id = new_caller_id
+    if new_caller is not call.caller:
+        call.caller = new_caller
     if not changes:
         return {}
     if {"summary", "accused_party", "caller_name"} & changes.keys():

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from flask import abort, current_app
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import load_only, noload
 
 from hotline.calls.models import Call, Caller
 from hotline.core.errors import ValidationFailed
@@ -157,8 +158,11 @@ class DuplicateHint:
 
 def find_duplicates(user, *, caller_id: int | None = None, accused_key: str | None = None,
                     patent_number: str | None = None, exclude_id: int | None = None,
-                    now: datetime | None = None, limit: int = 10) -> list[DuplicateHint]:
-    """Calls of the last 90 days with the same number, accused party or patent number (one query)."""
+                    now: datetime | None = None, limit: int = 10, lean: bool = False) -> list[DuplicateHint]:
+    """Calls of the last 90 days with the same number, accused party or patent number (one query).
+
+    ``lean`` loads only what a reference list needs (id, ref, time, the matched fields): the intake API.
+    """
     conditions = []
     if caller_id:
         conditions.append(Call.caller_id == caller_id)
@@ -170,6 +174,9 @@ def find_duplicates(user, *, caller_id: int | None = None, accused_key: str | No
         return []
     since = (now or utcnow()) - timedelta(days=current_app.config["DUPLICATE_WINDOW_DAYS"])
     stmt = scope(select(Call).where(Call.received_at >= since, or_(*conditions)), user)
+    if lean:
+        stmt = stmt.options(load_only(Call.id, Call.ref, Call.received_at, Call.caller_id, Call.accused_party_key,
+                                      Call.patent_number, Call.region_code), noload(Call.caller), noload(Call.operator))
     if exclude_id:
         stmt = stmt.where(Call.id != exclude_id)
     rows = db.session.scalars(stmt.order_by(Call.received_at.desc(), Call.id.desc()).limit(limit)).unique()

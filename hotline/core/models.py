@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -58,21 +59,62 @@ class RefCounter(db.Model):
     value: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
 
 
+#: PostgreSQL sequences known to exist in this process (``ref_seq_<kind>_<year>``).
+_KNOWN_SEQUENCES: set[str] = set()
+_SEQUENCE_NAME = re.compile(r"[^a-z0-9_]")
+
+
+def _sequence_name(kind: str, year: int) -> str:
+    return f"ref_seq_{_SEQUENCE_NAME.sub('_', kind.lower())}_{int(year)}"
+
+
+def _ensure_sequence(kind: str, year: int) -> str:
+    """Create the year's sequence on first use, starting after the ref_counters value (loaded data, demo data)."""
+    name = _sequence_name(kind, year)
+    if name in _KNOWN_SEQUENCES:
+        return name
+    with db.engine.connect() as conn:
+        conn.execute(text(f'CREATE SEQUENCE IF NOT EXISTS "{name}" MINVALUE 1'))
+        conn.commit()
+    _KNOWN_SEQUENCES.add(name)
+    sync_reference_sequence(kind, year)
+    return name
+
+
+def sync_reference_sequence(kind: str, year: int) -> None:
+    """Move the PostgreSQL sequence past ``ref_counters`` (call after bulk loads that set the counter)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    name = _sequence_name(kind, year)
+    with db.engine.connect() as conn:
+        conn.execute(text(f'CREATE SEQUENCE IF NOT EXISTS "{name}" MINVALUE 1'))
+        used = conn.execute(
+            text("SELECT COALESCE(MAX(value), 0) FROM ref_counters WHERE kind = :kind AND year = :year"),
+            {"kind": kind, "year": year}).scalar_one()
+        # Only ever forward: the next value becomes max(what the sequence would give, used + 1).
+        conn.execute(text(
+            f"SELECT setval('\"{name}\"', :used, true) FROM \"{name}\" "
+            "WHERE :used + 1 > CASE WHEN is_called THEN last_value + 1 ELSE last_value END"), {"used": used})
+        conn.commit()
+
+
+def forget_reference_sequences() -> None:
+    """Drop the process's memory of existing sequences (tests drop them between cases)."""
+    _KNOWN_SEQUENCES.clear()
+
+
 def next_reference_number(kind: str, year: int) -> int:
     """Take the next number for ``kind`` in ``year``.
 
-    On PostgreSQL the increment runs on its own short autocommit connection, so concurrent intakes never
-    wait on each other's transactions for the counter row (a rolled-back intake leaves a gap, as a sequence
-    would). SQLite has a single writer anyway, so there it runs inside the current transaction.
+    PostgreSQL: a per-year sequence (``nextval`` never waits on other transactions, so concurrent intakes do not
+    queue on a counter row; a rolled-back intake leaves a gap). SQLite has a single writer anyway, so there the
+    ``ref_counters`` row is incremented inside the current transaction.
     """
+    if db.engine.dialect.name == "postgresql":
+        name = _ensure_sequence(kind, year)
+        return db.session.execute(text(f"SELECT nextval('\"{name}\"')")).scalar_one()
     upsert = text(
         "INSERT INTO ref_counters (kind, year, value) VALUES (:kind, :year, 1) "
         "ON CONFLICT (kind, year) DO UPDATE SET value = ref_counters.value + 1 RETURNING value"
     )
-    params = {"kind": kind, "year": year}
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as conn:
-            value = conn.execute(upsert, params).scalar_one()
-            conn.commit()
-        return value
-    return db.session.execute(upsert, params).scalar_one()
+    return db.session.execute(upsert, {"kind": kind, "year": year}).scalar_one()

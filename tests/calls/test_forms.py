@@ -152,7 +152,7 @@ def test_service_numbers_and_landlines_are_valid(post):
 def test_choices_follow_the_user_and_the_locale(blank):
     form = blank(NewCallForm, user=CHANGSHA)
     assert [c.value for c in form.region_code.choices] == ["430100"]
-    assert [c.label for c in form.request_type.choices][:3] == ["咨询", "举报", "投诉"]
+    assert [c.label for c in form.request_type.choices][:3] == ["Consultation", "Report", "Complaint"]
     assert form.channel.default == "phone"
     assert form.ip_type.choices[0].value == ""  # "not specified" is allowed
     province = blank(NewCallForm, user=PROVINCE)
