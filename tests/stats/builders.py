@@ -3,6 +3,7 @@ production), cases inserted as the workflow leaves them (dates, outcome and amou
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -71,3 +72,24 @@ def add_case(*, case_type: str = "infringement_dispute", region_code: str = CHAN
     db.session.add(case)
     db.session.flush()
     return case
+
+
+@contextmanager
+def celery_broker(app, url: str | None):
+    """Point the app (REDIS_URL) and its Celery app at ``url`` for the block, as a deployment with Redis would
+    run; the embedded (eager) Celery app and the Redis client are restored afterwards."""
+    from hotline.extensions import celery_init_app
+
+    original_url, original_celery = app.config.get("REDIS_URL"), app.extensions["celery"]
+    app.config["REDIS_URL"] = url
+    app.extensions.pop("hotline_redis", None)
+    celery_app = celery_init_app(app)
+    try:
+        yield celery_app
+    finally:
+        app.config["REDIS_URL"] = original_url
+        app.extensions.pop("hotline_redis", None)
+        app.extensions["celery"] = original_celery
+        original_celery.set_current()
+        original_celery.set_default()
+        celery_app.close()
