@@ -94,8 +94,11 @@ def ensure_admin_command(username) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from hotline.demo.cli import demo_data_command
+
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(demo_data_command)
     from hotline.backup import backup_cli
 
     app.cli.add_command(backup_cli)

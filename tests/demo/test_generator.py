@@ -1,0 +1,267 @@
+"""Demo data (`flask demo-data`): reproducible, consistent with the model's rules, refuses to double up."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from hotline.calls.models import Call, Caller
+from hotline.calls.phones import parse_phone
+from hotline.cases.models import COUNTERFEIT_OUTCOMES, DISPUTE_OUTCOMES, Case, case_officers
+from hotline.core.models import AuditEvent
+from hotline.core.patents import parse_patent_number
+from hotline.deadlines.engine import call_accept_deadline, case_deadlines
+from hotline.demo.generator import (
+    DEMO_USERNAME,
+    DemoDataError,
+    DemoOptions,
+    apportion,
+    generate,
+    parse_years,
+    tsvector_literal,
+)
+from hotline.extensions import db
+from hotline.stats.models import MonthlySnapshot
+from hotline.stats.yearly import yearly_summary
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+REF = re.compile(r"^HL-(\d{4})-(\d{6,})$")
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+def _generate(**overrides):
+    options = {"years": [2015], "scale": 0.05, "seed": 7, "progress": _quiet, **overrides}
+    return generate(DemoOptions(**options))
+
+
+def _call_fingerprint():
+    rows = db.session.execute(sa.select(
+        Call.received_at, Call.region_code, Call.channel, Call.request_type, Call.ip_type, Call.status,
+        Call.summary, Call.caller_phone_raw, Call.patent_number, Call.decided_at, Call.closed_at,
+    ).order_by(Call.received_at, Call.summary)).all()
+    return [tuple(r) for r in rows]
+
+
+def _case_fingerprint():
+    rows = db.session.execute(sa.select(
+        Case.case_type, Case.region_code, Case.source, Case.status, Case.received_on, Case.filed_on, Case.closed_on,
+        Case.outcome, Case.amount_involved, Case.fine_amount, Case.summary, Case.next_due_on,
+    ).order_by(Case.received_on, Case.summary)).all()
+    return [tuple(r) for r in rows]
+
+
+def test_apportion_adds_up_exactly():
+    parts = apportion(1001, {"a": 60, "b": 15, "c": 15, "d": 5, "e": 5})
+    assert sum(parts.values()) == 1001
+    assert parts["a"] == 601
+    assert apportion(0, {"a": 1}) == {"a": 0}
+
+
+@pytest.mark.parametrize(("text", "years"), [("2014-2015", [2014, 2015]), ("2015", [2015]),
+                                             ("2015,2013", [2013, 2015])])
+def test_parse_years_accepts_ranges_and_lists(text, years):
+    assert parse_years(text) == years
+
+
+@pytest.mark.parametrize("text", ["", "2015-2014", "15", "abc", "2010-2040"])
+def test_parse_years_rejects_nonsense(text):
+    with pytest.raises(DemoDataError):
+        parse_years(text)
+
+
+def test_same_seed_gives_the_same_data(ctx):
+    first = _generate()
+    calls, cases = _call_fingerprint(), _case_fingerprint()
+    figures = {s.month: s.data for s in db.session.scalars(sa.select(MonthlySnapshot)
+                                                             .where(MonthlySnapshot.region_code == "430000"))}
+    assert first.counts["calls"] == len(calls) > 100
+    assert len(figures) == 12
+
+    again = _generate(replace=True)
+    assert again.counts == first.counts
+    assert _call_fingerprint() == calls
+    assert _case_fingerprint() == cases
+    rebuilt = {s.month: s.data for s in db.session.scalars(sa.select(MonthlySnapshot)
+                                                              .where(MonthlySnapshot.region_code == "430000"))}
+    assert rebuilt == figures
+
+    _generate(replace=True, seed=8)
+    assert _call_fingerprint() != calls
+
+
+def test_generated_rows_keep_the_model_rules(ctx, app):
+    _generate(scale=0.1)
+    calls = db.session.scalars(sa.select(Call)).all()
+    assert len(calls) > 300
+    refs = [c.ref for c in calls]
+    assert len(set(refs)) == len(refs)
+    for call in calls:
+        assert REF.match(call.ref) and call.ref.startswith(f"HL-{call.received_at.astimezone(BEIJING).year}-")
+        assert (call.status == "closed") == (call.closed_at is not None)
+        assert not (call.is_anonymous and (call.caller_id or call.caller_name))
+        expected_due = call_accept_deadline(call.received_at.astimezone(BEIJING).date())[0]
+        assert call.accept_due_on == expected_due
+        if call.decision is None:
+            assert call.status == "open" and call.decided_at is None and call.decided_on is None
+        else:
+            assert call.status in (call.decision, "closed")
+            assert call.decided_on == call.decided_at.astimezone(BEIJING).date()
+            assert call.decided_at >= call.received_at
+        assert (call.transferred_at is not None) == (call.decision == "transferred")
+        assert (call.not_accepted_reason is not None) == (call.decision == "not_accepted")
+        if call.closed_at:
+            assert call.feedback_at == call.closed_at and call.feedback_method and call.feedback_note
+        if call.patent_number:
+            assert parse_patent_number(call.patent_number_raw).normalized == call.patent_number
+        if call.caller_phone_raw:
+            phone = parse_phone(call.caller_phone_raw, app.config["DEFAULT_AREA_CODE"])
+            assert phone.key == call.caller.phone_key
+        assert call.region_code != "430000" or call.decision not in ("case_opened",)
+    # Phone mostly in office hours, on working days; the request-type mix as configured.
+    phone = [c for c in calls if c.channel == "phone"]
+    in_hours = sum(8 <= c.received_at.astimezone(BEIJING).hour < 18 for c in phone)
+    assert in_hours / len(phone) > 0.95
+    types = Counter(c.request_type for c in calls)
+    assert types.most_common(1)[0][0] == "consultation" and 0.55 < types["consultation"] / len(calls) < 0.65
+    assert sum(c.channel == "phone" for c in calls) / len(calls) == pytest.approx(0.8, abs=0.01)
+    # Repeat callers reuse their caller row; first/last seen cover their calls.
+    per_caller = Counter(c.caller_id for c in calls if c.caller_id)
+    assert max(per_caller.values()) > 1
+    for caller in db.session.scalars(sa.select(Caller)):
+        seen = [c.received_at for c in calls if c.caller_id == caller.id]
+        assert caller.first_seen_at == min(seen) and caller.last_seen_at == max(seen)
+
+    cases = db.session.scalars(sa.select(Case)).all()
+    numbers = [c.case_number for c in cases if c.case_number]
+    assert len(numbers) == len(set(numbers)) == sum(1 for c in cases if c.filed_on)
+    officers = Counter(row.case_id for row in db.session.execute(sa.select(case_officers)))
+    for case in cases:
+        assert (case.status == "closed") == (case.closed_on is not None and case.outcome is not None)
+        assert case.outcome is None or case.outcome in (DISPUTE_OUTCOMES if case.is_dispute else COUNTERFEIT_OUTCOMES)
+        assert parse_patent_number(case.patent_number).patent_type == case.patent_type
+        assert case.fine_amount is None or case.outcome == "penalized"
+        assert case.published_on is None or (case.outcome == "penalized" and case.published_on >= case.closed_on)
+        if case.filed_on:
+            assert case.filed_on >= case.received_on
+            n = officers[case.id]
+            assert (n >= 3 and n % 2 == 1) if case.is_dispute else n >= 2
+        if case.closed_on:
+            assert case.closed_on >= case.filed_on
+        if case.call_id:
+            assert case.source == "hotline_call" and case.call.decision == "case_opened"
+            assert case.call.region_code == case.region_code
+        deadlines = {d.kind: d for d in case_deadlines(case)}
+        assert case.file_due_on == deadlines["file"].due_on
+        assert case.close_due_on == (deadlines["close"].due_on if "close" in deadlines else None)
+        assert case.publish_due_on == (deadlines["publish"].due_on if "publish" in deadlines else None)
+        pending = [d.due_on for d in deadlines.values()
+                   if d.met_on is None and not d.paused and not d.is_target and d.due_on]
+        assert case.next_due_on == (min(pending) if pending else None)
+    statuses = Counter(c.status for c in cases)
+    assert statuses["closed"] > 0 and statuses["not_accepted"] > 0
+    # Long past: everything has closed since, but some were still pending at the year's end.
+    assert any(c.closed_on and c.closed_on.year == 2016 for c in cases)
+    assert any(c.suspensions for c in cases) or len(cases) < 100
+    # Most filed on time, most closed on time, yet a few late: the review checklist has something to find.
+    late_filing = sum(1 for c in cases if c.filed_on and c.filed_on > c.file_due_on)
+    assert 0 < late_filing < 0.15 * len(numbers)
+    # One create audit event per call and per case, by the demo user.
+    audit = Counter(db.session.execute(sa.select(AuditEvent.object_type).where(
+        AuditEvent.actor_name == DEMO_USERNAME, AuditEvent.action == "create")).scalars())
+    assert audit == {"call": len(calls), "case": len(cases)}
+
+
+def test_seed_figures_at_scale_one(ctx):
+    """Hunan: 2,815 cases in 2014; 3,115 in 2015, disputes 359 (+70.1 %); about 300 phone calls a month."""
+    _generate(years=[2014, 2015], scale=1)
+    summary = yearly_summary(2015)
+    assert summary["cases"]["total"] == 3115
+    assert summary["cases"]["disputes"] == 359
+    assert summary["cases"]["counterfeit"] == 2756
+    assert summary["previous"]["cases"]["total"] == 2815
+    assert summary["previous"]["cases"]["disputes"] == 211
+    assert summary["growth"]["cases.total"] == 10.7
+    assert summary["growth"]["cases.disputes"] == 70.1
+    assert summary["calls"]["monthly_average_phone"] == 299
+    assert 0.5 < summary["calls"]["by_ip_type"]["patent"] / summary["calls"]["total"] < 0.6
+    rows = {row["region_code"]: row for row in summary["by_region"]}
+    assert max((r for r in rows.values() if r["region_code"] not in ("other", "430000")),
+               key=lambda r: r["cases_total"])["region_code"] == "430100"
+    assert "办案3115件" in summary["narrative"] and "70.1%" in summary["narrative"]
+
+
+def test_refuses_to_generate_twice_and_replaces(ctx):
+    first = _generate(scale=0.02)
+    with pytest.raises(DemoDataError, match="--replace"):
+        _generate(scale=0.02)
+    again = _generate(scale=0.02, replace=True)
+    assert again.replaced["calls"] == first.counts["calls"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Call)) == first.counts["calls"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == first.counts["cases"]
+    # Another year is not demo data "for those years".
+    other = _generate(years=[2014], scale=0.02)
+    assert other.counts["calls"] > 0
+
+
+def test_intake_continues_after_the_demo_numbers(ctx, operator):
+    from hotline.calls.operations import record_call
+    from hotline.cases.operations import make_case_number
+
+    _generate(scale=0.02)
+    last = max(int(REF.match(r).group(2)) for r in db.session.scalars(
+        sa.select(Call.ref).where(Call.ref.like("HL-2015-%"))))
+    call = record_call({"received_at": datetime(2015, 12, 30, 2, 0, tzinfo=UTC), "channel": "phone",
+                        "request_type": "consultation", "region_code": "430100", "summary": "咨询专利申请流程",
+                        "caller_phone": "13912345678"}, actor=operator)
+    db.session.commit()
+    assert call.ref == f"HL-2015-{last + 1:06d}"
+    filed_2015 = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(
+        Case.filed_on >= datetime(2015, 1, 1).date(), Case.filed_on <= datetime(2015, 12, 31).date()))
+    assert make_case_number("430100", 2015) == f"湘知执字〔2015〕第{filed_2015 + 1}号"
+
+
+def test_regions_option_limits_the_data(ctx):
+    _generate(regions=["430800"], scale=0.5)
+    regions = set(db.session.scalars(sa.select(Case.region_code).distinct()))
+    assert regions == {"430800"}
+    assert set(db.session.scalars(sa.select(Call.region_code).distinct())) == {"430800"}
+    with pytest.raises(DemoDataError, match="Unknown"):
+        _generate(regions=["999999"], replace=True)
+
+
+def test_cli_prints_counts_and_refuses_a_second_run(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo-data", "--years", "2015", "--scale", "0.02", "--no-stats"])
+    assert result.exit_code == 0, result.output
+    assert "Rows:" in result.output and "calls" in result.output
+    again = runner.invoke(args=["demo-data", "--years", "2015", "--scale", "0.02", "--no-stats"])
+    assert again.exit_code == 1
+    assert "--replace" in again.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(MonthlySnapshot)) == 0
+
+
+def test_search_documents_match_intake(ctx, backend):
+    from hotline.core.text import bigram_tokens
+
+    _generate(scale=0.02)
+    rows = db.session.execute(sa.select(Call.id, Call.summary, Call.accused_party, Call.caller_name,
+                                        Call.search_vector)).all()
+    for call_id, summary, accused, name, vector in rows:
+        tokens = bigram_tokens(summary, accused, name)
+        if backend == "postgresql":
+            from sqlalchemy.dialects.postgresql import TSVECTOR
+
+            document = sa.func.to_tsvector("simple", tokens)
+            assert db.session.scalar(sa.select(document == Call.search_vector).where(Call.id == call_id))
+            assert db.session.scalar(sa.select(document == sa.cast(tsvector_literal(tokens), TSVECTOR)))
+        else:
+            assert vector == tokens
