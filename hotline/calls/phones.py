@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType, shortnumberinfo
 
+from hotline.core.i18n import gettext as _
+
 _TYPE_NAMES = {
     PhoneNumberType.MOBILE: "mobile",
     PhoneNumberType.FIXED_LINE: "fixed_line",
@@ -52,20 +54,20 @@ def parse_phone(raw: str | None, default_area_code: str = "0731") -> Phone | Non
         return None
     raw_text = raw.strip()
     if len(raw_text) > 40:
-        raise PhoneError("Too long for a phone number (at most 40 characters).")
+        raise PhoneError(_("Too long for a phone number (at most 40 characters)."))
     # Full-width digits and brackets (Chinese input methods) become ASCII, so every spelling gets the same key.
     text = unicodedata.normalize("NFKC", raw_text).strip()
     if not _ALLOWED.match(text):
-        raise PhoneError("Phone numbers may contain only digits, spaces, +, -, ( and ).")
+        raise PhoneError(_("Phone numbers may contain only digits, spaces, +, -, ( and )."))
     digits = re.sub(r"[^0-9]", "", text)
     if not text.startswith("+") and 3 <= len(digits) <= 6:
         try:
             short = phonenumbers.parse(digits, "CN")
         except NumberParseException as exc:  # "001": an international prefix with nothing after it
-            raise PhoneError(f"{digits} is not a known service number.") from exc
+            raise PhoneError(_("%(digits)s is not a known service number.", digits=digits)) from exc
         if shortnumberinfo.is_valid_short_number(short):
             return Phone(raw=raw_text, key=digits, number_type="short")
-        raise PhoneError(f"{digits} is not a known service number.")
+        raise PhoneError(_("%(digits)s is not a known service number.", digits=digits))
     candidate = text
     if not text.startswith("+") and not digits.startswith(("0", "1")) and len(digits) in (7, 8):
         candidate = default_area_code + digits
@@ -74,14 +76,14 @@ def parse_phone(raw: str | None, default_area_code: str = "0731") -> Phone | Non
     try:
         number = phonenumbers.parse(candidate, "CN")
     except NumberParseException as exc:
-        raise PhoneError("This is not a phone number.") from exc
+        raise PhoneError(_("This is not a phone number.")) from exc
     if not phonenumbers.is_valid_number(number):
         # Compare the national number, so "+86 138 1234 567" gets the same hint as "138 1234 567";
         # "10…" is Beijing's area code, not a mobile.
         national = phonenumbers.national_significant_number(number) if number.country_code == 86 else ""
         if national.startswith("1") and not national.startswith("10") and len(national) != 11:
-            raise PhoneError(f"A mobile number has 11 digits; this one has {len(national)}.")
-        raise PhoneError("This number is not valid (check the area code and the number of digits).")
+            raise PhoneError(_("A mobile number has 11 digits; this one has %(count)d.", count=len(national)))
+        raise PhoneError(_("This number is not valid (check the area code and the number of digits)."))
     number_type = _TYPE_NAMES.get(phonenumbers.number_type(number), "other")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     area = None
