@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from hotline.core.i18n import gettext as _
+
 _WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 _TYPE_BY_DIGIT = {"1": "invention", "2": "utility_model", "3": "design", "8": "invention", "9": "utility_model"}
 _SHAPE = re.compile(r"^([0-9]{8}|[0-9]{12})\.?([0-9X])$")
@@ -54,18 +56,19 @@ def parse_patent_number(raw: str) -> PatentNumber:
             break
     match = _SHAPE.match(text)
     if not match:
-        raise PatentNumberError(
+        raise PatentNumberError(_(
             "Not a patent number: expected 12 digits and a check digit (e.g. ZL201710601862.3) "
             "or, before 2003, 8 digits and a check digit."
-        )
+        ))
     digits, check = match.groups()
     expected = check_character(digits)
     if check != expected:
-        raise PatentNumberError(
-            f"Check digit mismatch: {digits}.{check} should end in .{expected}; please re-check the number.")
+        raise PatentNumberError(_(
+            "Check digit mismatch: %(number)s should end in .%(expected)s; please re-check the number.",
+            number=f"{digits}.{check}", expected=expected))
     type_digit = digits[4] if len(digits) == 12 else digits[2]
     patent_type = _TYPE_BY_DIGIT.get(type_digit)
     if patent_type is None:
-        raise PatentNumberError(
-            f"Unknown patent type digit {type_digit!r} (1/8 invention, 2/9 utility model, 3 design).")
+        raise PatentNumberError(_(
+            "Unknown patent type digit %(digit)r (1/8 invention, 2/9 utility model, 3 design).", digit=type_digit))
     return PatentNumber(normalized=f"{digits}.{check}", patent_type=patent_type)
