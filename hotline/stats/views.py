@@ -252,11 +252,13 @@ def _monthly_tables(data: dict[str, Any]) -> dict[str, Any]:
         "request_types": _category_rows("request_type", calls.get("by_request_type", {})),
         "channels": _category_rows("channel", calls.get("by_channel", {})),
         "ip_types": _category_rows("ip_type", calls.get("by_ip_type", {})),
-        "decisions": [{"key": k, "label": label, "value": calls.get(k, 0)} for k, label in DECISION_FIGURES],
+        "decisions": [{"key": k, "label": label, "value": calls.get(k, 0), "alert": k == "undecided_overdue"}
+                      for k, label in DECISION_FIGURES],
         "filed": [{"key": k, "label": label, "value": cases.get(k, 0)} for k, label in FILED_FIGURES],
         "outcomes": [{"key": o, "label": OUTCOME_LABELS.get(o, o),
                       "value": cases.get("closed_by_outcome", {}).get(o, 0)} for o in ALL_OUTCOMES],
-        "cases": [{"key": k, "label": label, "value": cases.get(k, 0)} for k, label in CASE_FIGURES],
+        "cases": [{"key": k, "label": label, "value": cases.get(k, 0), "alert": k == "overdue"}
+                  for k, label in CASE_FIGURES],
         "money": [{"key": k, "label": label, "value": cases.get(k, "0.00")} for k, label in MONEY_FIGURES],
     }
 
@@ -265,13 +267,14 @@ def _monthly_charts(tables: dict[str, Any]) -> dict[str, Any]:
     """Chart specifications for stats.js (labels already translated)."""
 
     def bar(rows, series_name, horizontal=False, skip_zero=False):
+        empty = not any(r["value"] for r in rows)
         rows = [r for r in rows if r["value"] or not skip_zero]
         return {"kind": "hbar" if horizontal else "bar", "categories": [str(r["label"]) for r in rows],
-                "series": [{"name": str(series_name), "data": [r["value"] for r in rows]}]}
+                "series": [{"name": str(series_name), "data": [r["value"] for r in rows]}], "empty": empty}
 
     def pie(rows, series_name):
-        return {"kind": "pie", "name": str(series_name),
-                "items": [{"name": str(r["label"]), "value": r["value"]} for r in rows if r["value"]]}
+        items = [{"name": str(r["label"]), "value": r["value"]} for r in rows if r["value"]]
+        return {"kind": "pie", "name": str(series_name), "items": items, "empty": not items}
 
     decisions = [r for r in tables["decisions"] if r["key"] != "undecided_overdue"]
     return {
@@ -297,15 +300,17 @@ def _comparison(locked: dict[str, Any], revised: dict[str, Any]) -> list[dict[st
     section = _("Calls")
     for key, label in (*CALL_FIGURES, *DECISION_FIGURES):
         add(section, label, old_calls.get(key, 0), new_calls.get(key, 0))
-    for kind, key in (("request_type", "by_request_type"), ("channel", "by_channel"), ("ip_type", "by_ip_type")):
+    for kind, key, title in (("request_type", "by_request_type", _("Calls by request type")),
+                             ("channel", "by_channel", _("Calls by channel")),
+                             ("ip_type", "by_ip_type", _("Calls by IP type"))):
         old_rows = {r["code"]: r for r in _category_rows(kind, old_calls.get(key, {}))}
         for row in _category_rows(kind, new_calls.get(key, {})):
-            add(section, row["label"], old_rows.get(row["code"], {}).get("value", 0), row["value"])
+            add(title, row["label"], old_rows.get(row["code"], {}).get("value", 0), row["value"])
     section = _("Cases")
     for key, label in CASE_FIGURES:
         add(section, label, old_cases.get(key, 0), new_cases.get(key, 0))
     for outcome in ALL_OUTCOMES:
-        add(section, _("Closed: %(outcome)s", outcome=OUTCOME_LABELS.get(outcome, outcome)),
+        add(_("Cases closed by outcome"), OUTCOME_LABELS.get(outcome, outcome),
             old_cases.get("closed_by_outcome", {}).get(outcome, 0),
             new_cases.get("closed_by_outcome", {}).get(outcome, 0))
     for key, label in MONEY_FIGURES:

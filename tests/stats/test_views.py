@@ -355,7 +355,8 @@ def test_yearly_page_of_a_region(client, login, people, make_case):
 # Bad input
 
 
-@pytest.mark.parametrize("month", ["2015-13", "abc", "2015-5", "1999-12", "2999-01", "2015-00", "2015-05-01", "2015-05x"])
+@pytest.mark.parametrize("month", ["2015-13", "abc", "2015-5", "1999-12", "2999-01", "2015-00", "2015-05-01",
+                                   "2015-05x"])
 def test_bad_month_is_a_clear_400(client, login, people, month):
     login(people.officers[0])
     response = client.get(f"/stats/monthly?month={month}")

@@ -39,7 +39,8 @@
     var axis = { type: "category", data: spec.categories, axisTick: { alignWithLabel: true } };
     if (horizontal) {
       axis.inverse = true;
-      axis.axisLabel = { width: narrow(el) ? 90 : 150, overflow: "truncate" };
+      axis.axisLabel = { width: Math.max(80, Math.min(170, Math.round(el.clientWidth * 0.38))), overflow: "break",
+                         lineHeight: 14 };
     } else {
       axis.axisLabel = { interval: 0, hideOverlap: true, rotate: spec.rotate && narrow(el) ? 45 : 0 };
       if (spec.rotate && !narrow(el)) { axis.axisLabel.rotate = spec.categories.length > 10 ? 30 : 0; }
@@ -116,11 +117,13 @@
     var small = narrow(el);
     option.tooltip.trigger = "item";
     option.tooltip.formatter = function (p) { return p.marker + p.name + ": " + fmt(p.value) + " (" + p.percent + "%)"; };
-    option.legend = small ? { bottom: 0, type: "scroll" } : { orient: "vertical", right: 0, top: "middle", type: "scroll" };
     option.series = [{
-      name: spec.name, type: "pie", radius: ["42%", "70%"], center: small ? ["50%", "44%"] : ["38%", "52%"],
-      avoidLabelOverlap: true, data: spec.items, itemStyle: { borderColor: "#fff", borderWidth: 2 },
-      label: { formatter: function (p) { return fmt(p.value); } }
+      name: spec.name, type: "pie", radius: small ? ["30%", "52%"] : ["36%", "60%"], center: ["50%", "52%"],
+      data: spec.items, itemStyle: { borderColor: "#fff", borderWidth: 2 }, minShowLabelAngle: 4,
+      label: { formatter: function (p) { return p.name + "\n" + fmt(p.value) + " · " + Math.round(p.percent) + "%"; },
+               lineHeight: 16, overflow: "break", width: small ? 80 : 120 },
+      labelLine: { length: 8, length2: 8 },
+      labelLayout: { hideOverlap: true }
     }];
     return option;
   }
@@ -149,11 +152,11 @@
       if (spec.kind === "hbar") {
         el.classList.add("chart-rows-" + Math.min(10, Math.max(3, spec.categories.length)));
       }
+      el.classList.add("has-chart");  // shown only now (hidden without JavaScript): size it before init
       var option = optionFor(spec, el);
-      if (!option) { return; }
+      if (!option) { el.classList.remove("has-chart"); return; }
       var chart = window.echarts.init(el, null, { renderer: "canvas", locale: locale });
       chart.setOption(option);
-      el.classList.add("has-chart");
       charts.push({ chart: chart, el: el, spec: spec, width: el.clientWidth });
     });
     var pending = null;
