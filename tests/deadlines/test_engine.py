@@ -87,6 +87,13 @@ def test_shipped_rule_sets_are_seeded(app):
                 assert (found.amount, found.unit, found.article) == (rule["amount"], rule["unit"], rule["article"])
 
 
+def test_seed_rule_sets_is_idempotent(app):
+    from hotline.deadlines.seed import seed_rule_sets
+
+    with app.app_context():
+        assert seed_rule_sets() == 0
+
+
 def test_source_groups_partition_the_case_sources():
     from hotline.cases.models import CaseSource
 
