@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -46,6 +48,9 @@ def celery_init_app(app):
                     db.session.remove()
 
     redis_url = app.config.get("REDIS_URL")
+    # Seconds before Redis hands a task that a worker took but never acknowledged (a killed worker) to another.
+    # Longer than any countdown/ETA we use, or Redis would redeliver scheduled tasks early; tests shorten it.
+    visibility_timeout = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT") or 6 * 3600)
     settings = {
         "broker_url": redis_url or "memory://",
         "result_backend": redis_url or "cache+memory://",
@@ -62,8 +67,7 @@ def celery_init_app(app):
         "timezone": "UTC",
         "enable_utc": True,
         "broker_connection_retry_on_startup": True,
-        # Longer than any countdown/ETA we use, or Redis would redeliver scheduled tasks early.
-        "broker_transport_options": {"visibility_timeout": 6 * 3600, "socket_timeout": 2,
+        "broker_transport_options": {"visibility_timeout": visibility_timeout, "socket_timeout": 2,
                                      "socket_connect_timeout": 2},
         "redis_socket_timeout": 2,
         "redis_socket_connect_timeout": 2,
