@@ -20,6 +20,7 @@ from hotline.calls.phones import PhoneError, parse_phone
 from hotline.core.audit import record_event
 from hotline.core.clock import local_date, local_tz
 from hotline.core.errors import StaleVersion, StateError, ValidationFailed
+from hotline.core.i18n import gettext as _
 from hotline.core.models import next_reference_number
 from hotline.core.patents import PatentNumberError, parse_patent_number
 from hotline.core.permissions import PROVINCE_CODE, mask_name, mask_phone, sees_region
@@ -45,9 +46,10 @@ _LIMITS = {"caller_name": 100, "accused_party": 200, "product": 200, "place": 20
 
 def _check_version(call: Call, expected: int | None) -> None:
     if expected is None:
-        raise ValidationFailed("Version required.", {"version": ["Send the version you edited (If-Match)."]})
+        raise ValidationFailed(_("Version required."), {"version": [_("Send the version you edited (If-Match).")]})
     if int(expected) != call.version:
-        raise StaleVersion(f"This call was changed by someone else (now version {call.version}).", current=call)
+        raise StaleVersion(_("This call was changed by someone else (now version %(version)s).", version=call.version),
+                           current=call)
 
 
 def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None = None) -> dict[str, Any]:
@@ -65,25 +67,25 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
         if present(field):
             value = data[field]
             if value is not None and not isinstance(value, str):
-                err(field, "Must be text.")
+                err(field, _("Must be text."))
                 continue
             value = clean_text(value, multiline=field == "description")
             if value is not None and len(value) > _LIMITS[field]:
-                err(field, f"At most {_LIMITS[field]} characters.")
+                err(field, _("At most %(limit)d characters.", limit=_LIMITS[field]))
             out[field] = value
     if (not partial or present("summary")) and not out.get("summary"):
-        err("summary", "A summary is required.")
+        err("summary", _("A summary is required."))
 
     if not partial or present("received_at"):
         received_at = data.get("received_at")
         if not isinstance(received_at, datetime):
-            err("received_at", "The time the call was received is required.")
+            err("received_at", _("The time the call was received is required."))
         elif received_at.tzinfo is None:
-            err("received_at", "Give the time with its UTC offset (e.g. 2015-05-28T09:15:00+08:00).")
+            err("received_at", _("Give the time with its UTC offset (e.g. 2015-05-28T09:15:00+08:00)."))
         elif received_at > utcnow() + timedelta(minutes=5):
-            err("received_at", "The time received cannot be in the future.")
+            err("received_at", _("The time received cannot be in the future."))
         elif received_at.year < 2000:
-            err("received_at", "The time received is before 2000.")
+            err("received_at", _("The time received is before 2000."))
         else:
             out["received_at"] = received_at
 
@@ -93,21 +95,21 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
             value = data.get(field)
             if value in (None, ""):
                 if field != "ip_type":
-                    err(field, "Required.")
+                    err(field, _("Required."))
                 out[field] = None
             elif value not in {c.code for c in source()}:
-                err(field, f"Unknown value {value!r}.")
+                err(field, _("Unknown value %(value)r.", value=value))
             else:
                 out[field] = value
 
     if not partial or present("region_code"):
         region_code = data.get("region_code")
         if not region_code:
-            err("region_code", "Required.")
+            err("region_code", _("Required."))
         elif region_code not in ref.region_map():
-            err("region_code", f"Unknown region {region_code!r}.")
+            err("region_code", _("Unknown region %(code)r.", code=region_code))
         elif not sees_region(actor, region_code):
-            err("region_code", "You can only log calls for your own region.")
+            err("region_code", _("You can only log calls for your own region."))
         else:
             out["region_code"] = region_code
 
@@ -115,14 +117,14 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
         duration = data.get("duration_seconds")
         if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)
                                      or not 0 <= duration <= 24 * 3600):
-            err("duration_seconds", "A number of seconds between 0 and 86400.")
+            err("duration_seconds", _("A number of seconds between 0 and 86400."))
         else:
             out["duration_seconds"] = duration
 
     if not partial or present("patent_number"):
         raw = data.get("patent_number")
         if raw is not None and not isinstance(raw, str):
-            err("patent_number", "Must be text.")
+            err("patent_number", _("Must be text."))
         elif raw and raw.strip():
             try:
                 parsed = parse_patent_number(raw)
@@ -136,16 +138,16 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
 
     anonymous = data.get("anonymous", call.is_anonymous if call else False)
     if not isinstance(anonymous, bool):
-        err("anonymous", "Must be true or false.")
+        err("anonymous", _("Must be true or false."))
         anonymous = False
     if not partial or present("anonymous"):
         out["is_anonymous"] = anonymous
     if not partial or present("caller_phone") or present("anonymous"):
         raw_phone = data.get("caller_phone") if present("caller_phone") else (call.caller_phone_raw if call else None)
         if raw_phone is not None and not isinstance(raw_phone, str):
-            err("caller_phone", "Must be text.")
+            err("caller_phone", _("Must be text."))
         elif anonymous and raw_phone and raw_phone.strip():
-            err("caller_phone", "An anonymous call has no caller number.")
+            err("caller_phone", _("An anonymous call has no caller number."))
         else:
             try:
                 phone = parse_phone(raw_phone, current_app.config["DEFAULT_AREA_CODE"])
@@ -156,12 +158,12 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
                 out["caller_phone_raw"] = phone.raw if phone else None
     name = out.get("caller_name", call.caller_name if call and not present("caller_name") else None)
     if anonymous and name:
-        err("caller_name", "An anonymous call has no caller name.")
+        err("caller_name", _("An anonymous call has no caller name."))
 
     if "accused_party" in out:
         out["accused_party_key"] = match_key(out["accused_party"])
     if errors:
-        raise ValidationFailed("Please correct the highlighted fields.", errors)
+        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
     return out
 
 
@@ -252,7 +254,7 @@ def update_call(call: Call, data: dict[str, Any], *, actor, expected_version: in
     _check_version(call, expected_version)
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationFailed("Unknown fields.", {f: ["Unknown field."] for f in sorted(unknown)})
+        raise ValidationFailed(_("Unknown fields."), {f: [_("Unknown field.")] for f in sorted(unknown)})
     values = _normalize(data, actor=actor, partial=True, call=call)
     phone = values.pop("_phone", "absent")
     new_caller = call.caller
@@ -282,7 +284,8 @@ def update_call(call: Call, data: dict[str, Any], *, actor, expected_version: in
 
 def _move(call: Call, status: CallStatus) -> None:
     if not call.can_move_to(status):
-        raise StateError(f"A call in status '{call.status}' cannot become '{status.value}'.")
+        raise StateError(_("A call in status '%(status)s' cannot become '%(target)s'.", status=call.status,
+                           target=status.value))
     mark_stale(local_date(call.received_at))
     if call.status == CallStatus.open.value:
         call.decided_at = utcnow()
@@ -322,19 +325,19 @@ def transfer_call(call: Call, to: str, note: str | None, *, actor, expected_vers
     to = clean_text(to if isinstance(to, str) else None)
     note = clean_text(note if isinstance(note, str) else None, multiline=True)
     if not to:
-        raise ValidationFailed("Transfer target required.", {"to": ["Choose a 市州 office or name an agency."]})
+        raise ValidationFailed(_("Transfer target required."), {"to": [_("Choose a 市州 office or name an agency.")]})
     if note and len(note) > 2000:
-        raise ValidationFailed("Note too long.", {"note": ["At most 2000 characters."]})
+        raise ValidationFailed(_("Note too long."), {"note": [_("At most %(limit)d characters.", limit=2000)]})
     regions = ref.region_map()
     if to in regions:
         if to == PROVINCE_CODE:
-            raise ValidationFailed("Invalid target.", {"to": ["Transfer to a 市州 office, not the province."]})
+            raise ValidationFailed(_("Invalid target."), {"to": [_("Transfer to a 市州 office, not the province.")]})
         target_region, agency = to, None
     else:
         if to.isdigit():
-            raise ValidationFailed("Unknown region.", {"to": [f"Unknown region code {to!r}."]})
+            raise ValidationFailed(_("Unknown region."), {"to": [_("Unknown region code %(code)r.", code=to)]})
         if len(to) > 200:
-            raise ValidationFailed("Name too long.", {"to": ["At most 200 characters."]})
+            raise ValidationFailed(_("Name too long."), {"to": [_("At most %(limit)d characters.", limit=200)]})
         target_region, agency = None, to
     # Validated: only now does anything change.
     old = {"status": call.status, "region_code": call.region_code,
@@ -358,13 +361,13 @@ def set_call_status(call: Call, status: str, *, actor, expected_version: int | N
     """Mark a call answered (consultation dealt with) or not accepted (with a reason)."""
     _check_version(call, expected_version)
     if status not in (CallStatus.answered.value, CallStatus.not_accepted.value):
-        raise ValidationFailed("Invalid status.", {
-            "status": ["Use transfer, open a case or record feedback for the other statuses."]})
+        raise ValidationFailed(_("Invalid status."), {
+            "status": [_("Use transfer, open a case or record feedback for the other statuses.")]})
     reason = clean_text(reason if isinstance(reason, str) else None)
     if status == CallStatus.not_accepted.value and not reason:
-        raise ValidationFailed("Reason required.", {"reason": ["Say why the call is not accepted."]})
+        raise ValidationFailed(_("Reason required."), {"reason": [_("Say why the call is not accepted.")]})
     if reason and len(reason) > 500:
-        raise ValidationFailed("Reason too long.", {"reason": ["At most 500 characters."]})
+        raise ValidationFailed(_("Reason too long."), {"reason": [_("At most %(limit)d characters.", limit=500)]})
     old_status = call.status
     _move(call, CallStatus(status))
     if status == CallStatus.not_accepted.value:
@@ -379,21 +382,21 @@ def record_feedback(call: Call, *, method: str, note: str | None, given_at: date
     _check_version(call, expected_version)
     errors: dict[str, list[str]] = {}
     if method not in FEEDBACK_METHODS:
-        errors["method"] = [f"One of: {', '.join(FEEDBACK_METHODS)}."]
+        errors["method"] = [_("One of: %(choices)s.", choices=", ".join(FEEDBACK_METHODS))]
     note = clean_text(note if isinstance(note, str) else None, multiline=True)
     if not note:
-        errors["note"] = ["Say what the caller was told."]
+        errors["note"] = [_("Say what the caller was told.")]
     elif len(note) > 2000:
-        errors["note"] = ["At most 2000 characters."]
+        errors["note"] = [_("At most %(limit)d characters.", limit=2000)]
     given_at = given_at or utcnow()
     if given_at.tzinfo is None:
-        errors["given_at"] = ["Give the time with its UTC offset."]
+        errors["given_at"] = [_("Give the time with its UTC offset.")]
     elif given_at > utcnow() + timedelta(minutes=5):
-        errors["given_at"] = ["Cannot be in the future."]
+        errors["given_at"] = [_("Cannot be in the future.")]
     elif given_at < call.received_at:
-        errors["given_at"] = ["Feedback cannot predate the call."]
+        errors["given_at"] = [_("Feedback cannot predate the call.")]
     if errors:
-        raise ValidationFailed("Invalid feedback.", errors)
+        raise ValidationFailed(_("Invalid feedback."), errors)
     old_status = call.status
     _move(call, CallStatus.closed)
     call.feedback_at = given_at
@@ -413,8 +416,8 @@ def mark_duplicate(call: Call, original: Call | None, *, actor, expected_version
         seen, cursor = set(), original
         while cursor is not None and cursor.id not in seen:
             if cursor.id == call.id:
-                raise ValidationFailed("Invalid link.", {"duplicate_of": [
-                    "That call is already (a duplicate of) this one; link the other way round."]})
+                raise ValidationFailed(_("Invalid link."), {"duplicate_of": [
+                    _("That call is already (a duplicate of) this one; link the other way round.")]})
             seen.add(cursor.id)
             cursor = cursor.duplicate_of
     old = call.duplicate_of.ref if call.duplicate_of else None
