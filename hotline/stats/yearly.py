@@ -103,7 +103,9 @@ def yearly_summary(year: int, region_code: str = PROVINCE_CODE) -> dict[str, Any
     same_period = {m: regions for m, regions in previous_months.items() if m.month <= n_months}
     current = _total(current_months, region_code)
     previous = _total(same_period, region_code)
+    # A stock, not a flow: the last month's figure, not the sum of the months.
     current["cases"]["pending_end"] = _pending_end(current_months, region_code)
+    previous["cases"]["pending_end"] = _pending_end(same_period, region_code)
     closed, filed = current["cases"]["closed"], current["cases"]["filed"]
     calls = current["calls"]
     monthly_average_phone = (Decimal(calls["phone_total"]) / n_months).quantize(Decimal("1"), ROUND_HALF_UP) \

@@ -56,13 +56,14 @@ def _store(month: Month, per_region: dict[str, dict], other: dict | None = None)
 
 
 def _figures(*, disputes=0, infringement=None, counterfeit=0, phone=0, wechat=0, closed=0, amount="0.00",
-             fines="0.00", transferred_judicial=0, pending_end=0) -> dict:
+             fines="0.00", confiscated="0.00", transferred_judicial=0, pending_end=0) -> dict:
     data = empty_figures()
     infringement = disputes if infringement is None else infringement
     data["cases"].update(disputes=disputes, infringement_disputes=infringement,
                          other_disputes=disputes - infringement, counterfeit=counterfeit,
                          filed=disputes + counterfeit, total=disputes + counterfeit, closed=closed,
-                         amount_involved=amount, fines=fines, transferred_judicial=transferred_judicial,
+                         amount_involved=amount, fines=fines, confiscated=confiscated,
+                         transferred_judicial=transferred_judicial,
                          pending_end=pending_end)
     data["calls"].update(total=phone + wechat, phone_total=phone, reports_and_complaints=phone)
     data["calls"]["by_channel"].update(phone=phone, wechat=wechat)
@@ -158,6 +159,16 @@ def test_per_region_table_in_the_official_order(hunan_2014_2015):
     assert by_code[PROVINCE_CODE]["calls_total"] == sum(r["calls_total"] for r in rows[:-1])
     assert by_code[PROVINCE_CODE]["fines"] == "0.60"
     assert by_code[PROVINCE_CODE]["growth_cases_total"] == 10.7
+
+
+def test_stocks_are_the_last_month_s_not_a_sum(ctx):
+    for year in (2014, 2015):
+        for month in month_range(Month(year, 1), Month(year, 12)):
+            _store(month, {CHANGSHA: _figures(disputes=1, pending_end=month.month + (year - 2014) * 100)})
+    db.session.commit()
+    summary = yearly_summary(2015)
+    assert summary["cases"]["pending_end"] == 112
+    assert summary["previous"]["cases"]["pending_end"] == 12
 
 
 # Built from real rows ----------------------------------------------------------------------------------------
