@@ -199,8 +199,9 @@ def narrative(summary: dict[str, Any]) -> str:
         parts.append(f"移送司法机关{cases['transferred_judicial']}件")
     if Decimal(cases["amount_involved"]) > 0:
         parts.append(f"涉案金额{_yuan(cases['amount_involved'])}")
-    if Decimal(cases["fines"]) > 0:
-        parts.append(f"罚没款{_yuan(str(Decimal(cases['fines']) + Decimal(cases['confiscated'])))}")
+    penalties = Decimal(cases["fines"]) + Decimal(cases["confiscated"])  # 罚没款: fines and confiscated gains
+    if penalties > 0:
+        parts.append(f"罚没款{_yuan(str(penalties))}")
     text = "；".join(parts) + "。"
     text += (f"12330知识产权维权援助与举报投诉热线接听来电{calls['total']}个"
              + (f"，{_pct(g.get('calls.total'))}" if g.get("calls.total") is not None else "")

@@ -171,6 +171,14 @@ def test_stocks_are_the_last_month_s_not_a_sum(ctx):
     assert summary["previous"]["cases"]["pending_end"] == 12
 
 
+def test_confiscated_gains_alone_appear_in_the_narrative(ctx):
+    for month in month_range(Month(2015, 1), Month(2015, 12)):
+        _store(month, {CHANGSHA: _figures(counterfeit=1, closed=1,
+                                          confiscated="25000.00" if month.month == 3 else "0.00")})
+    db.session.commit()
+    assert "罚没款2.50万元" in yearly_summary(2015)["narrative"]
+
+
 # Built from real rows ----------------------------------------------------------------------------------------
 
 def test_the_summary_reads_snapshots_not_the_raw_rows(ctx):
