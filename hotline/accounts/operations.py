@@ -10,6 +10,7 @@ from hotline.accounts.models import ApiToken, User
 from hotline.accounts.security import end_all_sessions, hash_password, new_token_value, sha256_hex
 from hotline.core.audit import apply_changes, record_event
 from hotline.core.errors import ValidationFailed
+from hotline.core.i18n import gettext as _
 from hotline.core.permissions import Role
 from hotline.core.types import utcnow
 from hotline.extensions import db
@@ -27,20 +28,20 @@ def check_password_strength(password: str, username: str = "") -> list[str]:
     """Length-based policy (NIST SP 800-63B / ASVS 6.2): at least 12 characters, not the username."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"At least {MIN_PASSWORD_LENGTH} characters.")
+        problems.append(_("At least %(limit)d characters.", limit=MIN_PASSWORD_LENGTH))
     if len(password) > 128:
-        problems.append("At most 128 characters.")
+        problems.append(_("At most %(limit)d characters.", limit=128))
     if username and password.lower() == username.lower():
-        problems.append("Must not be the username.")
+        problems.append(_("Must not be the username."))
     return problems
 
 
 def _validate_user_fields(*, role: str | None = None, region_code: str | None = None) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if role is not None and role not in {r.value for r in Role}:
-        errors["role"] = [f"Unknown role {role!r}."]
+        errors["role"] = [_("Unknown role %(role)r.", role=role)]
     if region_code is not None and db.session.get(Region, region_code) is None:
-        errors["region_code"] = [f"Unknown region {region_code!r}."]
+        errors["region_code"] = [_("Unknown region %(code)r.", code=region_code)]
     return errors
 
 
@@ -50,13 +51,13 @@ def create_user(*, username: str, display_name: str, password: str, role: str, r
     username = normalize_username(username)
     errors = _validate_user_fields(role=role, region_code=region_code)
     if not USERNAME_RE.match(username):
-        errors["username"] = ["2–40 characters: lower-case letters, digits, '.', '_' or '-'."]
+        errors["username"] = [_("2–40 characters: lower-case letters, digits, '.', '_' or '-'.")]
     elif db.session.scalar(select(func.count()).where(User.username == username)):
-        errors["username"] = ["This username is taken."]
+        errors["username"] = [_("This username is taken.")]
     if problems := check_password_strength(password, username):
         errors["password"] = problems
     if errors:
-        raise ValidationFailed("Invalid user.", errors)
+        raise ValidationFailed(_("Invalid user."), errors)
     user = User(username=username, display_name=(display_name or username).strip()[:80],
                 password_hash=hash_password(password), role=role, region_code=region_code, is_active=True)
     db.session.add(user)
@@ -72,13 +73,13 @@ def update_user(user: User, data: dict, *, actor: User) -> dict:
     if "display_name" in data:
         name = (data["display_name"] or "").strip()
         if not name or len(name) > 80:
-            errors["display_name"] = ["1–80 characters."]
+            errors["display_name"] = [_("1–80 characters.")]
         else:
             data = {**data, "display_name": name}
     if actor.id == user.id and (data.get("is_active") is False or data.get("role", user.role) != user.role):
-        errors.setdefault("role", []).append("You cannot change your own role or deactivate yourself.")
+        errors.setdefault("role", []).append(_("You cannot change your own role or deactivate yourself."))
     if errors:
-        raise ValidationFailed("Invalid user.", errors)
+        raise ValidationFailed(_("Invalid user."), errors)
     changes = apply_changes(user, data, ("display_name", "role", "region_code", "is_active"))
     if changes:
         db.session.flush()
@@ -91,7 +92,7 @@ def update_user(user: User, data: dict, *, actor: User) -> dict:
 
 def set_password(user: User, password: str, *, actor: User | None) -> None:
     if problems := check_password_strength(password, user.username):
-        raise ValidationFailed("Weak password.", {"password": problems})
+        raise ValidationFailed(_("Weak password."), {"password": problems})
     user.password_hash = hash_password(password)
     db.session.flush()
     record_event(user, "set_password", actor, {"password": ("***", "***")})
