@@ -76,6 +76,9 @@ REGION_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("calls_phone", "其中:电话(个)", "count"),
 )
 
+#: Column widths of the per-region table in the landscape DOCX (26 cm between the margins).
+REGION_WIDTHS_CM = (1.9, 1.6, 1.9, 1.6, 1.7, 1.6, 1.6, 1.6, 1.8, 3.0, 2.6, 1.7, 1.7)
+
 OUTCOME_ZH = {
     "infringement_found": "认定侵权", "request_dismissed": "驳回请求", "mediated": "调解结案", "withdrawn": "撤回请求",
     "revoked": "撤销案件", "penalized": "行政处罚", "exempted": "不予处罚", "transferred_police": "移送公安",
@@ -240,8 +243,7 @@ _NO_GROWTH_KEYS = ("cases.closure_rate", "cases.pending_end", "calls.monthly_ave
 def total_rows(summary: dict[str, Any]) -> list[tuple[str, Any, Any, float | None, str, bool]]:
     """(label, this year, last year, growth %, kind, has growth) for the totals table.
 
-    Rates, averages and end-of-period stocks have no year-over-year line; last year's value is shown where the
-    summary carries it.
+    Rates, averages and end-of-period stocks have no year-over-year line and no last-year column.
     """
     previous = summary.get("previous") or {}
     growth = summary.get("growth") or {}
@@ -251,8 +253,8 @@ def total_rows(summary: dict[str, Any]) -> list[tuple[str, Any, Any, float | Non
         if current is None:
             continue
         if key in _NO_GROWTH_KEYS:
-            prev = _get(previous, key) if key == "cases.pending_end" else None
-            out.append((label, current, prev, None, kind, False))
+            # A rate, an average or a stock at the end of the period: last year's sum of months means nothing.
+            out.append((label, current, None, None, kind, False))
         else:
             out.append((label, current, _get(previous, key), growth.get(key), kind, True))
     return out
@@ -316,7 +318,18 @@ def _write_table(ws, headers: Sequence[str], rows: Iterable[Sequence[tuple[Any, 
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.row_dimensions[start_row].height = 30
+    _print_setup(ws, landscape=sum(widths) > 90)
     return row_index + 1
+
+
+def _print_setup(ws, *, landscape: bool) -> None:
+    """A4, one page wide, the header row repeated on every printed page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = "1:1"
 
 
 def _workbook_bytes(wb) -> bytes:
@@ -445,26 +458,33 @@ def _docx_font(run_or_style, name: str = "宋体", size: float | None = None, bo
     rfonts.set(qn("w:eastAsia"), name)
 
 
-def _docx_table(doc, headers: Sequence[str], rows: Sequence[Sequence[tuple[Any, str]]], *, total_last: bool = False):
+def _docx_table(doc, headers: Sequence[str], rows: Sequence[Sequence[tuple[Any, str]]], *,
+                widths_cm: Sequence[float], size: float = 9, total_last: bool = False):
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
 
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
     for cell, header in zip(table.rows[0].cells, headers, strict=True):
         cell.text = ""
         paragraph = cell.paragraphs[0]
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _docx_font(paragraph.add_run(safe_text(header)), "黑体", 9, bold=True)
+        _docx_font(paragraph.add_run(safe_text(header)), "黑体", size, bold=True)
     _repeat_header(table.rows[0])
     for i, values in enumerate(rows):
         cells = table.add_row().cells
         for cell, (value, kind) in zip(cells, values, strict=True):
             paragraph = cell.paragraphs[0]
             paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT if kind == "text" else WD_ALIGN_PARAGRAPH.RIGHT
-            _docx_font(paragraph.add_run(_plain(value, kind) if value != "" else ""), "宋体", 9,
+            _docx_font(paragraph.add_run(_plain(value, kind) if value != "" else ""), "宋体", size,
                        bold=total_last and i == len(rows) - 1)
+    for column, width in zip(table.columns, widths_cm, strict=True):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
     return table
 
 
@@ -509,7 +529,8 @@ def yearly_docx(summary: dict[str, Any]) -> bytes:
 
     heading = doc.add_paragraph()
     _docx_font(heading.add_run("一、主要指标"), "黑体", 14, bold=True)
-    _docx_table(doc, ["指标", f"{year}年", f"{year - 1}年", "同比增长(%)"], _total_cells(summary))
+    _docx_table(doc, ["指标", f"{year}年", f"{year - 1}年", "同比增长(%)"], _total_cells(summary),
+                widths_cm=[6.6, 3.6, 3.6, 2.4], size=10.5)
 
     if summary.get("by_region"):
         new_section = doc.add_section()
@@ -520,7 +541,7 @@ def yearly_docx(summary: dict[str, Any]) -> bytes:
         _docx_font(heading.add_run("二、分地区情况"), "黑体", 14, bold=True)
         _docx_table(doc, [header for _, header, _ in REGION_COLUMNS],
                     [[(row.get(key), kind) for key, _, kind in REGION_COLUMNS] for row in summary["by_region"]],
-                    total_last=True)
+                    widths_cm=REGION_WIDTHS_CM, size=8, total_last=True)
         note = doc.add_paragraph()
         _docx_font(note.add_run("注:办案总量=专利纠纷立案+假冒专利立案;“其他”为登记在全省、未分到市州的来电和案件。"),
                    "楷体", 10)

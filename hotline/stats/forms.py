@@ -91,11 +91,6 @@ class YearlyFilterForm(_GetForm):
         self.year.choices = [(str(y), str(y)) for y in years]
         self.region_code.choices = region_choices(user)
 
-    def validate_year(self, field) -> None:
-        if parse_year(field.data) is None:
-            raise ValidationError(_l("Choose a year from %(first)s to %(last)s.", first=FIRST_YEAR,
-                                     last=local_today().year))
-
 
 class RebuildForm(HotlineForm):
     """Recompute a range of months from the calls and cases (a locked month gets a revision to review)."""

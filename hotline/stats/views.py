@@ -28,7 +28,7 @@ from hotline.extensions import db
 from hotline.reference import queries as ref
 from hotline.stats import bp, exports
 from hotline.stats.compute import Month
-from hotline.stats.forms import MonthlyFilterForm, RebuildForm, YearlyFilterForm, parse_month, parse_year
+from hotline.stats.forms import FIRST_YEAR, MonthlyFilterForm, RebuildForm, YearlyFilterForm, parse_month, parse_year
 from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun
 from hotline.stats.operations import decide_revision, dispatch_rebuild, get_snapshot, lock_month, month_range
 from hotline.stats.operations import start_rebuild as op_start_rebuild
@@ -654,7 +654,7 @@ def yearly():
                "is_province_user": current_user.region_code == PROVINCE_CODE}
     if year is None:
         form.year.errors = [_("%(value)s is not a year with statistics: choose a year from %(first)s to %(last)s.",
-                              value=raw, first=2000, last=local_today().year)]
+                              value=raw, first=FIRST_YEAR, last=local_today().year)]
         return render_template("stats/yearly.html", summary=None, year=None, **context), 400
     _refresh_embedded()
     summary = yearly_summary(year, region_code)
