@@ -73,6 +73,12 @@ def register_error_handlers(app: Flask) -> None:
     def database_unavailable(exc: Exception):
         db.session.rollback()
         logger.error("database unavailable: %s", type(exc).__name__)
+        # Rendering must not touch the database: Flask-Login's context processor would load the user.
+        from flask import g
+
+        from hotline.extensions import login_manager
+
+        g._login_user = login_manager.anonymous_user()
         if wants_json():
             return jsonify({"error": "Service Unavailable",
                             "message": "The database is unavailable; retry shortly."}), 503
