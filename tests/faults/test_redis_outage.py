@@ -16,8 +16,8 @@ from hotline.core.permissions import PROVINCE_CODE
 from hotline.extensions import db
 from hotline.stats.compute import Month
 from hotline.stats.models import MonthlySnapshot, OutboxMessage
-from tests.faults.conftest import start_worker, stop_worker
 from tests.factories import PASSWORD
+from tests.faults.conftest import start_worker, stop_worker
 from tests.stats.builders import celery_broker
 
 pytestmark = pytest.mark.services
