@@ -21,6 +21,7 @@ from hotline.core.audit import record_event
 from hotline.core.clock import local_date, local_tz
 from hotline.core.errors import StaleVersion, StateError, ValidationFailed
 from hotline.core.i18n import gettext as _
+from hotline.core.i18n import pgettext
 from hotline.core.models import next_reference_number
 from hotline.core.patents import PatentNumberError, parse_patent_number
 from hotline.core.permissions import PROVINCE_CODE, mask_name, mask_phone, sees_region
@@ -282,10 +283,23 @@ def update_call(call: Call, data: dict[str, Any], *, actor, expected_version: in
     return changes
 
 
+def status_word(status: str) -> str:
+    """A call status code as state messages quote it: the code itself in English, a word in Chinese."""
+    words = {
+        CallStatus.open.value: pgettext("call status", "open"),
+        CallStatus.answered.value: pgettext("call status", "answered"),
+        CallStatus.transferred.value: pgettext("call status", "transferred"),
+        CallStatus.case_opened.value: pgettext("call status", "case_opened"),
+        CallStatus.not_accepted.value: pgettext("call status", "not_accepted"),
+        CallStatus.closed.value: pgettext("call status", "closed"),
+    }
+    return words.get(status, status)
+
+
 def _move(call: Call, status: CallStatus) -> None:
     if not call.can_move_to(status):
-        raise StateError(_("A call in status '%(status)s' cannot become '%(target)s'.", status=call.status,
-                           target=status.value))
+        raise StateError(_("A call in status '%(status)s' cannot become '%(target)s'.",
+                           status=status_word(call.status), target=status_word(status.value)))
     mark_stale(local_date(call.received_at))
     if call.status == CallStatus.open.value:
         call.decided_at = utcnow()

@@ -14,8 +14,9 @@ from __future__ import annotations
 from flask import has_app_context
 from flask_babel import gettext as _flask_gettext
 from flask_babel import ngettext as _flask_ngettext
+from flask_babel import pgettext as _flask_pgettext
 
-__all__ = ["gettext", "ngettext", "_"]
+__all__ = ["gettext", "ngettext", "pgettext", "_"]
 
 
 def gettext(message: str, **variables) -> str:
@@ -31,6 +32,13 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
         return _flask_ngettext(singular, plural, num, **variables)
     variables.setdefault("num", num)
     return (singular if num == 1 else plural) % variables
+
+
+def pgettext(context: str, message: str, **variables) -> str:
+    """``gettext`` with a context, for short words that need one (``pgettext("case status", "filed")``)."""
+    if has_app_context():
+        return _flask_pgettext(context, message, **variables)
+    return message % variables if variables else message
 
 
 _ = gettext
