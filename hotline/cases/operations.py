@@ -6,7 +6,8 @@ caller commits. Actions check the role, the preconditions and the current status
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -31,10 +32,13 @@ from hotline.cases.models import (
 from hotline.core.audit import record_event
 from hotline.core.clock import local_date, local_today
 from hotline.core.errors import DomainError, NotAllowed, StaleVersion, StateError, ValidationFailed
+from hotline.core.i18n import gettext as _
+from hotline.core.i18n import pgettext
 from hotline.core.models import next_reference_number
 from hotline.core.patents import PatentNumberError, parse_patent_number
 from hotline.core.permissions import PROVINCE_CODE, Role, sees_region
 from hotline.core.text import bigram_tokens, clean_text
+from hotline.core.types import utcnow
 from hotline.deadlines.calendar import WorkCalendar
 from hotline.deadlines.engine import capped_extension, case_deadlines, find_rule, rule_set_for
 from hotline.extensions import db
@@ -42,6 +46,11 @@ from hotline.reference import queries as ref
 from hotline.stats.operations import mark_stale
 
 MAX_MONEY = Decimal("999999999999.99")
+#: Decimal yuan: digits (or 12,500 with thousands separators), an optional point and up to two decimals;
+#: no exponent. A minus sign passes here so the "must not be negative" message can say so.
+_MONEY = re.compile(r"^-?(\d{1,12}|\d{1,3}(,\d{3}){1,3})(\.\d{1,2})?$")
+#: users.id is a 32-bit INTEGER.
+MAX_USER_ID = 2**31 - 1
 EDITABLE_FIELDS = (
     "source", "received_on", "requester_name", "respondent_name", "respondent_kind", "patent_number",
     "patent_type", "amount_involved", "is_major", "is_exhibition", "is_ecommerce", "foreign_related", "summary",
@@ -55,9 +64,21 @@ class _Errors(dict):
     def add(self, field: str, message: str) -> None:
         self.setdefault(field, []).append(message)
 
-    def raise_if_any(self, message: str = "Please correct the highlighted fields.") -> None:
+    def raise_if_any(self, message: str | None = None) -> None:
         if self:
-            raise ValidationFailed(message, dict(self))
+            raise ValidationFailed(message or _("Please correct the highlighted fields."), dict(self))
+
+
+def status_word(status: str) -> str:
+    """A case status code as state messages quote it: the code itself in English, a word in Chinese."""
+    words = {
+        CaseStatus.received.value: pgettext("case status", "received"),
+        CaseStatus.filed.value: pgettext("case status", "filed"),
+        CaseStatus.not_accepted.value: pgettext("case status", "not_accepted"),
+        CaseStatus.suspended.value: pgettext("case status", "suspended"),
+        CaseStatus.closed.value: pgettext("case status", "closed"),
+    }
+    return words.get(status, status)
 
 
 def parse_money(value: Any, field: str, errors: _Errors) -> Decimal | None:
@@ -65,24 +86,28 @@ def parse_money(value: Any, field: str, errors: _Errors) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool | float):
-        errors.add(field, "Send money as a decimal string, e.g. \"12500.00\".")
+        errors.add(field, _("Send money as a decimal string, e.g. \"12500.00\"."))
+        return None
+    text = str(value).strip()
+    if not _MONEY.match(text):
+        errors.add(field, _("Not an amount of money."))
         return None
     try:
-        amount = Decimal(str(value).strip().replace(",", ""))
+        amount = Decimal(text.replace(",", ""))
     except InvalidOperation:
-        errors.add(field, "Not an amount of money.")
+        errors.add(field, _("Not an amount of money."))
         return None
     if not amount.is_finite():
-        errors.add(field, "Not an amount of money.")
+        errors.add(field, _("Not an amount of money."))
         return None
     if amount < 0:
-        errors.add(field, "Must not be negative.")
+        errors.add(field, _("Must not be negative."))
         return None
     if amount != amount.quantize(Decimal("0.01")):
-        errors.add(field, "At most two decimals (fen).")
+        errors.add(field, _("At most two decimals (fen)."))
         return None
     if amount > MAX_MONEY:
-        errors.add(field, "Too large.")
+        errors.add(field, _("Too large."))
         return None
     return amount.quantize(Decimal("0.01"))
 
@@ -91,7 +116,10 @@ def parse_day(value: Any, field: str, errors: _Errors, *, required: bool = True,
               ) -> date | None:
     if value is None or value == "":
         if required:
-            errors.add(field, "A date is required (YYYY-MM-DD).")
+            errors.add(field, _("A date is required (YYYY-MM-DD)."))
+        return None
+    if isinstance(value, datetime):
+        errors.add(field, _("Not a valid date (YYYY-MM-DD)."))
         return None
     if isinstance(value, date):
         day = value
@@ -99,35 +127,36 @@ def parse_day(value: Any, field: str, errors: _Errors, *, required: bool = True,
         try:
             day = date.fromisoformat(value.strip())
         except ValueError:
-            errors.add(field, "Not a valid date (YYYY-MM-DD).")
+            errors.add(field, _("Not a valid date (YYYY-MM-DD)."))
             return None
     else:
-        errors.add(field, "Not a valid date (YYYY-MM-DD).")
+        errors.add(field, _("Not a valid date (YYYY-MM-DD)."))
         return None
     if day.year < 2000:
-        errors.add(field, "Dates before 2000 are not accepted.")
+        errors.add(field, _("Dates before 2000 are not accepted."))
         return None
     if not_future and day > local_today():
-        errors.add(field, "Cannot be in the future.")
+        errors.add(field, _("Cannot be in the future."))
         return None
     return day
 
 
 def _check_version(case: Case, expected: int | None) -> None:
     if expected is None:
-        raise ValidationFailed("Version required.", {"version": ["Send the version you edited (If-Match)."]})
+        raise ValidationFailed(_("Version required."), {"version": [_("Send the version you edited (If-Match).")]})
     try:
         expected = int(expected)
     except (TypeError, ValueError) as exc:
-        raise ValidationFailed("Bad version.", {"version": ["Must be a number."]}) from exc
+        raise ValidationFailed(_("Bad version."), {"version": [_("Must be a number.")]}) from exc
     if expected != case.version:
-        raise StaleVersion(f"This case was changed by someone else (now version {case.version}).", current=case)
+        raise StaleVersion(_("This case was changed by someone else (now version %(version)s).", version=case.version),
+                           current=case)
 
 
 def _bool(data: dict, field: str, errors: _Errors, default: bool = False) -> bool:
     value = data.get(field, default)
     if not isinstance(value, bool):
-        errors.add(field, "Must be true or false.")
+        errors.add(field, _("Must be true or false."))
         return default
     return value
 
@@ -142,23 +171,23 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, case: Case | None 
     if not partial:
         case_type = data.get("case_type")
         if case_type not in {t.value for t in CaseType}:
-            errors.add("case_type", "One of infringement_dispute, other_dispute, counterfeit.")
+            errors.add("case_type", _("One of infringement_dispute, other_dispute, counterfeit."))
         else:
             out["case_type"] = case_type
         region_code = data.get("region_code")
         if not region_code or region_code not in ref.region_map():
-            errors.add("region_code", "Unknown region.")
+            errors.add("region_code", _("Unknown region."))
         elif region_code == PROVINCE_CODE:
-            errors.add("region_code", "A case belongs to a 市州 office or the provincial office's own docket; "
-                                      "choose the region where it is handled.")
+            errors.add("region_code", _("A case belongs to a 市州 office or the provincial office's own docket; "
+                                        "choose the region where it is handled."))
         elif not sees_region(actor, region_code):
-            errors.add("region_code", "You can only open cases for your own region.")
+            errors.add("region_code", _("You can only open cases for your own region."))
         else:
             out["region_code"] = region_code
     if not partial or present("source"):
         source = data.get("source") or "request"
         if source not in {s.value for s in CaseSource}:
-            errors.add("source", "Unknown source.")
+            errors.add("source", _("Unknown source."))
         else:
             out["source"] = source
     if not partial or present("received_on"):
@@ -170,23 +199,23 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, case: Case | None 
             except DomainError as exc:
                 errors.add("received_on", exc.message)
             if case is not None and case.filed_on and received_on > case.filed_on:
-                errors.add("received_on", "Cannot be after the filing date.")
+                errors.add("received_on", _("Cannot be after the filing date."))
     for field, limit in _TEXT_LIMITS.items():
         if present(field) or (field == "summary" and not partial):
             value = data.get(field)
             if value is not None and not isinstance(value, str):
-                errors.add(field, "Must be text.")
+                errors.add(field, _("Must be text."))
                 continue
             value = clean_text(value, multiline=field == "summary")
             if value and len(value) > limit:
-                errors.add(field, f"At most {limit} characters.")
+                errors.add(field, _("At most %(limit)d characters.", limit=limit))
             out[field] = value
     if (not partial or present("summary")) and not out.get("summary"):
-        errors.add("summary", "A summary is required.")
+        errors.add("summary", _("A summary is required."))
     if not partial or present("respondent_kind"):
         kind = data.get("respondent_kind") or "organization"
         if kind not in ("person", "organization"):
-            errors.add("respondent_kind", "person or organization.")
+            errors.add("respondent_kind", _("person or organization."))
         else:
             out["respondent_kind"] = kind
     if not partial or present("patent_number"):
@@ -200,12 +229,12 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, case: Case | None 
             except PatentNumberError as exc:
                 errors.add("patent_number", str(exc))
         elif raw not in (None, ""):
-            errors.add("patent_number", "Must be text.")
+            errors.add("patent_number", _("Must be text."))
         else:
             out["patent_number"] = None
     if present("patent_type") and data.get("patent_type"):
         if data["patent_type"] not in {p.value for p in PatentType}:
-            errors.add("patent_type", "invention, utility_model or design.")
+            errors.add("patent_type", _("invention, utility_model or design."))
         else:
             out["patent_type"] = data["patent_type"]
     if not partial or present("amount_involved"):
@@ -256,7 +285,7 @@ def _record(case: Case, kind: EventKind, on: date, note: str | None, actor) -> C
 
 def _require_role(actor, roles) -> None:
     if actor.role not in roles:
-        raise NotAllowed("Your role may not do this.")
+        raise NotAllowed(_("Your role may not do this."))
 
 
 def create_case(data: dict[str, Any], *, actor, call=None) -> Case:
@@ -268,6 +297,7 @@ def create_case(data: dict[str, Any], *, actor, call=None) -> Case:
     db.session.add(case)
     db.session.flush()
     recompute_deadlines(case)
+    db.session.flush()
     record_event(case, "create", actor, {k: (None, v) for k, v in values.items() if v not in (None, False)})
     return case
 
@@ -276,10 +306,11 @@ def open_case_from_call(call, data: dict[str, Any], *, actor, expected_version: 
     """Open a case from a hotline call: both are linked, the call becomes ``case_opened``."""
     from hotline.calls.operations import _check_version as check_call_version
     from hotline.calls.operations import mark_case_opened
+    from hotline.calls.operations import status_word as call_status_word
 
     check_call_version(call, expected_version)
     if not call.can_move_to(CallStatus.case_opened):
-        raise StateError(f"A call in status '{call.status}' cannot open a case.")
+        raise StateError(_("A call in status '%(status)s' cannot open a case.", status=call_status_word(call.status)))
     defaults = {
         "case_type": "counterfeit" if call.request_type == "report" else "infringement_dispute",
         "region_code": call.region_code,
@@ -300,14 +331,14 @@ def update_case(case: Case, data: dict[str, Any], *, actor, expected_version: in
     _check_version(case, expected_version)
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationFailed("Unknown fields.", {f: ["Unknown or read-only field."] for f in sorted(unknown)})
+        raise ValidationFailed(_("Unknown fields."), {f: [_("Unknown or read-only field.")] for f in sorted(unknown)})
     if case.status == CaseStatus.closed.value:
-        raise StateError("A closed case cannot be edited.")
+        raise StateError(_("A closed case cannot be edited."))
     values = _normalize(data, actor=actor, partial=True, case=case)
     changes_receipt = "received_on" in values and values["received_on"] != case.received_on
     if case.status != CaseStatus.received.value and changes_receipt:
         # Changing the receipt date after filing would silently change the rule set and the deadlines.
-        raise ValidationFailed("Read-only.", {"received_on": ["Cannot change the receipt date after filing."]})
+        raise ValidationFailed(_("Read-only."), {"received_on": [_("Cannot change the receipt date after filing.")]})
     changes = {}
     for field, new in values.items():
         old = getattr(case, field)
@@ -328,26 +359,40 @@ def update_case(case: Case, data: dict[str, Any], *, actor, expected_version: in
 
 def _state(case: Case, *allowed: CaseStatus, action: str) -> None:
     if case.status not in {s.value for s in allowed}:
-        raise StateError(f"Cannot {action} a case in status '{case.status}'.")
+        status = status_word(case.status)
+        messages = {
+            "file": _("Cannot file a case in status '%(status)s'.", status=status),
+            "reject": _("Cannot reject a case in status '%(status)s'.", status=status),
+            "suspend": _("Cannot suspend a case in status '%(status)s'.", status=status),
+            "resume": _("Cannot resume a case in status '%(status)s'.", status=status),
+            "extend": _("Cannot extend a case in status '%(status)s'.", status=status),
+            "close": _("Cannot close a case in status '%(status)s'.", status=status),
+            "publish": _("Cannot publish a case in status '%(status)s'.", status=status),
+        }
+        raise StateError(messages.get(action) or f"Cannot {action} a case in status '{case.status}'.")
 
 
 def _officers(ids: Any, case: Case, errors: _Errors):
     from hotline.accounts.models import User
 
     if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
-        errors.add("officer_ids", "A list of user ids.")
+        errors.add("officer_ids", _("A list of user ids."))
+        return []
+    if not all(0 < i <= MAX_USER_ID for i in ids):
+        errors.add("officer_ids", _("Every officer must be an active officer or supervisor of this region."))
         return []
     ids = list(dict.fromkeys(ids))
     users = db.session.scalars(select(User).where(User.id.in_(ids))).all() if ids else []
     valid = [u for u in users if u.is_active and u.role in (Role.officer, Role.supervisor)
              and u.region_code in (case.region_code, PROVINCE_CODE)]
     if len(valid) != len(ids):
-        errors.add("officer_ids", "Every officer must be an active officer or supervisor of this region.")
+        errors.add("officer_ids", _("Every officer must be an active officer or supervisor of this region."))
     count = len(ids)
     if case.is_dispute and (count < 3 or count % 2 == 0):
-        errors.add("officer_ids", f"A dispute needs 3 or more officers, an odd number (given {count}).")
+        errors.add("officer_ids", _("A dispute needs 3 or more officers, an odd number (given %(count)d).",
+                                    count=count))
     if not case.is_dispute and count < 2:
-        errors.add("officer_ids", f"A counterfeit case needs 2 or more officers (given {count}).")
+        errors.add("officer_ids", _("A counterfeit case needs 2 or more officers (given %(count)d).", count=count))
     return valid
 
 
@@ -355,12 +400,12 @@ def _supervisor(user_id: Any, case: Case, errors: _Errors, field: str = "approve
     from hotline.accounts.models import User
 
     if not isinstance(user_id, int) or isinstance(user_id, bool):
-        errors.add(field, "The approving supervisor's user id is required.")
+        errors.add(field, _("The approving supervisor's user id is required."))
         return None
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if 0 < user_id <= MAX_USER_ID else None
     if (user is None or not user.is_active or user.role != Role.supervisor
             or user.region_code not in (case.region_code, PROVINCE_CODE)):
-        errors.add(field, "Must be an active supervisor of this region.")
+        errors.add(field, _("Must be an active supervisor of this region."))
         return None
     return user
 
@@ -368,13 +413,13 @@ def _supervisor(user_id: Any, case: Case, errors: _Errors, field: str = "approve
 def _note(data: dict, field: str, errors: _Errors, *, required: bool = False, limit: int = 1000) -> str | None:
     value = data.get(field)
     if value is not None and not isinstance(value, str):
-        errors.add(field, "Must be text.")
+        errors.add(field, _("Must be text."))
         return None
     value = clean_text(value, multiline=True)
     if required and not value:
-        errors.add(field, "Required.")
+        errors.add(field, _("Required."))
     if value and len(value) > limit:
-        errors.add(field, f"At most {limit} characters.")
+        errors.add(field, _("At most %(limit)d characters.", limit=limit))
     return value
 
 
@@ -391,7 +436,7 @@ def file_case(case: Case, data: dict, *, actor) -> None:
     errors = _Errors()
     filed_on = parse_day(data.get("filed_on"), "filed_on", errors)
     if filed_on and filed_on < case.received_on:
-        errors.add("filed_on", "Cannot be before the receipt date.")
+        errors.add("filed_on", _("Cannot be before the receipt date."))
     officers = _officers(data.get("officer_ids"), case, errors)
     errors.raise_if_any()
     case.case_number = make_case_number(case.region_code, filed_on.year)
@@ -411,7 +456,7 @@ def reject_case(case: Case, data: dict, *, actor) -> None:
     errors = _Errors()
     on = parse_day(data.get("on"), "on", errors)
     if on and on < case.received_on:
-        errors.add("on", "Cannot be before the receipt date.")
+        errors.add("on", _("Cannot be before the receipt date."))
     reason = _note(data, "reason", errors, required=True)
     errors.raise_if_any()
     case.status = CaseStatus.not_accepted.value
@@ -429,10 +474,10 @@ def suspend_case(case: Case, data: dict, *, actor) -> None:
     errors = _Errors()
     on = parse_day(data.get("on"), "on", errors)
     if on and case.filed_on and on < case.filed_on:
-        errors.add("on", "Cannot be before the filing date.")
+        errors.add("on", _("Cannot be before the filing date."))
     last = case.suspensions[-1] if case.suspensions else None
     if on and last and last.resumed_on and on < last.resumed_on:
-        errors.add("on", "Cannot be before the last resumption.")
+        errors.add("on", _("Cannot be before the last resumption."))
     reason = _note(data, "reason", errors, required=True)
     errors.raise_if_any()
     db.session.add(CaseSuspension(case=case, suspended_on=on, reason=reason))
@@ -441,6 +486,7 @@ def suspend_case(case: Case, data: dict, *, actor) -> None:
     _record(case, EventKind.suspended, on, reason, actor)
     db.session.flush()
     recompute_deadlines(case)
+    db.session.flush()
     record_event(case, "suspend", actor, {"status": ("filed", "suspended"), "suspended_on": (None, on)}, note=reason)
 
 
@@ -450,7 +496,7 @@ def resume_case(case: Case, data: dict, *, actor) -> None:
     on = parse_day(data.get("on"), "on", errors)
     open_suspension = next((s for s in case.suspensions if s.resumed_on is None), None)
     if on and open_suspension and on < open_suspension.suspended_on:
-        errors.add("on", "Cannot be before the suspension date.")
+        errors.add("on", _("Cannot be before the suspension date."))
     reason = _note(data, "reason", errors)
     errors.raise_if_any()
     open_suspension.resumed_on = on
@@ -459,6 +505,7 @@ def resume_case(case: Case, data: dict, *, actor) -> None:
     _record(case, EventKind.resumed, on, reason, actor)
     db.session.flush()
     recompute_deadlines(case)
+    db.session.flush()
     record_event(case, "resume", actor, {"status": ("suspended", "filed"), "resumed_on": (None, on),
                                          "suspended_days": (None, open_suspension.days)}, note=reason)
 
@@ -470,30 +517,39 @@ def extend_case(case: Case, data: dict, *, actor) -> None:
     approver = _supervisor(data.get("approved_by_id"), case, errors)
     months, days = data.get("months") or 0, data.get("days") or 0
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (months, days)) or months + days == 0:
-        errors.add("months", "Give a positive whole number of months or days.")
+        errors.add("months", _("Give a positive whole number of months or days."))
         months = days = 0
     reason = _note(data, "reason", errors)
     rule = find_rule(case.rule_set_code, "close", case.case_type)
     if rule is None or rule.extension_amount is None:
-        errors.add("months", "This case's rules allow no extension.")
+        errors.add("months", _("This case's rules allow no extension."))
     elif months or days:
         if (rule.extension_unit == "months" and days) or (rule.extension_unit == "days" and months):
-            errors.add("months", f"The rule allows an extension in {rule.extension_unit} only.")
+            errors.add("months", _("The rule allows an extension in months only.") if rule.extension_unit == "months"
+                       else _("The rule allows an extension in days only."))
         used_m = sum(e.months for e in case.extensions)
         used_d = sum(e.days for e in case.extensions)
         if capped_extension(rule, used_m + months, used_d + days) != (used_m + months, used_d + days):
-            unit = "month(s)" if rule.extension_unit == "months" else "days"
-            errors.add("months", f"The rule allows at most {rule.extension_amount} {unit} of extension in total "
-                                 f"({used_m or used_d} already approved).")
+            if rule.extension_unit == "months":
+                message = _("The rule allows at most %(amount)s month(s) of extension in total "
+                            "(%(used)s already approved).", amount=rule.extension_amount, used=used_m or used_d)
+            else:
+                message = _("The rule allows at most %(amount)s days of extension in total "
+                            "(%(used)s already approved).", amount=rule.extension_amount, used=used_m or used_d)
+            errors.add("months", message)
     errors.raise_if_any()
     today = local_today()
     db.session.add(CaseExtension(case=case, months=months, days=days, approved_by_id=approver.id,
                                  approved_on=today, reason=reason))
-    _record(case, EventKind.extended, today, f"+{months} month(s) +{days} day(s); approved by {approver.display_name}",
-            actor)
+    _record(case, EventKind.extended, today,
+            _("+%(months)d month(s) +%(days)d day(s); approved by %(name)s", months=months, days=days,
+              name=approver.display_name), actor)
     db.session.flush()
     old_due = case.close_due_on
     recompute_deadlines(case)
+    # The row changes even when the due date does not, so concurrent approvals meet the version check.
+    case.updated_at = utcnow()
+    db.session.flush()
     record_event(case, "extend", actor, {"close_due_on": (old_due, case.close_due_on),
                                          "approved_by_id": (None, approver.id)}, note=reason)
 
@@ -504,19 +560,19 @@ def close_case(case: Case, data: dict, *, actor) -> None:
     outcome = data.get("outcome")
     valid = DISPUTE_OUTCOMES if case.is_dispute else COUNTERFEIT_OUTCOMES
     if outcome not in valid:
-        errors.add("outcome", f"For this case type one of: {', '.join(valid)}.")
+        errors.add("outcome", _("For this case type one of: %(choices)s.", choices=", ".join(valid)))
     closed_on = parse_day(data.get("closed_on"), "closed_on", errors)
     if closed_on and case.filed_on and closed_on < case.filed_on:
-        errors.add("closed_on", "Cannot be before the filing date.")
+        errors.add("closed_on", _("Cannot be before the filing date."))
     fine = parse_money(data.get("fine_amount"), "fine_amount", errors)
     confiscated = parse_money(data.get("confiscated_amount"), "confiscated_amount", errors)
     if outcome != "penalized":
         for field, value in (("fine_amount", fine), ("confiscated_amount", confiscated)):
-            if value:
-                errors.add(field, "Only a penalized counterfeit case has fines or confiscated gains.")
+            if value is not None:
+                errors.add(field, _("Only a penalized counterfeit case has fines or confiscated gains."))
     judicial_confirmation = _bool(data, "judicial_confirmation", errors)
     if judicial_confirmation and outcome != "mediated":
-        errors.add("judicial_confirmation", "Judicial confirmation applies to a mediation agreement only.")
+        errors.add("judicial_confirmation", _("Judicial confirmation applies to a mediation agreement only."))
     transferred = _bool(data, "transferred_judicial", errors, default=outcome == "transferred_police")
     approver = None
     if outcome == "penalized":
@@ -547,17 +603,17 @@ def publish_case(case: Case, data: dict, *, actor) -> None:
     """Publish a penalty decision (penalized counterfeit cases), with a supervisor's approval."""
     _state(case, CaseStatus.closed, action="publish")
     if case.outcome != "penalized":
-        raise StateError("Only penalty decisions (penalized counterfeit cases) are published.")
+        raise StateError(_("Only penalty decisions (penalized counterfeit cases) are published."))
     if case.published_on:
-        raise StateError("This decision is already published.")
+        raise StateError(_("This decision is already published."))
     errors = _Errors()
     on = parse_day(data.get("published_on"), "published_on", errors)
     if on and on < case.closed_on:
-        errors.add("published_on", "Cannot be before the decision.")
+        errors.add("published_on", _("Cannot be before the decision."))
     url = data.get("url")
     if url is not None and (not isinstance(url, str) or len(url) > 500
                             or not (url == "" or url.startswith(("https://", "http://")))):
-        errors.add("url", "An http(s) address of at most 500 characters.")
+        errors.add("url", _("An http(s) address of at most 500 characters."))
         url = None
     approver = _supervisor(data.get("approved_by_id") if "approved_by_id" in data else
                            (actor.id if actor.role == Role.supervisor else None), case, errors)
@@ -585,7 +641,8 @@ ACTIONS = {
 def perform_action(case: Case, action: str, data: dict, *, actor, expected_version: int | None) -> None:
     """Run a workflow action by name (the API's ``{"action": ...}``)."""
     if action not in ACTIONS:
-        raise ValidationFailed("Unknown action.", {"action": [f"One of: {', '.join(ACTIONS)}."]})
+        raise ValidationFailed(_("Unknown action."),
+                               {"action": [_("One of: %(choices)s.", choices=", ".join(ACTIONS))]})
     _require_role(actor, CASE_ROLES)
     _check_version(case, expected_version)
     ACTIONS[action](case, data, actor=actor)
@@ -595,14 +652,15 @@ def add_event(case: Case, data: dict, *, actor) -> CaseEvent:
     """Record a timeline event (served, defence received, hearing …) on an open or closed case."""
     _require_role(actor, CASE_ROLES)
     if case.status in (CaseStatus.received.value, CaseStatus.not_accepted.value):
-        raise StateError(f"Events are recorded once the case is filed (status '{case.status}').")
+        raise StateError(_("Events are recorded once the case is filed (status '%(status)s').",
+                           status=status_word(case.status)))
     errors = _Errors()
     kind = data.get("kind")
     if kind not in {k.value for k in MANUAL_EVENT_KINDS}:
-        errors.add("kind", f"One of: {', '.join(k.value for k in MANUAL_EVENT_KINDS)}.")
+        errors.add("kind", _("One of: %(choices)s.", choices=", ".join(k.value for k in MANUAL_EVENT_KINDS)))
     on = parse_day(data.get("occurred_on"), "occurred_on", errors)
     if on and case.filed_on and on < case.received_on:
-        errors.add("occurred_on", "Cannot be before the receipt date.")
+        errors.add("occurred_on", _("Cannot be before the receipt date."))
     note = _note(data, "note", errors, limit=5000)
     errors.raise_if_any()
     event = _record(case, EventKind(kind), on, note, actor)
