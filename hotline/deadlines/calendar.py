@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from hotline.core.errors import DomainError
+from hotline.core.i18n import gettext as _
 from hotline.deadlines.models import WORKING_KINDS, CalendarDay
 from hotline.extensions import db
 
@@ -20,9 +21,9 @@ class CalendarMissing(DomainError):
 
     def __init__(self, year: int):
         super().__init__(
-            f"The working-day calendar has no data for {year}. An administrator must load {year}'s "
-            "holiday arrangement (State Council notice) before deadlines in that year can be computed.",
-            {"calendar": [f"No calendar data for {year}."]},
+            _("The working-day calendar has no data for %(year)s. An administrator must load %(year)s's "
+              "holiday arrangement (State Council notice) before deadlines in that year can be computed.", year=year),
+            {"calendar": [_("No calendar data for %(year)s.", year=year)]},
         )
         self.year = year
 
