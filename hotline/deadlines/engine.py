@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from hotline.core.clock import local_today
 from hotline.core.errors import DomainError
+from hotline.core.i18n import gettext as _
 from hotline.deadlines.calendar import WorkCalendar, add_months
 from hotline.deadlines.data import DISCOVERED_SOURCES
 from hotline.deadlines.models import DeadlineRule, PeriodUnit, RuleSet
@@ -27,8 +28,8 @@ from hotline.extensions import db
 
 class NoRuleSet(DomainError):
     def __init__(self, on: date):
-        super().__init__(f"No deadline rule set is in force on {on.isoformat()}.",
-                         {"received_on": [f"No deadline rule set is in force on {on.isoformat()}."]})
+        message = _("No deadline rule set is in force on %(date)s.", date=on.isoformat())
+        super().__init__(message, {"received_on": [message]})
 
 
 @dataclass
@@ -39,7 +40,8 @@ class Deadline:
     rule: str
     label: str
     base_on: date
-    #: Adjustments applied, for display: ["+12 days suspended", "+1 month extension", "moved from 2015-10-03"].
+    #: Adjustments applied, for display: ["+12 days suspended", "+1 month extension", "moved from 2015-10-03"],
+    #: in the language of the request (or app context) that computed them.
     notes: list[str] = field(default_factory=list)
     paused: bool = False
     #: A target, not a legal limit (the 7-working-day publication goal).
@@ -145,18 +147,18 @@ def compute(cal: WorkCalendar, rule: RuleInfo, base: date, *, met_on: date | Non
     # is 01-01, but 11-30 + 1 month + 1 day is 12-31).
     if extension_months:
         raw = add_months(raw, extension_months)
-        notes.append(f"+{extension_months} month extension")
+        notes.append(_("+%(months)d month extension", months=extension_months))
     if extension_days:
         raw += timedelta(days=extension_days)
-        notes.append(f"+{extension_days} days extension")
+        notes.append(_("+%(days)d days extension", days=extension_days))
     if suspended_days:
         raw += timedelta(days=suspended_days)
-        notes.append(f"+{suspended_days} days suspended")
+        notes.append(_("+%(days)d days suspended", days=suspended_days))
     due = raw
     if rule.unit != PeriodUnit.working_days or suspended_days or extension_months or extension_days:
         due = cal.roll_forward(raw)
         if due != raw:
-            notes.append(f"moved from {raw.isoformat()} (non-working day)")
+            notes.append(_("moved from %(date)s (non-working day)", date=raw.isoformat()))
     return Deadline(kind=rule.kind, due_on=due, met_on=met_on, rule=_describe(rule), label=rule.label,
                     base_on=base, notes=notes, paused=paused, is_target=rule.kind.endswith("_target"))
 
