@@ -243,7 +243,7 @@ _NO_GROWTH_KEYS = ("cases.closure_rate", "cases.pending_end", "calls.monthly_ave
 def total_rows(summary: dict[str, Any]) -> list[tuple[str, Any, Any, float | None, str, bool]]:
     """(label, this year, last year, growth %, kind, has growth) for the totals table.
 
-    Rates, averages and end-of-period stocks have no year-over-year line and no last-year column.
+    Rates, averages and end-of-period stocks have no year-over-year line; last year's pending cases are shown.
     """
     previous = summary.get("previous") or {}
     growth = summary.get("growth") or {}
@@ -253,8 +253,9 @@ def total_rows(summary: dict[str, Any]) -> list[tuple[str, Any, Any, float | Non
         if current is None:
             continue
         if key in _NO_GROWTH_KEYS:
-            # A rate, an average or a stock at the end of the period: last year's sum of months means nothing.
-            out.append((label, current, None, None, kind, False))
+            # A rate, an average or the stock at the end of the period: no growth line; last year's stock is shown.
+            prev = _get(previous, key) if key == "cases.pending_end" else None
+            out.append((label, current, prev, None, kind, False))
         else:
             out.append((label, current, _get(previous, key), growth.get(key), kind, True))
     return out

@@ -64,6 +64,7 @@ def test_yearly_xlsx(client, login, people, year_data):
     assert amount[1].value == pytest.approx(1234567.5) and amount[1].number_format == "#,##0.00"
     assert rows["罚款(元)"][1].value == 5000
     assert rows["其他专利纠纷(件)"][3].value == "—"  # no growth where the base is 0
+    assert [c.value for c in rows["期末未结(件)"][1:]] == [4, 2, None]  # a stock (2014 cases still open): no growth
     narrative = [c.value for c in summary["A"] if isinstance(c.value, str) and c.value.startswith("2015年，全省")]
     assert narrative and "同比增长50.0%" in narrative[0]
 
