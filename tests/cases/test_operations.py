@@ -375,8 +375,6 @@ def test_a_stale_editor_loses_to_the_first_action(app, team, officer, build_case
                            expected_version=loaded_version)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: extend_case does not bump the case version when the extension leaves "
-                                       "close_due_on unchanged (only a CaseExtension row is added)")
 def test_extension_bumps_the_version_even_when_the_due_date_does_not_move(app, team, officer, build_case):
     with app.app_context():
         # counterfeit filed 2015-09-17: 1 month → 10-17 (Sat) → 10-19; +1 day → 10-18 (Sun) → still 10-19
@@ -407,15 +405,10 @@ def _operations(team):
                                               for name in ALLOWED}}
 
 
-PENDING_AFTER_RETURN = {"create", "suspend", "resume", "extend"}
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=(
-        "bug: create_case/suspend_case/resume_case/extend_case call recompute_deadlines() after their last flush, "
-        "so they return with unflushed changes: the version read right after the operation is not the one the "
-        "commit stores")) if n in PENDING_AFTER_RETURN else ())
-    for n in ["create", *ALLOWED]])
+    pytest.param(n) for n in ["create", *ALLOWED]])
 def test_an_operation_returns_with_its_changes_flushed(app, team, officer, build_case, name):
     """operations.py: every operation 'validates, mutates, recomputes the stored deadlines, flushes and writes its
     audit event'. What the caller reads after it (case.version for an ETag, the stored deadlines) is what the
@@ -1010,9 +1003,6 @@ def test_timeline_events(app, team, officer, attached, build_case):
 # Known bugs (xfail until hotline/cases/operations.py is fixed) ------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: _officers() and _supervisor() send user ids beyond the users.id range to "
-                                       "the database (OverflowError on SQLite, DataError on PostgreSQL: a 500) instead "
-                                       "of refusing them as officer_ids / approved_by_id errors")
 @pytest.mark.parametrize(("action", "data"), [
     ("file", {"filed_on": "2015-10-08", "officer_ids": [2**63, 1, 2]}),
     ("extend", {"months": 1, "approved_by_id": 2**63}),
@@ -1025,8 +1015,6 @@ def test_user_ids_beyond_the_id_range_are_validation_errors(app, officer, build_
         assert set(info.value.errors) <= {"officer_ids", "approved_by_id"}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: parse_day() accepts any date instance, so a datetime passes the "
-                                       "isinstance check and then 'day > local_today()' raises TypeError (a 500)")
 def test_a_datetime_for_a_date_field_is_a_validation_error(app, team, officer, build_case):
     with app.app_context():
         case = build_case()
@@ -1036,8 +1024,6 @@ def test_a_datetime_for_a_date_field_is_a_validation_error(app, team, officer, b
         assert "filed_on" in info.value.errors
 
 
-@pytest.mark.xfail(strict=True, reason="bug: close_case checks 'if value:' so a zero fine (Decimal('0.00')) is stored "
-                                       "on a case that is not penalized")
 @pytest.mark.parametrize("field", ["fine_amount", "confiscated_amount"])
 def test_a_zero_fine_is_refused_on_a_case_that_is_not_penalized(app, officer, build_case, field):
     with app.app_context():
