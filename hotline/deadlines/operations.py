@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select
 
 from hotline.core.audit import record_event
 from hotline.core.errors import ValidationFailed
+from hotline.core.i18n import gettext as _
 from hotline.core.text import clean_text
 from hotline.deadlines.calendar import WorkCalendar, invalidate_calendar_cache
 from hotline.deadlines.models import CalendarDay, DayKind
@@ -61,10 +62,11 @@ def _kind_fits_day(kind: str, day: date) -> str | None:
     """Why ``kind`` cannot be given to ``day`` (None when it can)."""
     if kind in WEEKEND_KINDS and not _is_weekend(day):
         if kind == DayKind.makeup_workday.value:
-            return f"{day.isoformat()} is a weekday: a make-up workday is a Saturday or Sunday worked in lieu."
-        return f"{day.isoformat()} is a weekday, not a weekend day."
+            return _("%(date)s is a weekday: a make-up workday is a Saturday or Sunday worked in lieu.",
+                     date=day.isoformat())
+        return _("%(date)s is a weekday, not a weekend day.", date=day.isoformat())
     if kind == DayKind.workday.value and _is_weekend(day):
-        return f"{day.isoformat()} is a Saturday or Sunday: mark it as a make-up workday instead."
+        return _("%(date)s is a Saturday or Sunday: mark it as a make-up workday instead.", date=day.isoformat())
     return None
 
 
@@ -98,20 +100,21 @@ def set_day(day: date, kind: str, name: str | None, *, actor) -> dict:
     its deadlines computable). Returns ``{field: (old, new)}``; empty when nothing changed."""
     errors: dict[str, list[str]] = {}
     if not isinstance(day, date) or not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise ValidationFailed("Bad day.", {"day": [f"A date between {MIN_YEAR} and {MAX_YEAR}."]})
+        raise ValidationFailed(_("Bad day."), {"day": [_("A date between %(first)d and %(last)d.", first=MIN_YEAR,
+                                                           last=MAX_YEAR)]})
     if kind not in {k.value for k in DayKind}:
-        errors.setdefault("kind", []).append("One of workday, weekend, holiday, makeup_workday.")
+        errors.setdefault("kind", []).append(_("One of workday, weekend, holiday, makeup_workday."))
     elif problem := _kind_fits_day(kind, day):
         errors.setdefault("kind", []).append(problem)
     name = clean_text(name)
     if name and len(name) > NAME_LIMIT:
-        errors.setdefault("name", []).append(f"At most {NAME_LIMIT} characters.")
+        errors.setdefault("name", []).append(_("At most %(limit)d characters.", limit=NAME_LIMIT))
     row = db.session.get(CalendarDay, day)
     if row is None:
         errors.setdefault("day", []).append(
-            f"The calendar has no data for {day.year}: import {day.year}'s arrangement first.")
+            _("The calendar has no data for %(year)s: import %(year)s's arrangement first.", year=day.year))
     if errors:
-        raise ValidationFailed("Please correct the highlighted fields.", errors)
+        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
     changes = {}
     for field, new in (("kind", kind), ("name", name)):
         old = getattr(row, field)
@@ -132,7 +135,7 @@ def set_day(day: date, kind: str, name: str | None, *, actor) -> dict:
 
 def _validate_year(year, errors: dict) -> int | None:
     if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
-        errors.setdefault("year", []).append(f"A year between {MIN_YEAR} and {MAX_YEAR}.")
+        errors.setdefault("year", []).append(_("A year between %(first)d and %(last)d.", first=MIN_YEAR, last=MAX_YEAR))
         return None
     return year
 
@@ -148,25 +151,27 @@ def import_year(year: int, holidays: list[HolidayRange], makeup_days: list, *, a
     errors: dict[str, list[str]] = {}
     year = _validate_year(year, errors)
     if year is None:
-        raise ValidationFailed("Please correct the highlighted fields.", errors)
+        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
 
     plan: dict[date, tuple[str, str | None]] = {}
     for item in sorted(holidays, key=lambda h: h.start):
         label = str(item)
         name = clean_text(item.name)
         if item.end < item.start:
-            errors.setdefault("holidays", []).append(f"{label}: the range ends before it starts.")
+            errors.setdefault("holidays", []).append(_("%(range)s: the range ends before it starts.", range=label))
             continue
         if item.start.year != year or item.end.year != year:
-            errors.setdefault("holidays", []).append(f"{label}: not inside {year}.")
+            errors.setdefault("holidays", []).append(_("%(range)s: not inside %(year)s.", range=label, year=year))
             continue
         if name and len(name) > NAME_LIMIT:
-            errors.setdefault("holidays", []).append(f"{label}: a name of at most {NAME_LIMIT} characters.")
+            errors.setdefault("holidays", []).append(_("%(range)s: a name of at most %(limit)d characters.",
+                                                       range=label, limit=NAME_LIMIT))
             continue
         day = item.start
         while day <= item.end:
             if day in plan:
-                errors.setdefault("holidays", []).append(f"{label}: {day.isoformat()} is in another range too.")
+                errors.setdefault("holidays", []).append(_("%(range)s: %(date)s is in another range too.", range=label,
+                                                          date=day.isoformat()))
                 break
             plan[day] = (DayKind.holiday.value, name)
             day += timedelta(days=1)
@@ -176,16 +181,17 @@ def import_year(year: int, holidays: list[HolidayRange], makeup_days: list, *, a
         day, name = entry if isinstance(entry, tuple) else (entry, None)
         name = clean_text(name)
         if day.year != year:
-            errors.setdefault("makeup_days", []).append(f"{day.isoformat()}: not in {year}.")
+            errors.setdefault("makeup_days", []).append(_("%(date)s: not in %(year)s.", date=day.isoformat(),
+                                                          year=year))
         elif day in seen:
-            errors.setdefault("makeup_days", []).append(f"{day.isoformat()}: given twice.")
+            errors.setdefault("makeup_days", []).append(_("%(date)s: given twice.", date=day.isoformat()))
         elif plan.get(day, ("",))[0] == DayKind.holiday.value:
-            errors.setdefault("makeup_days", []).append(f"{day.isoformat()}: also listed as a holiday.")
+            errors.setdefault("makeup_days", []).append(_("%(date)s: also listed as a holiday.", date=day.isoformat()))
         elif problem := _kind_fits_day(DayKind.makeup_workday.value, day):
             errors.setdefault("makeup_days", []).append(problem)
         elif name and len(name) > NAME_LIMIT:
             errors.setdefault("makeup_days", []).append(
-                f"{day.isoformat()}: a name of at most {NAME_LIMIT} characters.")
+                _("%(date)s: a name of at most %(limit)d characters.", date=day.isoformat(), limit=NAME_LIMIT))
         else:
             plan[day] = (DayKind.makeup_workday.value, name)
         seen.add(day)
@@ -195,9 +201,10 @@ def import_year(year: int, holidays: list[HolidayRange], makeup_days: list, *, a
         select(CalendarDay).where(CalendarDay.day >= first, CalendarDay.day <= last))}
     if existing and not replace:
         errors.setdefault("year", []).append(
-            f"{year} already has calendar data ({len(existing)} days). Tick 'replace' to overwrite it.")
+            _("%(year)s already has calendar data (%(count)d days). Tick 'replace' to overwrite it.", year=year,
+              count=len(existing)))
     if errors:
-        raise ValidationFailed("Please correct the highlighted fields.", errors)
+        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
 
     changed_days = 0
     day = first
