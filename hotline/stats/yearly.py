@@ -167,7 +167,9 @@ def _subtract(into: dict[str, Any], other: dict[str, Any]) -> None:
 def _pct(value: float | None) -> str:
     if value is None:
         return ""
-    return f"同比增长{value:.1f}%" if value >= 0 else f"同比下降{abs(value):.1f}%"
+    if value == 0:
+        return "与上年持平"
+    return f"同比增长{value:.1f}%" if value > 0 else f"同比下降{abs(value):.1f}%"
 
 
 def _yuan(amount: str) -> str:

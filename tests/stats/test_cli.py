@@ -84,7 +84,7 @@ def test_yearly_prints_the_narrative_and_the_region_table(runner, data):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "Yearly summary 2015, region 430000"
-    assert lines[2].startswith("2015年，全省专利行政执法办案1件，同比增长0.0%；其中专利纠纷1件；")
+    assert lines[2].startswith("2015年，全省专利行政执法办案1件，与上年持平；其中专利纠纷1件；")
     assert lines[4].split()[:4] == ["地区", "来电", "电话", "办案总量"]
     rows = [line.split() for line in lines[6:]]
     assert [r[0] for r in rows][:2] == ["长沙市", "株洲市"]
