@@ -14,6 +14,8 @@ from sqlalchemy import select
 from hotline.core.audit import record_event
 from hotline.core.clock import local_today
 from hotline.core.errors import StateError, ValidationFailed
+from hotline.core.i18n import gettext as _
+from hotline.core.i18n import pgettext
 from hotline.core.permissions import PROVINCE_CODE
 from hotline.core.types import utcnow
 from hotline.extensions import db
@@ -98,7 +100,8 @@ def get_snapshot(month: Month, region_code: str, *, build_missing: bool = True) 
 def lock_month(month: Month, region_code: str, *, actor) -> list[MonthlySnapshot]:
     """报送: lock the month for a region (the province locks every region's snapshot of that month)."""
     if month.first_day > local_today().replace(day=1):
-        raise ValidationFailed("Month in the future.", {"month": ["A month that has not started cannot be locked."]})
+        raise ValidationFailed(_("Month in the future."),
+                               {"month": [_("A month that has not started cannot be locked.")]})
     snapshots = _snapshots(month)
     if not snapshots:
         build_month(month)
@@ -120,7 +123,10 @@ def lock_month(month: Month, region_code: str, *, actor) -> list[MonthlySnapshot
 def decide_revision(revision: SnapshotRevision, accept: bool, *, actor) -> None:
     """Accept (the locked figures become the revision's) or discard a pending revision."""
     if revision.status != "pending":
-        raise StateError(f"This revision was already {revision.status}.")
+        words = {"accepted": pgettext("revision status", "accepted"),
+                 "discarded": pgettext("revision status", "discarded")}
+        raise StateError(_("This revision was already %(status)s.",
+                           status=words.get(revision.status, revision.status)))
     snapshot = revision.snapshot
     revision.status = "accepted" if accept else "discarded"
     revision.decided_by_id, revision.decided_at = actor.id, utcnow()
@@ -168,11 +174,12 @@ MAX_REBUILD_MONTHS = 120
 def start_rebuild(months: list[Month], *, region_code: str, actor) -> TaskRun:
     """Record a rebuild request (committed by the caller); ``dispatch_rebuild`` queues it after the commit."""
     if not months:
-        raise ValidationFailed("No months.", {"months": ["Choose at least one month."]})
+        raise ValidationFailed(_("No months."), {"months": [_("Choose at least one month.")]})
     if len(months) > MAX_REBUILD_MONTHS:
-        raise ValidationFailed("Too many months.", {"months": [f"At most {MAX_REBUILD_MONTHS} months at once."]})
+        raise ValidationFailed(_("Too many months."), {"months": [_("At most %(limit)d months at once.",
+                                                                    limit=MAX_REBUILD_MONTHS)]})
     if max(months).first_day > local_today():
-        raise ValidationFailed("Future month.", {"months": ["A month that has not started cannot be built."]})
+        raise ValidationFailed(_("Future month."), {"months": [_("A month that has not started cannot be built.")]})
     run = TaskRun(id=str(uuid.uuid4()), kind="stats.rebuild", state="PENDING", progress=0.0,
                   params={"months": [str(m) for m in sorted(set(months))]}, region_code=region_code,
                   created_by_id=actor.id, steps_total=len(set(months)))
@@ -195,7 +202,7 @@ def dispatch_rebuild(run: TaskRun) -> None:
 
 def month_range(first: Month, last: Month) -> list[Month]:
     if last < first:
-        raise ValidationFailed("Bad range.", {"months": ["The last month is before the first."]})
+        raise ValidationFailed(_("Bad range."), {"months": [_("The last month is before the first.")]})
     months, month = [], first
     while month <= last:
         months.append(month)
