@@ -20,6 +20,7 @@ from hotline.cases.queries import deadlines_of
 from hotline.core.audit import record_event
 from hotline.core.clock import local_today
 from hotline.core.errors import NotAllowed, ValidationFailed
+from hotline.core.i18n import gettext as _
 from hotline.core.permissions import PROVINCE_CODE, Role, sees_region
 from hotline.core.text import clean_text
 from hotline.core.types import utcnow
@@ -58,9 +59,9 @@ class CaseFacts:
 
 def _require_reviewer(actor, region_code: str) -> None:
     if actor is None or actor.role not in REVIEW_ROLES:
-        raise NotAllowed("Only supervisors review case files.")
+        raise NotAllowed(_("Only supervisors review case files."))
     if not sees_region(actor, region_code):
-        raise NotAllowed("You can only review case files of your own region.")
+        raise NotAllowed(_("You can only review case files of your own region."))
 
 
 # Automatic checks --------------------------------------------------------------------------------------------
@@ -172,18 +173,18 @@ def active_items() -> list[ReviewItem]:
 def _validate_sample(region_code: Any, year: Any, size: Any, label: Any) -> str:
     errors: dict[str, list[str]] = {}
     if region_code != PROVINCE_CODE and region_code not in ref.region_map():
-        errors["region_code"] = ["Unknown region."]
+        errors["region_code"] = [_("Unknown region.")]
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= local_today().year:
-        errors["year"] = [f"A year from 2000 to {local_today().year}."]
+        errors["year"] = [_("A year from 2000 to %(last)d.", last=local_today().year)]
     if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_SAMPLE_SIZE:
-        errors["size"] = [f"From 1 to {MAX_SAMPLE_SIZE} case files."]
+        errors["size"] = [_("From 1 to %(limit)d case files.", limit=MAX_SAMPLE_SIZE)]
     cleaned = clean_text(label) if isinstance(label, str) else None
     if not cleaned:
-        errors["label"] = ["Name the sample (e.g. “2015 年度评查”)."]
+        errors["label"] = [_("Name the sample (e.g. “2015 年度评查”).")]
     elif len(cleaned) > MAX_LABEL_LENGTH:
-        errors["label"] = [f"At most {MAX_LABEL_LENGTH} characters."]
+        errors["label"] = [_("At most %(limit)d characters.", limit=MAX_LABEL_LENGTH)]
     if errors:
-        raise ValidationFailed("Please correct the highlighted fields.", errors)
+        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
     return cleaned
 
 
@@ -284,22 +285,22 @@ def score_review(review: CaseReview, scores: dict[int, tuple[bool, str | None]],
     for item_id, value in scores.items():
         row = by_item.get(item_id)
         if row is None:
-            errors.setdefault("scores", []).append(f"Item {item_id} is not on this review.")
+            errors.setdefault("scores", []).append(_("Item %(item)s is not on this review.", item=item_id))
             continue
         passed, note = value
         if not isinstance(passed, bool):
-            errors[f"item_{item_id}"] = ["Pass or fail."]
+            errors[f"item_{item_id}"] = [_("Pass or fail.")]
             continue
         if note is not None and not isinstance(note, str):
-            errors[f"note_{item_id}"] = ["Must be text."]
+            errors[f"note_{item_id}"] = [_("Must be text.")]
             continue
         note = clean_text(note, multiline=True) or None
         if note and len(note) > MAX_NOTE_LENGTH:
-            errors[f"note_{item_id}"] = [f"At most {MAX_NOTE_LENGTH} characters."]
+            errors[f"note_{item_id}"] = [_("At most %(limit)d characters.", limit=MAX_NOTE_LENGTH)]
             continue
         cleaned[item_id] = (passed, note)
     if errors:
-        raise ValidationFailed("Please correct the highlighted items.", errors)
+        raise ValidationFailed(_("Please correct the highlighted items."), errors)
 
     changes: dict[str, tuple[Any, Any]] = {}
     for item_id, (passed, note) in cleaned.items():
