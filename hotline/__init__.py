@@ -186,6 +186,9 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure:
+        # Over HTTPS (directly or through a trusted proxy): browsers keep to HTTPS for a year (ASVS 3.4.1).
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     # Pages behind the login hold personal data: never cache them (shared office PCs, browser back button).
     if not request.path.startswith(("/static/", "/public/")):
         response.headers.setdefault("Cache-Control", "no-store")
