@@ -187,27 +187,6 @@ def _local_minute(value: datetime | None) -> datetime | None:
     return value.astimezone(local_tz()).replace(second=0, microsecond=0, tzinfo=None) if value else None
 
 
-def _populate(form: HotlineForm, errors: dict[str, list[str]], aliases: dict[str, str] | None = None) -> None:
-    """Domain errors onto the form; errors of hidden fields (version) go to the top of the form."""
-    mapped: dict[str, list[str]] = {}
-    for name, messages in errors.items():
-        name = (aliases or {}).get(name, name)
-        field = form._fields.get(name)
-        if field is None or getattr(field.widget, "input_type", None) == "hidden":
-            form.form_errors.extend(messages)
-        else:
-            mapped.setdefault(name, []).extend(messages)
-    form.populate_errors(mapped)
-
-
-def _hidden_errors(form: HotlineForm) -> None:
-    """Move errors of hidden fields (version, CSRF) to the form, where the template shows them."""
-    for field in form:
-        if getattr(field.widget, "input_type", None) == "hidden" and field.errors:
-            form.form_errors.extend(field.errors)
-            field.errors = []
-
-
 def _reset_version(form: HotlineForm, call: Call) -> None:
     """After a conflict, the form carries the current version: saving again is a deliberate overwrite."""
     form.version.data = call.version
@@ -261,7 +240,7 @@ def new():
             call = record_call(form.api_data(local_tz()), actor=current_user)
         except ValidationFailed as exc:
             db.session.rollback()
-            _populate(form, exc.errors)
+            form.apply_domain_errors(exc.errors)
             status = 422
         else:
             db.session.commit()
@@ -271,7 +250,7 @@ def new():
     elif request.method == "POST":
         status = 422
     if status == 422:
-        _hidden_errors(form)
+        form.lift_hidden_errors()
         form.form_errors.insert(0, _("The call was not saved: correct the highlighted fields."))
     return render_template("calls/new.html", form=form), status
 
@@ -550,14 +529,14 @@ def _run_action(call: Call, form: HotlineForm, form_key: str, perform: Callable[
         except ValidationFailed as exc:
             db.session.rollback()
             call = _reload_after_rollback(call)
-            _populate(form, exc.errors, aliases)
+            form.apply_domain_errors(exc.errors, aliases)
         else:
             db.session.commit()
             flash(success, "success")
             if not sees_region(current_user, call.region_code):
                 return redirect(url_for("calls.index"))
             return redirect(url_for("calls.detail", call_id=call.id))
-    _hidden_errors(form)
+    form.lift_hidden_errors()
     return _render_detail(call, status, **{form_key: form})
 
 
@@ -617,7 +596,7 @@ def duplicate(call_id: int):
         if wanted:
             original = get_call_by_ref(wanted, current_user)
             if original is None:
-                raise ValidationFailed("Unknown reference.", {"duplicate_of": [
+                raise ValidationFailed(_("Unknown reference."), {"duplicate_of": [
                     _("There is no call %(ref)s in your region.", ref=wanted.upper())]})
         mark_duplicate(call, original, actor=current_user, expected_version=form.version.data)
 
@@ -702,7 +681,7 @@ def edit(call_id: int):
         except ValidationFailed as exc:
             db.session.rollback()
             call = _reload_after_rollback(call)
-            _populate(form, exc.errors)
+            form.apply_domain_errors(exc.errors)
             status = 422
         else:
             db.session.commit()
@@ -711,7 +690,7 @@ def edit(call_id: int):
     elif request.method == "POST":
         status = 422
     if status != 200:
-        _hidden_errors(form)
+        form.lift_hidden_errors()
     return render_template("calls/edit.html", call=call, form=form, conflicts=conflicts, full=full,
                            caller=caller_display(call, full=full)), status
 

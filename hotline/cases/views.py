@@ -192,27 +192,6 @@ def _load(case_id: int) -> Case:
     return get_case_or_404(case_id, current_user)
 
 
-def _populate(form: HotlineForm, errors: dict[str, list[str]], aliases: dict[str, str] | None = None) -> None:
-    """Domain errors onto the form; errors of hidden or absent fields go to the top of the form."""
-    mapped: dict[str, list[str]] = {}
-    for name, messages in errors.items():
-        name = (aliases or {}).get(name, name)
-        field = form._fields.get(name)
-        if field is None or getattr(field.widget, "input_type", None) == "hidden":
-            form.form_errors.extend(messages)
-        else:
-            mapped.setdefault(name, []).extend(messages)
-    form.populate_errors(mapped)
-
-
-def _hidden_errors(form: HotlineForm) -> None:
-    """Errors of hidden fields (version, CSRF) are shown at the top of the form."""
-    for field in form:
-        if getattr(field.widget, "input_type", None) == "hidden" and field.errors:
-            form.form_errors.extend(field.errors)
-            field.errors = []
-
-
 def _reset_version(form: HotlineForm, version: int) -> None:
     """After a conflict the form carries the current version: submitting again is a deliberate decision."""
     form.version.data = version
@@ -418,7 +397,7 @@ def _failure_status(form: HotlineForm, exc: DomainError, aliases: dict[str, str]
         form.form_errors.append(exc.message)
         return 409
     if exc.errors:
-        _populate(form, exc.errors, aliases)
+        form.apply_domain_errors(exc.errors, aliases)
     else:
         form.form_errors.append(exc.message)
     return 422
@@ -447,7 +426,7 @@ def new():
     elif request.method == "POST":
         status = 422
     if status != 200:
-        _hidden_errors(form)
+        form.lift_hidden_errors()
         form.form_errors.insert(0, _("The case was not opened: correct the highlighted fields."))
     return render_template("cases/new.html", form=form, call=None), status
 
@@ -500,7 +479,7 @@ def new_from_call(call_id: int):
     elif request.method == "POST":
         status = 422
     if status != 200:
-        _hidden_errors(form)
+        form.lift_hidden_errors()
         if status == 422:
             form.form_errors.insert(0, _("The case was not opened: correct the highlighted fields."))
     return render_template("cases/new.html", form=form, call=call), status
@@ -709,7 +688,7 @@ def _run(case: Case, name: str, form: HotlineForm, perform: Callable[[], None], 
             db.session.commit()
             flash(success(), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
-    _hidden_errors(form)
+    form.lift_hidden_errors()
     return _render_detail(case, status, **{name: form})
 
 
@@ -830,7 +809,7 @@ def edit(case_id: int):
     elif request.method == "POST":
         status = 422
     if status != 200:
-        _hidden_errors(form)
+        form.lift_hidden_errors()
     return render_template("cases/edit.html", case=case, form=form), status
 
 
@@ -859,7 +838,7 @@ def upload(case_id: int):
             logger.info("attachment %s added to case %s by user %s", attachment.id, case.id, current_user.id)
             flash(_("Uploaded %(name)s.", name=attachment.original_name), "success")
             return redirect(url_for("cases.detail", case_id=case.id, _anchor="attachments"))
-    _hidden_errors(form)
+    form.lift_hidden_errors()
     return _render_detail(case, status, attachment=form)
 
 

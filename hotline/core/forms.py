@@ -18,5 +18,26 @@ class HotlineForm(FlaskForm):
                 self.form_errors.extend(messages)
 
 
+    def apply_domain_errors(self, errors: dict[str, list[str]], aliases: dict[str, str] | None = None) -> None:
+        """Domain errors onto the form (field names may be renamed by ``aliases``); errors of hidden or absent
+        fields (the version) go to the top of the form, where the template shows them."""
+        mapped: dict[str, list[str]] = {}
+        for name, messages in errors.items():
+            name = (aliases or {}).get(name, name)
+            field = self._fields.get(name)
+            if field is None or getattr(field.widget, "input_type", None) == "hidden":
+                self.form_errors.extend(messages)
+            else:
+                mapped.setdefault(name, []).extend(messages)
+        self.populate_errors(mapped)
+
+    def lift_hidden_errors(self) -> None:
+        """Move errors of hidden fields (version, CSRF) to the form, where the template shows them."""
+        for field in self:
+            if getattr(field.widget, "input_type", None) == "hidden" and field.errors:
+                self.form_errors.extend(field.errors)
+                field.errors = []
+
+
 class ConfirmForm(HotlineForm):
     """A CSRF-only POST form for buttons that change state (logout, deactivate, revoke)."""

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
+from hotline.cases.forms import CASE_TYPE_LABELS, EVENT_KIND_LABELS, OUTCOME_LABELS
 from hotline.cases.queries import case_events
 from hotline.core.clock import local_today
 from hotline.core.errors import NotAllowed, ValidationFailed
@@ -21,39 +22,6 @@ from hotline.review.forms import CATEGORY_LABELS, CATEGORY_ORDER, DrawSampleForm
 from hotline.review.operations import MAX_LABEL_LENGTH, draw_sample, score_review
 from hotline.review.queries import GRADES, get_review_or_404, list_reviews, list_samples, region_scores, sample_labels
 
-CASE_TYPE_LABELS = {
-    "infringement_dispute": _l("Patent infringement dispute"),
-    "other_dispute": _l("Other patent dispute"),
-    "counterfeit": _l("Counterfeit patent"),
-}
-OUTCOME_LABELS = {
-    "infringement_found": _l("Infringement found"),
-    "request_dismissed": _l("Request dismissed"),
-    "mediated": _l("Mediated"),
-    "withdrawn": _l("Withdrawn"),
-    "revoked": _l("Case revoked"),
-    "penalized": _l("Penalized"),
-    "exempted": _l("No penalty"),
-    "transferred_police": _l("Transferred to the police"),
-}
-EVENT_LABELS = {
-    "served": _l("Documents served"),
-    "defence_received": _l("Defence received"),
-    "hearing": _l("Hearing"),
-    "evidence_saved": _l("Evidence preserved"),
-    "decision": _l("Decision"),
-    "penalty_served": _l("Penalty decision served"),
-    "fine_paid": _l("Fine paid"),
-    "transfer_judicial": _l("Transferred to judicial organs"),
-    "publication": _l("Published"),
-    "note": _l("Note"),
-    "filed": _l("Filed"),
-    "rejected": _l("Not accepted"),
-    "suspended": _l("Suspended"),
-    "resumed": _l("Resumed"),
-    "extended": _l("Extended"),
-    "closed": _l("Closed"),
-}
 STATUS_LABELS = {"pending": _l("In review"), "done": _l("Reviewed")}
 
 
@@ -85,7 +53,7 @@ def _helpers():
         "region_label": region_label,
         "case_type_label": lambda code: CASE_TYPE_LABELS.get(code, code or ""),
         "outcome_label": lambda code: OUTCOME_LABELS.get(code, code or ""),
-        "event_label": lambda code: EVENT_LABELS.get(code, code or ""),
+        "event_label": lambda code: EVENT_KIND_LABELS.get(code, code or ""),
         "review_status_label": lambda code: STATUS_LABELS.get(code, code or ""),
         "category_labels": CATEGORY_LABELS,
         "grades": GRADES,

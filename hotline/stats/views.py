@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hotline.accounts.models import User
+from hotline.cases.forms import OUTCOME_LABELS
 from hotline.cases.models import ALL_OUTCOMES
 from hotline.core.clock import local_today
 from hotline.core.errors import StateError, ValidationFailed
@@ -39,16 +40,6 @@ STATS_ROLES = (Role.officer, Role.supervisor)
 # ---------------------------------------------------------------------------------------------------------------
 # Labels (English msgids; the zh_CN catalog translates them)
 
-OUTCOME_LABELS = {
-    "infringement_found": _l("Infringement found"),
-    "request_dismissed": _l("Request dismissed"),
-    "mediated": _l("Mediated"),
-    "withdrawn": _l("Withdrawn"),
-    "revoked": _l("Case revoked"),
-    "penalized": _l("Penalized"),
-    "exempted": _l("No penalty imposed"),
-    "transferred_police": _l("Transferred to the police"),
-}
 
 CALL_FIGURES = (
     ("total", _l("Calls received")),
