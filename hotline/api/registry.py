@@ -40,6 +40,18 @@ class Endpoint:
     responses: dict[int, type[BaseModel] | dict | None]
     errors: tuple[int, ...]
     headers: dict[str, str] = field(default_factory=dict)
+    #: JSON schema of a multipart/form-data body (file uploads); the view reads ``request.files`` itself.
+    multipart: dict | None = None
+    #: Error status → response model, where an endpoint's error body differs from the shared one (409 + case).
+    error_models: dict[int, type[BaseModel]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Binary:
+    """A response body that is a file, not JSON (``responses={200: Binary("application/pdf", ...)}``)."""
+
+    media_type: str = "application/octet-stream"
+    description: str = "The file."
 
 
 #: Every endpoint declared with @api_route, in declaration order.
@@ -98,7 +110,8 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
 def api_route(rule: str, method: str, *, summary: str, responses: dict[int, type[BaseModel] | dict | None],
               roles: Iterable[str] | None = None, auth: bool = True, query: type[BaseModel] | None = None,
               body: type[BaseModel] | None = None, errors: Iterable[int] = (), description: str = "",
-              tag: str = "calls", headers: dict[str, str] | None = None) -> Callable:
+              tag: str = "calls", headers: dict[str, str] | None = None, multipart: dict | None = None,
+              error_models: dict[int, type[BaseModel]] | None = None) -> Callable:
     """Route ``method rule`` on the API blueprint and record it for the OpenAPI document.
 
     :param roles: roles allowed (403 for others); ``None`` lets any authenticated user in.
@@ -106,13 +119,16 @@ def api_route(rule: str, method: str, *, summary: str, responses: dict[int, type
     :param responses: status → response model, raw JSON schema, or ``None`` for no body.
     :param errors: extra error statuses the view itself can produce (404, 409 …) to document.
     :param headers: request headers the endpoint reads (name → description), e.g. If-Match.
+    :param multipart: JSON schema of a multipart/form-data body (no JSON parsing; the view reads the form).
+    :param error_models: status → model for error bodies that differ from the shared ones.
     """
     allowed = frozenset(str(r) for r in roles) if roles is not None else None
 
     def decorator(view: Callable) -> Callable:
         endpoint = Endpoint(rule=rule, method=method, summary=summary, description=description or view.__doc__ or "",
                             tag=tag, auth=auth, roles=allowed, query=query, body=body, responses=responses,
-                            errors=tuple(errors), headers=headers or {})
+                            errors=tuple(errors), headers=headers or {}, multipart=multipart,
+                            error_models=dict(error_models or {}))
         ENDPOINTS.append(endpoint)
 
         @wraps(view)
@@ -205,6 +221,8 @@ def build_openapi(version: str = "1.0.0") -> dict:
         for model in ep.responses.values():
             if isinstance(model, type):
                 models.add((model, "serialization"))
+        for model in ep.error_models.values():
+            models.add((model, "serialization"))
     for model in {*error_models.values(), _error_model(0)}:
         models.add((model, "serialization"))
     keys, top = models_json_schema(sorted(models, key=lambda m: (m[0].__name__, m[1])),
@@ -238,9 +256,15 @@ def build_openapi(version: str = "1.0.0") -> dict:
         if ep.body is not None:
             op["requestBody"] = {"required": True,
                                  "content": {"application/json": {"schema": ref(ep.body, "validation")}}}
+        if ep.multipart is not None:
+            op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": ep.multipart}}}
         for status, model in ep.responses.items():
             response: dict = {"description": "OK" if status < 300 else "See body"}
-            if model is not None:
+            if isinstance(model, Binary):
+                response["description"] = model.description
+                response["content"] = {model.media_type: {"schema": {
+                    "type": "string", "format": "binary", "contentMediaType": model.media_type}}}
+            elif model is not None:
                 schema = ref(model, "serialization") if isinstance(model, type) else model
                 response["content"] = {"application/json": {"schema": schema}}
             op["responses"][str(status)] = response
@@ -249,12 +273,12 @@ def build_openapi(version: str = "1.0.0") -> dict:
             statuses.add(401)
             if ep.roles is not None:
                 statuses.add(403)
-        if ep.body is not None or ep.query is not None:
+        if ep.body is not None or ep.query is not None or ep.multipart is not None:
             statuses.add(422)
-        if ep.body is not None:
+        if ep.body is not None or ep.multipart is not None:
             statuses.add(413)
         for status in sorted(statuses):
-            model = error_models.get(status, _error_model(0))
+            model = ep.error_models.get(status) or error_models.get(status, _error_model(0))
             op["responses"][str(status)] = {
                 "description": _ERROR_TEXT[status],
                 "content": {"application/json": {"schema": ref(model, "serialization")}},
@@ -274,7 +298,7 @@ def build_openapi(version: str = "1.0.0") -> dict:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": "calls"}, {"name": "reference"}, {"name": "system"}],
+        "tags": [{"name": tag} for tag in dict.fromkeys(ep.tag for ep in ENDPOINTS)],
         "paths": paths,
         "components": {
             "schemas": schemas,

@@ -185,3 +185,7 @@ def health():
            responses={200: {"type": "object", "description": "OpenAPI 3.1 document."}})
 def openapi():
     return jsonify(build_openapi())
+
+
+from hotline.api import calendar as _calendar_views  # noqa: E402, F401  (GET /calendar/{year})
+from hotline.api import cases as _case_views  # noqa: E402, F401  (cases, evidence, POST /calls/{id}/case)

@@ -13,11 +13,13 @@ the product stores; SQLite gets Core ``insert()`` executemany in chunks. All in 
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import json
 import math
 import random
 import secrets
+import string
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -164,6 +166,12 @@ def tsvector_literal(tokens: str | None) -> str | None:
     return " ".join(f"'{token}':{position}" for position, token in enumerate(tokens.split(), start=1))
 
 
+@functools.lru_cache(maxsize=200_000)
+def _tokens(*texts: str | None) -> str:
+    """bigram_tokens, remembered: most consultations share their summary and caller label."""
+    return bigram_tokens(*texts)
+
+
 def _money(value: float) -> Decimal:
     return Decimal(f"{value:.2f}")
 
@@ -258,6 +266,7 @@ class DemoGenerator:
         self.patent_type_picker = Picker(V.PATENT_TYPE_MIX)
         self.hour_picker = Picker(V.HOUR_WEIGHTS)
         self._accept_due: dict[date, date | None] = {}
+        self._template_fields: dict[str, frozenset[str]] = {}
         self._day_kind: dict[date, str] = {}
         self.used_phone_keys: set[str] = set()
         self.callers: list[int] = []
@@ -500,6 +509,13 @@ class DemoGenerator:
         name = (self.region_names.get(region_code) or ("湖南省",))[0]
         return name + rng.choice(V.MARKETS)
 
+    def _fields(self, template: str) -> frozenset[str]:
+        fields = self._template_fields.get(template)
+        if fields is None:
+            fields = self._template_fields[template] = frozenset(
+                name for _, name, _, _ in string.Formatter().parse(template) if name)
+        return fields
+
     def _time_of_day(self, rng: random.Random, channel: str) -> float:
         if rng.random() < V.OFF_HOURS_SHARE.get(channel, 0.0):
             return rng.random() * 86400
@@ -516,10 +532,9 @@ class DemoGenerator:
         day = self.add_working_days(received_on, k)
         return _local(day, 8.5 * 3600 + rng.random() * 9 * 3600)
 
-    def make_call(self, rng: random.Random, day: date, seconds: float, channel: str, request_type: str,
+    def make_call(self, rng: random.Random, day: date, received_at: datetime, channel: str, request_type: str,
                   call_id: int, ref: str) -> tuple[tuple, list[tuple], str, str]:
         """One call row (+ the caller row when the number is new); returns (row, new_callers, region, kind)."""
-        received_at = _local(day, seconds)
         region = self.pick_call_region(rng)
         origin_region = region
         ip_type = self.ip_pickers[request_type](rng)
@@ -544,31 +559,34 @@ class DemoGenerator:
                     new_callers.append((caller_id, key, number_type, area, received_at, received_at))
             if rng.random() < 0.7:
                 caller_name = rng.choice(V.SURNAMES) + ("先生" if rng.random() < 0.6 else "女士")
-        # What it is about
+        # What it is about: draw only what the template names.
         accused = product = place = patent = patent_raw = exhibition = description = None
-        product_word = rng.choice(V.PRODUCTS)
-        party = self.company(rng, region if region != PROVINCE_CODE else "430100") if rng.random() < 0.85 \
-            else "个体户" + rng.choice(V.SURNAMES) + "某"
-        pn, ptype = self.patent_number(rng, year)
-        values = {"party": party, "place": self.place(rng, region), "product": product_word, "pn": "ZL" + pn,
-                  "ptype": V.PATENT_TYPE_ZH[ptype], "geo": rng.choice(V.GEO_PRODUCTS)}
-        if request_type == "consultation":
-            summary = rng.choice(V.CONSULTATIONS.get(ip_type) or V.CONSULTATIONS[None]).format(**values)
-            if values["pn"] in summary:
-                patent = pn
-        elif request_type == "other":
-            summary = rng.choice(V.OTHER_REQUESTS)
+        if request_type == "other":
+            template = rng.choice(V.OTHER_REQUESTS)
+        elif request_type == "consultation":
+            template = rng.choice(V.CONSULTATIONS.get(ip_type) or V.CONSULTATIONS[None])
         else:
             table = {"report": V.REPORTS, "complaint": V.COMPLAINTS, "aid_request": V.AID_REQUESTS}[request_type]
-            summary = rng.choice(table.get(ip_type) or table["other"]).format(**values)
-            if party in summary:
-                accused = party
-            if values["product"] in summary:
-                product = product_word
-            if values["place"] in summary:
-                place = values["place"]
-            if "ZL" + pn in summary:
-                patent = pn
+            template = rng.choice(table.get(ip_type) or table["other"])
+        needed = self._fields(template)
+        values: dict[str, str] = {}
+        if "party" in needed:
+            values["party"] = self.company(rng, region if region != PROVINCE_CODE else "430100") \
+                if rng.random() < 0.85 else "个体户" + rng.choice(V.SURNAMES) + "某"
+        if "place" in needed:
+            values["place"] = self.place(rng, region)
+        if "product" in needed:
+            values["product"] = rng.choice(V.PRODUCTS)
+        if "pn" in needed or "ptype" in needed:
+            pn, ptype = self.patent_number(rng, year)
+            values["pn"], values["ptype"] = "ZL" + pn, V.PATENT_TYPE_ZH[ptype]
+        if "geo" in needed:
+            values["geo"] = rng.choice(V.GEO_PRODUCTS)
+        summary = template.format(**values) if needed else template
+        if "pn" in needed:
+            patent = pn
+        if request_type not in ("consultation", "other"):
+            accused, product, place = values.get("party"), values.get("product"), values.get("place")
             if rng.random() < 0.3:
                 description = rng.choice(V.DESCRIPTIONS)
         if patent is not None:
@@ -629,7 +647,7 @@ class DemoGenerator:
                     feedback_method = V.FEEDBACK_METHOD_BY_CHANNEL[channel]
                     feedback_note = rng.choice(V.FEEDBACK_NOTES[decision])
                     status, version, updated_at = "closed", 3, given
-        tokens = bigram_tokens(summary, accused, caller_name) if self.o.search else None
+        tokens = _tokens(summary, accused, caller_name) if self.o.search else None
         row = (call_id, ref, version, received_at, channel, request_type, ip_type, region, status,
                caller_id, phone_raw, caller_name, anonymous, accused, match_key(accused), patent, patent_raw,
                product, place, summary, description, duration, exhibition, self.demo_user.id, transferred_region,
@@ -680,15 +698,16 @@ class DemoGenerator:
             for day in days:
                 n = per_day[day]
                 moments = sorted((self._time_of_day(rng, channels[index + i]), index + i) for i in range(n))
+                midnight = _local(day, 0)
                 for seconds, i in moments:
-                    moment = _local(day, seconds)
+                    moment = midnight + timedelta(seconds=seconds)
                     if moment > self.now:
                         continue
-                    year = moment.astimezone(TZ).year
+                    year = day.year
                     number = next_number[year]
                     next_number[year] += 1
                     ref = f"{prefix}-{year}-{number:06d}"
-                    row, new_callers, origin_region, _ = self.make_call(rng, day, seconds, channels[i],
+                    row, new_callers, origin_region, _ = self.make_call(rng, day, moment, channels[i],
                                                                         request_types[i], call_id, ref)
                     callers.extend(new_callers)
                     calls.append(row)

@@ -90,3 +90,81 @@ def documented(app, openapi_doc):
         return body
 
     return check
+
+
+# Cases ---------------------------------------------------------------------------------------------------------
+
+CASE_REGION = "430100"  # 长沙市
+
+
+def case_body(**overrides) -> dict:
+    """A valid POST /api/v1/cases body (an infringement dispute received 2015-09-30 in 长沙)."""
+    body = {
+        "case_type": "infringement_dispute",
+        "region_code": CASE_REGION,
+        "received_on": "2015-09-30",
+        "source": "request",
+        "requester_name": "长沙某某科技有限公司",
+        "respondent_name": "株洲某某机械厂",
+        "patent_number": "ZL201520123456.7",
+        "amount_involved": "12500.00",
+        "summary": "请求人称被请求人制造销售的产品落入其实用新型专利保护范围",
+    }
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+@pytest.fixture
+def crew(create_user):
+    """长沙 (430100) case staff: five officers and a supervisor; a 株洲 (430200) officer and supervisor."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        officers=[create_user("officer", CASE_REGION, display_name=f"执法员{i}") for i in range(1, 6)],
+        supervisor=create_user("supervisor", CASE_REGION, display_name="科长"),
+        other_officer=create_user("officer", "430200"),
+        other_supervisor=create_user("supervisor", "430200"),
+    )
+
+
+@pytest.fixture
+def case_api(api, crew):
+    """``case_api(user=None)``: an ApiClient of ``user`` (default: the first 长沙 officer) with case helpers:
+    ``.open(**fields)`` → the created case JSON, ``.act(case, action, **fields)`` → the response (If-Match from
+    the case JSON), ``.read(case_id)`` → the case JSON."""
+
+    def factory(user=None):
+        client = api(user or crew.officers[0])
+
+        def open_case(**overrides):
+            response = client.post("/api/v1/cases", json=case_body(**overrides))
+            assert response.status_code == 201, response.get_json()
+            return response.get_json()
+
+        def act(case, action, **fields):
+            return client.post(f"/api/v1/cases/{case['id']}/actions", json={"action": action, **fields},
+                               headers={"If-Match": str(case["version"])})
+
+        def read(case_id):
+            response = client.get(f"/api/v1/cases/{case_id}")
+            assert response.status_code == 200, response.get_json()
+            return response.get_json()
+
+        def file(case, filed_on=None, count=None):
+            count = count or (2 if case["case_type"] == "counterfeit" else 3)
+            response = act(case, "file", filed_on=filed_on or case["received_on"],
+                           officer_ids=[u.id for u in crew.officers[:count]])
+            assert response.status_code == 200, response.get_json()
+            return response.get_json()
+
+        client.open_case, client.act, client.read, client.file = open_case, act, read, file
+        return client
+
+    return factory
+
+
+def deadline(case: dict, kind: str) -> dict:
+    """The case JSON's deadline of ``kind``."""
+    found = [d for d in case["deadlines"] if d["kind"] == kind]
+    assert len(found) == 1, case["deadlines"]
+    return found[0]

@@ -15,7 +15,7 @@ from hotline.calls.phones import parse_phone
 from hotline.cases.models import COUNTERFEIT_OUTCOMES, DISPUTE_OUTCOMES, Case, case_officers
 from hotline.core.models import AuditEvent
 from hotline.core.patents import parse_patent_number
-from hotline.deadlines.engine import call_accept_deadline, case_deadlines
+from hotline.deadlines.engine import call_accept_deadline, case_deadlines, rule_set_for
 from hotline.demo.generator import (
     DEMO_USERNAME,
     DemoDataError,
@@ -147,6 +147,7 @@ def test_generated_rows_keep_the_model_rules(ctx, app):
         assert (case.status == "closed") == (case.closed_on is not None and case.outcome is not None)
         assert case.outcome is None or case.outcome in (DISPUTE_OUTCOMES if case.is_dispute else COUNTERFEIT_OUTCOMES)
         assert parse_patent_number(case.patent_number).patent_type == case.patent_type
+        assert case.rule_set_code == rule_set_for(case.received_on).code
         assert case.fine_amount is None or case.outcome == "penalized"
         assert case.published_on is None or (case.outcome == "penalized" and case.published_on >= case.closed_on)
         if case.filed_on:
