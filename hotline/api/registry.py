@@ -44,6 +44,8 @@ class Endpoint:
     multipart: dict | None = None
     #: Error status → response model, where an endpoint's error body differs from the shared one (409 + case).
     error_models: dict[int, type[BaseModel]] = field(default_factory=dict)
+    #: False: a request without a body is valid and the view gets ``body()`` (the model's defaults).
+    body_required: bool = True
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def api_route(rule: str, method: str, *, summary: str, responses: dict[int, type
               roles: Iterable[str] | None = None, auth: bool = True, query: type[BaseModel] | None = None,
               body: type[BaseModel] | None = None, errors: Iterable[int] = (), description: str = "",
               tag: str = "calls", headers: dict[str, str] | None = None, multipart: dict | None = None,
-              error_models: dict[int, type[BaseModel]] | None = None) -> Callable:
+              error_models: dict[int, type[BaseModel]] | None = None, body_required: bool = True) -> Callable:
     """Route ``method rule`` on the API blueprint and record it for the OpenAPI document.
 
     :param roles: roles allowed (403 for others); ``None`` lets any authenticated user in.
@@ -121,6 +123,7 @@ def api_route(rule: str, method: str, *, summary: str, responses: dict[int, type
     :param headers: request headers the endpoint reads (name → description), e.g. If-Match.
     :param multipart: JSON schema of a multipart/form-data body (no JSON parsing; the view reads the form).
     :param error_models: status → model for error bodies that differ from the shared ones.
+    :param body_required: ``False`` when the JSON body may be left out (the view then gets ``body()``).
     """
     allowed = frozenset(str(r) for r in roles) if roles is not None else None
 
@@ -128,7 +131,7 @@ def api_route(rule: str, method: str, *, summary: str, responses: dict[int, type
         endpoint = Endpoint(rule=rule, method=method, summary=summary, description=description or view.__doc__ or "",
                             tag=tag, auth=auth, roles=allowed, query=query, body=body, responses=responses,
                             errors=tuple(errors), headers=headers or {}, multipart=multipart,
-                            error_models=dict(error_models or {}))
+                            error_models=dict(error_models or {}), body_required=body_required)
         ENDPOINTS.append(endpoint)
 
         @wraps(view)
@@ -141,7 +144,8 @@ def api_route(rule: str, method: str, *, summary: str, responses: dict[int, type
             if query is not None:
                 kwargs["query"] = parse_query(query)
             if body is not None:
-                kwargs["body"] = parse_body(body)
+                absent = not request.content_length and "Transfer-Encoding" not in request.headers
+                kwargs["body"] = body() if absent and not body_required else parse_body(body)
             response = view(**kwargs)
             # The one commit of the request: the operation's changes, the audit rows and the token's last use.
             db.session.commit()
@@ -254,7 +258,7 @@ def build_openapi(version: str = "1.0.0") -> dict:
         if not op["parameters"]:
             del op["parameters"]
         if ep.body is not None:
-            op["requestBody"] = {"required": True,
+            op["requestBody"] = {"required": ep.body_required,
                                  "content": {"application/json": {"schema": ref(ep.body, "validation")}}}
         if ep.multipart is not None:
             op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": ep.multipart}}}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import load_only, noload
 
 from hotline.calls.models import Call, Caller
 from hotline.core.errors import ValidationFailed
+from hotline.core.i18n import gettext as _
 from hotline.core.models import AuditEvent
 from hotline.core.permissions import PII_ROLES, PROVINCE_CODE
 from hotline.core.text import bigram_tokens, cjk_runs, clean_text
@@ -76,8 +77,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
             raise ValueError
         return parsed, call_id
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed("Invalid cursor.",
-                               {"cursor": ["Invalid cursor; start again from the first page."]}) from exc
+        raise ValidationFailed(_("Invalid cursor."),
+                               {"cursor": [_("Invalid cursor; start again from the first page.")]}) from exc
 
 
 def _text_search(stmt: Select, q: str, user) -> Select:
