@@ -14,6 +14,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from hotline.cases.models import Attachment, Case, CaseEvent, CaseStatus
 from hotline.core.clock import local_today
 from hotline.core.errors import DomainError, ValidationFailed
+from hotline.core.i18n import gettext as _
 from hotline.core.models import AuditEvent
 from hotline.core.permissions import PROVINCE_CODE
 from hotline.core.text import bigram_tokens, clean_text
@@ -80,8 +81,8 @@ def _decode(cursor: str) -> tuple[date, int]:
             raise ValueError
         return parsed, case_id
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed("Invalid cursor.",
-                               {"cursor": ["Invalid cursor; start again from the first page."]}) from exc
+        raise ValidationFailed(_("Invalid cursor."),
+                               {"cursor": [_("Invalid cursor; start again from the first page.")]}) from exc
 
 
 def filtered(user, filters: CaseFilters) -> Select:
@@ -151,11 +152,12 @@ def week_end(today: date | None = None) -> date:
 
 
 def deadlines_of(case: Case) -> tuple[list[Deadline], str | None]:
-    """The case's deadlines, or an error message (e.g. a calendar year that is not loaded)."""
+    """The case's deadlines and the first error among them (e.g. a calendar year that is not loaded)."""
     try:
-        return case_deadlines(case, today=local_today()), None
+        deadlines = case_deadlines(case, today=local_today())
     except DomainError as exc:
         return [], exc.message
+    return deadlines, next((d.error for d in deadlines if d.error), None)
 
 
 def case_events(case: Case) -> list[CaseEvent]:
