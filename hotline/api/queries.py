@@ -14,6 +14,7 @@ from hotline.accounts.models import User
 from hotline.calls.queries import CallFilters, decode_cursor
 from hotline.core.clock import local_tz
 from hotline.core.errors import ValidationFailed
+from hotline.core.i18n import gettext as _
 from hotline.core.permissions import PROVINCE_CODE
 from hotline.core.text import clean_text
 from hotline.extensions import db
@@ -42,19 +43,21 @@ def parse_time_bound(field: str, value: str | None, *, end: bool) -> datetime | 
             raise ValueError
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed("Invalid time.", {field: [
-            "Give a date (YYYY-MM-DD) or a date and time with its UTC offset (2015-05-28T09:15:00+08:00)."]}) from None
+        raise ValidationFailed(_("Invalid time."), {field: [
+            _("Give a date (YYYY-MM-DD) or a date and time with its UTC offset (2015-05-28T09:15:00+08:00).")]}
+        ) from None
     if moment.tzinfo is None:
-        raise ValidationFailed("Naive time.", {field: ["Give the time with its UTC offset (e.g. +08:00)."]})
+        raise ValidationFailed(_("Naive time."), {field: [_("Give the time with its UTC offset (e.g. +08:00).")]})
     if not _MIN_YEAR <= moment.year <= _MAX_YEAR:
-        raise ValidationFailed("Out of range.", {field: [f"Use a year between {_MIN_YEAR} and {_MAX_YEAR}."]})
+        raise ValidationFailed(_("Out of range."), {field: [_("Use a year between %(first)d and %(last)d.",
+                                                               first=_MIN_YEAR, last=_MAX_YEAR)]})
     # Stored times have microsecond precision: "< t + 1 µs" is "<= t".
     return moment + timedelta(microseconds=1) if end else moment
 
 
 def _check_code(field: str, value: str | None, choices) -> None:
     if value and value not in {c.code for c in choices()}:
-        raise ValidationFailed("Unknown value.", {field: [f"Unknown value {value!r}."]})
+        raise ValidationFailed(_("Unknown value."), {field: [_("Unknown value %(value)r.", value=value)]})
 
 
 def call_filters(query) -> CallFilters:
@@ -62,16 +65,18 @@ def call_filters(query) -> CallFilters:
     received_from = parse_time_bound("received_from", query.received_from, end=False)
     received_to = parse_time_bound("received_to", query.received_to, end=True)
     if received_from and received_to and received_from >= received_to:
-        raise ValidationFailed("Empty range.", {"received_to": ["Must not be before received_from."]})
+        raise ValidationFailed(_("Empty range."), {"received_to": [_("Must not be before received_from.")]})
     if query.region_code and query.region_code not in ref.region_map():
-        raise ValidationFailed("Unknown region.", {"region_code": [f"Unknown region {query.region_code!r}."]})
+        raise ValidationFailed(_("Unknown region."),
+                               {"region_code": [_("Unknown region %(code)r.", code=query.region_code)]})
     _check_code("request_type", query.request_type, ref.list_request_types)
     _check_code("channel", query.channel, ref.list_channels)
     _check_code("ip_type", query.ip_type, ref.list_ip_types)
     if query.cursor:
         after_at, call_id = decode_cursor(query.cursor)
         if not (0 <= call_id <= _MAX_ID and _MIN_YEAR <= after_at.year <= _MAX_YEAR):
-            raise ValidationFailed("Invalid cursor.", {"cursor": ["Invalid cursor; start again from the first page."]})
+            raise ValidationFailed(_("Invalid cursor."),
+                                   {"cursor": [_("Invalid cursor; start again from the first page.")]})
     return CallFilters(received_from=received_from, received_to=received_to, region_code=query.region_code,
                        request_type=query.request_type, channel=query.channel, status=query.status,
                        ip_type=query.ip_type, q=clean_text(query.q))
@@ -84,10 +89,11 @@ def expected_version(body_version: int | None) -> int | None:
         return body_version
     text = header.strip().removeprefix("W/").strip('"')
     if not text.isascii() or not text.isdigit() or len(text) > 10:
-        raise ValidationFailed("Invalid If-Match.", {"version": ["If-Match must be the record's version number."]})
+        raise ValidationFailed(_("Invalid If-Match."),
+                               {"version": [_("If-Match must be the record's version number.")]})
     version = int(text)
     if body_version is not None and body_version != version:
-        raise ValidationFailed("Conflicting versions.", {"version": ["If-Match and the body's version differ."]})
+        raise ValidationFailed(_("Conflicting versions."), {"version": [_("If-Match and the body's version differ.")]})
     return version
 
 
@@ -102,8 +108,8 @@ def _decode_id_cursor(cursor: str) -> int:
             raise ValueError
         return int(text)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed("Invalid cursor.", {"cursor": ["Invalid cursor; start again from the first page."]}
-                               ) from None
+        raise ValidationFailed(_("Invalid cursor."),
+                               {"cursor": [_("Invalid cursor; start again from the first page.")]}) from None
 
 
 def list_users(viewer: User, *, role: str | None, region_code: str | None, cursor: str | None,
