@@ -28,6 +28,12 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def confirm_form() -> ConfirmForm:
+    """The CSRF-only form whose token a button renders. It never reads the request body: error pages render it too,
+    and reading the body of an oversize upload there would raise 413 again (a 500 instead of the 413 page)."""
+    return ConfirmForm(formdata=None)
+
+
 def init_app(app: Flask) -> None:
     from hotline.reference import queries as ref
 
@@ -56,6 +62,6 @@ def init_app(app: Flask) -> None:
             "label": label,
             "locale": locale,
             "role_label": lambda role: ROLE_LABELS.get(Role(role), role) if role else "",
-            "confirm_form": ConfirmForm,
+            "confirm_form": confirm_form,
             "current_user": current_user,
         }
