@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import socket
 import time
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -223,6 +222,6 @@ def test_no_nudge_in_embedded_mode(app, api, operator, monkeypatch):
 
     nudged = []
     monkeypatch.setattr(dispatch, "nudge_refresh", lambda: nudged.append(1))
-    assert api(operator).post("/api/v1/calls", json=payload(received_at=date(2015, 5, 20).isoformat()
-                                                            + "T09:00:00+08:00")).status_code == 201
+    response = api(operator).post("/api/v1/calls", json=payload(received_at="2015-05-20T09:00:00+08:00"))
+    assert response.status_code == 201
     assert nudged == []
