@@ -12,6 +12,7 @@ from hotline.core.audit import apply_changes, record_event
 from hotline.core.errors import ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.permissions import Role
+from hotline.core.text import clean_text
 from hotline.core.types import utcnow
 from hotline.extensions import db
 from hotline.reference.models import Region
@@ -21,7 +22,8 @@ MIN_PASSWORD_LENGTH = 12
 
 
 def normalize_username(value: str) -> str:
-    return (value or "").strip().lower()
+    # No control characters: PostgreSQL cannot even compare text holding NUL (a login with one answered 500).
+    return (clean_text(value) or "").lower()
 
 
 def check_password_strength(password: str, username: str = "") -> list[str]:
