@@ -104,7 +104,7 @@ def set_password(user: User, password: str, *, actor: User | None) -> None:
 def issue_token(user: User, name: str, *, actor: User | None) -> tuple[ApiToken, str]:
     """Create an API token; returns the row and the raw value, which is shown once and never stored."""
     raw = new_token_value()
-    token = ApiToken(user_id=user.id, name=(name or "api").strip()[:80] or "api", token_hash=sha256_hex(raw),
+    token = ApiToken(user_id=user.id, name=(clean_text(name) or "api")[:80], token_hash=sha256_hex(raw),
                      prefix=raw[:10])
     db.session.add(token)
     db.session.flush()
