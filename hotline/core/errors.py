@@ -59,14 +59,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         db.session.rollback()
+        # The exception's own headers (Allow on a 405, as HTTP requires) go with our body; its Content-Type does not.
+        headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
         if wants_json():
             response = jsonify({"error": exc.name, "message": exc.description})
             if exc.code == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="hotline"'
-            return response, exc.code
+            return response, exc.code, headers
         known = (400, 403, 404, 405, 409, 413, 429)
         template = f"errors/{exc.code}.html" if exc.code in known else "errors/generic.html"
-        return render_template(template, error=exc), exc.code
+        return render_template(template, error=exc), exc.code, headers
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
