@@ -75,15 +75,18 @@ def add_case(*, case_type: str = "infringement_dispute", region_code: str = CHAN
 
 
 @contextmanager
-def celery_broker(app, url: str | None):
+def celery_broker(app, url: str | None, queue: str | None = None):
     """Point the app (REDIS_URL) and its Celery app at ``url`` for the block, as a deployment with Redis would
-    run; the embedded (eager) Celery app and the Redis client are restored afterwards."""
+    run, sending tasks to ``queue`` (default: Celery's); the embedded (eager) Celery app and the Redis client are
+    restored afterwards."""
     from hotline.extensions import celery_init_app
 
     original_url, original_celery = app.config.get("REDIS_URL"), app.extensions["celery"]
     app.config["REDIS_URL"] = url
     app.extensions.pop("hotline_redis", None)
     celery_app = celery_init_app(app)
+    if queue:
+        celery_app.conf.task_default_queue = queue
     try:
         yield celery_app
     finally:

@@ -180,9 +180,15 @@ def test_intake_survives_a_redis_outage_and_statistics_catch_up(app, api, operat
         assert get_snapshot(MAY, CHANGSHA, build_missing=False).data["calls"]["total"] == 3
 
 
+QUEUE = f"hotline-test-outbox-{os.getpid()}"
+
+
 @pytest.fixture
 def live_redis(app):
+    """Redis db 13 without the keys this test reads (other test sessions' keys are left alone)."""
     import redis as redis_lib
+
+    from hotline.stats.dispatch import _DEBOUNCE_KEY
 
     client = redis_lib.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
     try:
@@ -191,21 +197,22 @@ def live_redis(app):
         if IN_CI:
             pytest.fail(f"Redis is not reachable at {REDIS_URL} (CI is set): {exc}", pytrace=False)
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    client.flushdb()
+    keys = (_DEBOUNCE_KEY, "hotline:lock:stats.refresh_stale", QUEUE)
+    client.delete(*keys)
     yield client
-    client.flushdb()
+    client.delete(*keys)
 
 
 @pytest.mark.services
 def test_changes_nudge_one_debounced_refresh_through_redis(app, api, operator, live_redis):
     from hotline.stats.dispatch import _DEBOUNCE_KEY, DEBOUNCE_SECONDS
 
-    with celery_broker(app, REDIS_URL):
+    with celery_broker(app, REDIS_URL, QUEUE):
         for day in (20, 21, 22):
             response = api(operator).post("/api/v1/calls", json=payload(received_at=f"2015-05-{day}T09:00:00+08:00"))
             assert response.status_code == 201
         assert 0 < live_redis.ttl(_DEBOUNCE_KEY) <= DEBOUNCE_SECONDS
-        queued = live_redis.lrange("celery", 0, -1)
+        queued = live_redis.lrange(QUEUE, 0, -1)
         assert len(queued) == 1  # three changes, one refresh
         assert b"stats.refresh_stale" in queued[0]
         with app.app_context():

@@ -1,6 +1,7 @@
-"""A real Celery worker (a separate process on Redis db 13 and the test database) runs statistics rebuilds;
-a worker killed with SIGKILL in the middle of a rebuild loses nothing: the task is redelivered (acks_late,
-reject_on_worker_lost, a short visibility timeout) and the snapshots end as an uninterrupted run leaves them.
+"""A real Celery worker (a separate process on Redis db 13 with this session's own queue, and the test
+database) runs statistics rebuilds; a worker killed with SIGKILL in the middle of a rebuild loses nothing: the
+task is redelivered (acks_late, reject_on_worker_lost, a short visibility timeout) and the snapshots end as an
+uninterrupted run leaves them.
 
 With CI set, an unreachable Redis fails these tests instead of skipping them.
 """
@@ -32,11 +33,14 @@ from tests.stats.builders import CHANGSHA, ZHUZHOU, add_call, add_case, beijing,
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_WORKER_REDIS_URL", "redis://127.0.0.1:6379/13")
 VISIBILITY_TIMEOUT = 3
+#: This session's own queue: test sessions running side by side on one Redis never take each other's tasks.
+QUEUE = f"hotline-test-stats-{os.getpid()}"
 pytestmark = pytest.mark.services
 
 
 @pytest.fixture
 def broker(app):
+    """Redis db 13, without this session's queue before and after (other sessions' keys are left alone)."""
     client = redis_lib.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
     try:
         client.ping()
@@ -44,9 +48,14 @@ def broker(app):
         if IN_CI:
             pytest.fail(f"Redis is not reachable at {REDIS_URL} (CI is set): {exc}", pytrace=False)
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    client.flushdb()
+    client.delete(QUEUE)
     yield client
-    client.flushdb()
+    client.delete(QUEUE)
+
+
+def _unacked(client, task_id: str) -> int:
+    """Messages of ``task_id`` taken by a worker and not acknowledged."""
+    return sum(task_id.encode() in message for message in client.hvals("unacked"))
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -79,7 +88,7 @@ def worker(database_url, tmp_path, broker):
         log = open(tmp_path / f"worker{len(started)}.log", "w")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(  # noqa: S603 - a fixed command line
             [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "--concurrency=1",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", QUEUE,
              "-n", f"stats-test-{os.getpid()}-{len(started)}@%h"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         proc.log_path = log.name
@@ -164,7 +173,7 @@ def test_a_worker_runs_a_rebuild(app, worker, create_user):
     may = Month(2015, 5)
     _activity(app, [may])
     proc = worker()
-    with celery_broker(app, REDIS_URL):
+    with celery_broker(app, REDIS_URL, QUEUE):
         run_id = _dispatch(app, supervisor, [may])
         run = _wait(app, run_id, lambda r: r.state in ("SUCCESS", "FAILURE"), proc, timeout=60)
     assert run.state == "SUCCESS", _log(proc)[-4000:]
@@ -209,7 +218,7 @@ def test_a_killed_worker_s_rebuild_is_redelivered_and_ends_as_an_uninterrupted_o
     months = month_range(Month(2014, 1), Month(2015, 12))
     _activity(app, months)
     first = worker()
-    with celery_broker(app, REDIS_URL):
+    with celery_broker(app, REDIS_URL, QUEUE):
         run_id = _dispatch(app, supervisor, months)
         _wait(app, run_id, lambda r: r.steps_done >= 1, first, timeout=60, poll=0.01)
         with _WriteFreeze(app, run_id):
@@ -218,7 +227,7 @@ def test_a_killed_worker_s_rebuild_is_redelivered_and_ends_as_an_uninterrupted_o
         killed_at = time.monotonic()
         run = _task_run(app, run_id)
         assert run.state == "STARTED" and 1 <= run.steps_done < len(months), (run.state, run.steps_done)
-        assert broker.hlen("unacked") == 1  # taken, never acknowledged
+        assert _unacked(broker, run_id) == 1  # taken, never acknowledged
 
         # After the visibility timeout, Redis gives the task to the next worker that asks.
         time.sleep(max(0.0, VISIBILITY_TIMEOUT + 1 - (time.monotonic() - killed_at)))
@@ -228,4 +237,4 @@ def test_a_killed_worker_s_rebuild_is_redelivered_and_ends_as_an_uninterrupted_o
     assert (run.steps_done, run.steps_total, run.progress) == (len(months), len(months), 1.0)
     assert f"stats.rebuild[{run_id}]" in _log(second)
     assert _stored(app, months) == _computed(app, months)
-    assert broker.hlen("unacked") == 0
+    assert _unacked(broker, run_id) == 0
