@@ -253,6 +253,8 @@ class DeadlineOut(Out):
     notes: list[str] = Field(description="Adjustments: days suspended, extensions, moves off non-working days.")
     paused: bool = Field(description="The case is suspended: the clock is held (shown as if resumed today).")
     target: bool = Field(description="A target, not a legal limit (publication within 7 working days).")
+    error: str | None = Field(default=None, description="Why there is no due date (e.g. a calendar year not "
+                                                        "loaded); the other deadlines are still given.")
 
 
 class CaseEventOut(Out):

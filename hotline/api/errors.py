@@ -8,17 +8,21 @@ from sqlalchemy.orm.exc import StaleDataError
 from hotline.api import bp, logger
 from hotline.api.serializers import call_json
 from hotline.calls.models import Call
-from hotline.core.errors import DomainError, StaleVersion, StateError
+from hotline.core.errors import DomainError, NotAllowed, StaleVersion, StateError
 from hotline.extensions import db
 
 
-def _current_call_json(call: Call | None) -> dict | None:
-    """The record as it is now, read after the rollback (masked for the requesting user)."""
+def _current_call_json(record) -> dict | None:
+    """The record (a call or a case) as it is now, read after the rollback (masked for the requesting user)."""
     user = g.get("api_user")
-    if call is None or user is None:
+    if record is None or user is None:
         return None
-    db.session.refresh(call)
-    return call_json(call, user)
+    db.session.refresh(record)
+    if isinstance(record, Call):
+        return call_json(record, user)
+    from hotline.api.case_serializers import case_detail_json
+
+    return case_detail_json(record)
 
 
 @bp.errorhandler(DomainError)
@@ -29,6 +33,8 @@ def domain_error(exc: DomainError):
                         "current": _current_call_json(exc.current)}), 409
     if isinstance(exc, StateError):
         return jsonify({"error": "Conflict", "message": exc.message}), 409
+    if isinstance(exc, NotAllowed):
+        return jsonify({"error": "Forbidden", "message": exc.message}), 403
     return jsonify({"error": "Unprocessable Entity", "message": exc.message, "errors": exc.errors}), exc.status_code
 
 

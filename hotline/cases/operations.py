@@ -258,21 +258,20 @@ def recompute_deadlines(case: Case, cal: WorkCalendar | None = None) -> None:
     empty; the detail page and API then show the calendar error. Every caller changed the case, so the
     months its figures count in are marked stale for the statistics."""
     mark_stale(case.received_on, case.filed_on, case.rejected_on, case.closed_on, local_today())
-    case.file_due_on = case.close_due_on = case.publish_due_on = case.next_due_on = None
-    try:
-        deadlines = case_deadlines(case, cal)
-    except DomainError:
-        return
+    # Compute first (the calendar query must not autoflush a half-updated row), then set every column once.
+    with db.session.no_autoflush:
+        try:
+            deadlines = case_deadlines(case, cal)
+        except DomainError:
+            deadlines = []
+    due = {"file": None, "close": None, "publish": None}
     pending = []
     for d in deadlines:
-        if d.kind == "file":
-            case.file_due_on = d.due_on
-        elif d.kind == "close":
-            case.close_due_on = d.due_on
-        elif d.kind == "publish":
-            case.publish_due_on = d.due_on
+        if d.kind in due:
+            due[d.kind] = d.due_on
         if d.met_on is None and not d.paused and not d.is_target and d.due_on:
             pending.append(d.due_on)
+    case.file_due_on, case.close_due_on, case.publish_due_on = due["file"], due["close"], due["publish"]
     case.next_due_on = min(pending) if pending else None
 
 
@@ -294,9 +293,8 @@ def create_case(data: dict[str, Any], *, actor, call=None) -> Case:
     values = _normalize(data, actor=actor, partial=False)
     case = Case(status=CaseStatus.received.value, created_by_id=actor.id, call_id=call.id if call else None, **values)
     case.search_vector = _search_document(case)
+    recompute_deadlines(case)  # before the INSERT, so the new row is written once (version 1)
     db.session.add(case)
-    db.session.flush()
-    recompute_deadlines(case)
     db.session.flush()
     record_event(case, "create", actor, {k: (None, v) for k, v in values.items() if v not in (None, False)})
     return case
@@ -564,6 +562,9 @@ def close_case(case: Case, data: dict, *, actor) -> None:
     closed_on = parse_day(data.get("closed_on"), "closed_on", errors)
     if closed_on and case.filed_on and closed_on < case.filed_on:
         errors.add("closed_on", _("Cannot be before the filing date."))
+    resumed = [s.resumed_on for s in case.suspensions if s.resumed_on]
+    if closed_on and resumed and closed_on < max(resumed):
+        errors.add("closed_on", _("Cannot be before the case resumed (it was suspended then)."))
     fine = parse_money(data.get("fine_amount"), "fine_amount", errors)
     confiscated = parse_money(data.get("confiscated_amount"), "confiscated_amount", errors)
     if outcome != "penalized":

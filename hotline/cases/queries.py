@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from flask import abort
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import lazyload
 
 from hotline.cases.models import Attachment, Case, CaseEvent, CaseStatus
 from hotline.core.clock import local_today
@@ -126,7 +127,11 @@ def list_cases(user, filters: CaseFilters, *, cursor: str | None = None, page_si
     stmt = filtered(user, filters)
     if cursor:
         after_on, after_id = _decode(cursor)
-        stmt = stmt.where(or_(Case.received_on < after_on, and_(Case.received_on == after_on, Case.id < after_id)))
+        # `received_on <= after` lets the index range start at the cursor (see calls.queries.list_calls).
+        stmt = stmt.where(Case.received_on <= after_on,
+                          or_(Case.received_on < after_on, and_(Case.received_on == after_on, Case.id < after_id)))
+    # The list shows neither suspensions nor extensions: not loaded with every page (still there if asked for).
+    stmt = stmt.options(lazyload(Case.suspensions), lazyload(Case.extensions))
     rows = list(db.session.scalars(stmt.order_by(Case.received_on.desc(), Case.id.desc()).limit(page_size + 1)))
     return rows[:page_size], (_encode(rows[page_size - 1]) if len(rows) > page_size else None)
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from hotline.core.clock import local_today
 from hotline.core.errors import DomainError
 from hotline.core.i18n import gettext as _
-from hotline.deadlines.calendar import WorkCalendar, add_months
+from hotline.deadlines.calendar import CalendarMissing, WorkCalendar, add_months
 from hotline.deadlines.data import DISCOVERED_SOURCES
 from hotline.deadlines.models import DeadlineRule, PeriodUnit, RuleSet
 from hotline.extensions import db
@@ -46,6 +46,8 @@ class Deadline:
     paused: bool = False
     #: A target, not a legal limit (the 7-working-day publication goal).
     is_target: bool = False
+    #: Why there is no due date (e.g. the calendar of the year it falls in is not loaded).
+    error: str | None = None
 
     def overdue(self, today: date) -> bool:
         if self.due_on is None or self.paused:
@@ -56,7 +58,7 @@ class Deadline:
         return {"kind": self.kind, "due_on": self.due_on.isoformat() if self.due_on else None,
                 "met_on": self.met_on.isoformat() if self.met_on else None, "overdue": self.overdue(today),
                 "rule": self.rule, "label": self.label, "notes": self.notes, "paused": self.paused,
-                "target": self.is_target}
+                "target": self.is_target, "error": self.error}
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,9 @@ def find_rule(rule_set_code: str, kind: str, applies_to: str, source_group: str 
 
 
 def _describe(rule: RuleInfo) -> str:
-    return f"{rule.rule_set_name}: {rule.article}"
+    # The article names its source (the 办法 of that year, or the disclosure rules); the rule set says which
+    # version of the rules the case falls under.
+    return f"{rule.article}（规则集 {rule.rule_set_code}）"
 
 
 def apply_period(cal: WorkCalendar, base: date, amount: int, unit: str) -> date:
@@ -177,10 +181,20 @@ def case_deadlines(case, cal: WorkCalendar | None = None, *, today: date | None 
     cal = cal or WorkCalendar()
     today = today or local_today()
     deadlines: list[Deadline] = []
+
+    def add(rule: RuleInfo, base: date, **kwargs) -> None:
+        # One deadline in a year without calendar data must not hide the others.
+        try:
+            deadlines.append(compute(cal, rule, base, **kwargs))
+        except CalendarMissing as exc:
+            deadlines.append(Deadline(kind=rule.kind, due_on=None, met_on=kwargs.get("met_on"), rule=_describe(rule),
+                                      label=rule.label, base_on=base, paused=kwargs.get("paused", False),
+                                      is_target=rule.kind.endswith("_target"), error=exc.message))
+
     group = "discovered" if case.source in DISCOVERED_SOURCES else "reported"
     file_rule = find_rule(case.rule_set_code, "file", case.case_type, group)
     if file_rule is not None:
-        deadlines.append(compute(cal, file_rule, case.received_on, met_on=case.filed_on or case.rejected_on))
+        add(file_rule, case.received_on, met_on=case.filed_on or case.rejected_on)
     if case.filed_on:
         close_rule = find_rule(case.rule_set_code, "close", case.case_type)
         if close_rule is not None:
@@ -193,13 +207,13 @@ def case_deadlines(case, cal: WorkCalendar | None = None, *, today: date | None 
             if ongoing is not None:
                 # While suspended the clock is held: show the deadline as if resumed today.
                 suspended += max((today - ongoing.suspended_on).days, 0)
-            deadlines.append(compute(cal, close_rule, case.filed_on, met_on=case.closed_on, suspended_days=suspended,
-                                     paused=ongoing is not None, extension_months=months, extension_days=days))
+            add(close_rule, case.filed_on, met_on=case.closed_on, suspended_days=suspended,
+                paused=ongoing is not None, extension_months=months, extension_days=days)
     if case.case_type == "counterfeit" and case.outcome == "penalized" and case.closed_on:
         for kind in ("publish", "publish_target"):
             rule = find_rule(case.rule_set_code, kind, "counterfeit")
             if rule is not None:
-                deadlines.append(compute(cal, rule, case.closed_on, met_on=case.published_on))
+                add(rule, case.closed_on, met_on=case.published_on)
     return deadlines
 
 

@@ -435,8 +435,6 @@ def test_publish_by_a_supervisor_with_approved_by_null_approves_it_himself(crew,
 
 # Bugs found in the domain (hotline/cases/operations.py); reported, not fixed here ----------------------------
 
-@pytest.mark.xfail(strict=True, reason="bug: operations.close_case accepts a closing date inside a suspension "
-                                       "(before the last resumed_on): closed while the case was suspended")
 def test_a_case_cannot_be_closed_on_a_day_it_was_suspended(case_api):
     officer = case_api()
     case = officer.file(officer.open_case(), filed_on="2015-10-08")
@@ -447,9 +445,6 @@ def test_a_case_cannot_be_closed_on_a_day_it_was_suspended(case_api):
     assert "closed_on" in response.get_json()["errors"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: operations.create_case flushes, then recompute_deadlines' calendar "
-                                       "query autoflushes the cleared due dates: a new case is stored three times "
-                                       "and starts at version 3 (calls start at 1)")
 def test_a_new_case_starts_at_version_1(case_api):
     case = case_api().open_case()
     assert case["version"] == 1
