@@ -110,12 +110,11 @@ def app(database_url, backend, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _clean_database(app, backend):
     """Every test starts from the migrated, seeded database and nothing else."""
+    from hotline.core.models import forget_reference_sequences
     from hotline.deadlines.calendar import invalidate_calendar_cache
     from hotline.deadlines.engine import invalidate_rules_cache
     from hotline.extensions import db
     from hotline.reference.queries import clear_cache
-
-    from hotline.core.models import forget_reference_sequences
 
     clear_cache()
     forget_reference_sequences()

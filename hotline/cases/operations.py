@@ -594,10 +594,11 @@ def close_case(case: Case, data: dict, *, actor) -> None:
     _record(case, EventKind.closed, closed_on, outcome, actor)
     recompute_deadlines(case)
     db.session.flush()
-    record_event(case, "close", actor, {
+    changes = {
         "status": ("filed", "closed"), "outcome": (None, outcome), "closed_on": (None, closed_on),
         "fine_amount": (None, fine), "confiscated_amount": (None, confiscated),
-        "transferred_judicial": (False, transferred), "approved_by_id": (None, approver.id if approver else None)})
+        "transferred_judicial": (False, transferred), "approved_by_id": (None, approver.id if approver else None)}
+    record_event(case, "close", actor, {k: v for k, v in changes.items() if v[0] != v[1]})
 
 
 def publish_case(case: Case, data: dict, *, actor) -> None:
