@@ -128,7 +128,10 @@ def list_calls(user, filters: CallFilters, *, cursor: str | None = None, page_si
         stmt = _text_search(stmt, filters.q, user)
     if cursor:
         after_at, after_id = decode_cursor(cursor)
-        stmt = stmt.where(or_(Call.received_at < after_at, and_(Call.received_at == after_at, Call.id < after_id)))
+        # The leading `received_at <= after` is redundant logically but lets the index range start at the cursor
+        # (an OR alone makes PostgreSQL walk the index from the newest row, filtering: slow on later pages).
+        stmt = stmt.where(Call.received_at <= after_at,
+                          or_(Call.received_at < after_at, and_(Call.received_at == after_at, Call.id < after_id)))
     stmt = stmt.order_by(Call.received_at.desc(), Call.id.desc()).limit(page_size + 1)
     rows = list(db.session.scalars(stmt).unique())
     next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None

@@ -122,6 +122,10 @@ class Case(TimestampMixin, db.Model):
         CheckConstraint("fine_amount IS NULL OR fine_amount >= 0", name="fine_non_negative"),
         CheckConstraint("confiscated_amount IS NULL OR confiscated_amount >= 0", name="confiscated_non_negative"),
         Index("ix_cases_region_status", "region_code", "status"),
+        # The case list: newest receipt first, keyset-paginated on (received_on, id), per region and per status.
+        Index("ix_cases_received_on_id", "received_on", "id"),
+        Index("ix_cases_region_received_on_id", "region_code", "received_on", "id"),
+        Index("ix_cases_status_received_on_id", "status", "received_on", "id"),
         Index("ix_cases_filed_on", "filed_on"),
         Index("ix_cases_closed_on", "closed_on"),
         Index("ix_cases_next_due_on", "next_due_on"),
