@@ -443,7 +443,18 @@ class DemoGenerator:
 
     def take_numbers(self, kind: str, year: int, n: int) -> int:
         """Reserve ``n`` numbers of a per-year counter in this transaction (the row stays locked until
-        commit, so an intake waiting for it continues after the demo numbers). Returns the first."""
+        commit, so an intake waiting for it continues after the demo numbers). Returns the first.
+
+        On PostgreSQL intake numbers come from a per-year sequence (hotline.core.models): the block is taken
+        from that sequence, so later intakes continue after it."""
+        if self.writer.postgres:
+            from hotline.core.models import _ensure_sequence
+
+            name = _ensure_sequence(kind, year)
+            first = db.session.scalar(text(f"SELECT nextval('\"{name}\"')"))
+            if n > 1:
+                db.session.execute(text(f"SELECT setval('\"{name}\"', :last, true)"), {"last": first + n - 1})
+            return first
         current = db.session.scalar(select(RefCounter.value).where(RefCounter.kind == kind, RefCounter.year == year)
                                     .with_for_update())
         if current is None:
@@ -747,6 +758,8 @@ class DemoGenerator:
     def _fix_ref_counters(self, next_number: dict[int, int], by_year: dict[int, int]) -> None:
         """Numbers reserved for calls that were not made (future moments) are given back when nobody took
         numbers after them; otherwise they stay a gap, as a rolled-back intake leaves one."""
+        if self.writer.postgres:
+            return  # numbers came from the sequence; unused ones stay a gap
         for year, nxt in next_number.items():
             db.session.execute(RefCounter.__table__.update().where(
                 RefCounter.kind == "call", RefCounter.year == year).values(value=nxt - 1))
