@@ -1,0 +1,268 @@
+"""Security test fixtures: a staff of every role in 长沙 (430100) and in 株洲 (430200), logged-in web clients and
+bearer-token API clients per actor, and ``world``: real records of 长沙 made through the product's operations,
+created only when a test asks for them (the database is reset after every test).
+
+``world.call``, ``world.case``, ``world.attachment``, ``world.review``, ``world.task``, ``world.revision``,
+``world.published`` (a published penalty decision), ``world.token`` (an API token of the 长沙 officer) and
+``world.user`` (the 长沙 operator) are detached rows; ``world.phone`` and ``world.month`` are the values routes take.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+
+import pytest
+from werkzeug.datastructures import FileStorage
+
+from hotline.extensions import db
+from tests.factories import PASSWORD
+
+REGION = "430100"  # 长沙市
+OTHER_REGION = "430200"  # 株洲市
+ROLES = ("operator", "officer", "supervisor", "admin")
+#: A caller whose number and name the log and output tests look for.
+CALLER_PHONE = "13812345678"
+CALLER_NAME = "欧阳娜娜"
+PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+class Staff:
+    """Users made on first use: ``staff.operator`` … ``staff.admin`` of 长沙, ``staff.other["officer"]`` … of
+    株洲, and ``staff.officers``: three 长沙 officers (enough to file a dispute), the first being ``staff.officer``."""
+
+    def __init__(self, create_user):
+        self._create = create_user
+        self._users: dict[tuple[str, str], object] = {}
+        self.other = _Region(self, OTHER_REGION, "zz")
+
+    def get(self, role: str, region: str = REGION, prefix: str = "cs"):
+        key = (role, region)
+        if key not in self._users:
+            self._users[key] = self._create(role, region, username=f"{prefix}-{role}", display_name=f"{prefix}{role}")
+        return self._users[key]
+
+    def __getattr__(self, role: str):
+        if role not in ROLES:
+            raise AttributeError(role)
+        return self.get(role)
+
+    @cached_property
+    def officers(self) -> list:
+        return [self.officer, *(self._create("officer", REGION, username=f"cs-officer{i}") for i in (2, 3))]
+
+
+class _Region:
+    def __init__(self, staff: Staff, region: str, prefix: str):
+        self.staff, self.region, self.prefix = staff, region, prefix
+
+    def __getitem__(self, role: str):
+        return self.staff.get(role, self.region, self.prefix)
+
+
+@pytest.fixture
+def staff(create_user):
+    return Staff(create_user)
+
+
+@pytest.fixture
+def make_app(app):
+    """``make_app(**config)``: another instance of the app — as another web process would be — on the same
+    database and upload directory, with ``config`` overrides (a TestingConfig subclass). Its connections are closed
+    after the test, before the database is reset."""
+    from config import TestingConfig
+    from hotline import create_app
+
+    made = []
+
+    def factory(**overrides):
+        settings = {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                    "HOTLINE_UPLOAD_DIR": app.config["HOTLINE_UPLOAD_DIR"], **overrides}
+        other = create_app(type("SecondInstanceConfig", (TestingConfig,), settings))
+        app.extensions["celery"].set_default()  # tasks keep running in the suite's app
+        made.append(other)
+        return other
+
+    yield factory
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def login_client(app, user, password: str = PASSWORD):
+    """A new test client (its own cookie jar) logged in through the real form."""
+    client = app.test_client()
+    response = client.post("/login", data={"username": user.username, "password": password})
+    assert response.status_code == 302, (user.username, response.status_code)
+    return client
+
+
+def issue_raw_token(app, user, name: str = "security") -> str:
+    from hotline.accounts.models import User
+    from hotline.accounts.operations import issue_token
+
+    with app.app_context():
+        _, raw = issue_token(db.session.get(User, user.id), name, actor=None)
+        db.session.commit()
+        return raw
+
+
+class World:
+    """Records of 长沙, each made on first use through the real operations and committed."""
+
+    def __init__(self, app, staff):
+        self.app = app
+        self.staff = staff
+        self.month = "2015-05"
+        self.phone = CALLER_PHONE
+
+    def _context(self):
+        """An app context for making records; the users they need are made first (each user is made in an app
+        context of its own, which must not nest inside this one's transaction)."""
+        _ = self.staff.operator, self.staff.officers, self.staff.supervisor
+        return self.app.app_context()
+
+    def _user(self, user):
+        from hotline.accounts.models import User
+
+        return db.session.get(User, user.id)
+
+    @staticmethod
+    def _detach(row):
+        db.session.refresh(row)
+        db.session.expunge(row)
+        return row
+
+    @cached_property
+    def call(self):
+        from hotline.calls.operations import record_call
+
+        with self._context():
+            call = record_call({
+                "received_at": datetime.now(UTC) - timedelta(minutes=5), "channel": "phone",
+                "request_type": "complaint", "ip_type": "patent", "region_code": REGION,
+                "caller_name": CALLER_NAME, "caller_phone": CALLER_PHONE, "accused_party": "长沙某某电器有限公司",
+                "summary": "某公司销售的产品涉嫌假冒专利",
+            }, actor=self._user(self.staff.operator))
+            db.session.commit()
+            return self._detach(call)
+
+    def _new_case(self, **fields):
+        from hotline.cases.operations import create_case
+
+        data = {"case_type": "infringement_dispute", "region_code": REGION, "received_on": "2015-09-30",
+                "source": "request", "summary": "请求人称被请求人制造销售的产品落入其专利保护范围",
+                "requester_name": "长沙某某科技有限公司", "respondent_name": "株洲某某机械厂"}
+        data.update(fields)
+        return create_case(data, actor=self._user(self.staff.officer))
+
+    @cached_property
+    def case(self):
+        with self._context():
+            case = self._new_case()
+            db.session.commit()
+            return self._detach(case)
+
+    @cached_property
+    def attachment(self):
+        from hotline.cases.attachments import store_attachment
+        from hotline.cases.models import Case
+
+        case_id = self.case.id
+        with self._context():
+            upload = FileStorage(io.BytesIO(PDF_BYTES), filename="证据.pdf", content_type="application/pdf")
+            attachment = store_attachment(db.session.get(Case, case_id), upload, description=None,
+                                          actor=self._user(self.staff.officer))
+            db.session.commit()
+            return self._detach(attachment)
+
+    def _filed(self, **fields):
+        from hotline.cases.operations import perform_action
+
+        case = self._new_case(**fields)
+        count = 2 if case.case_type == "counterfeit" else 3
+        perform_action(case, "file", {"filed_on": case.received_on.isoformat(),
+                                      "officer_ids": [u.id for u in self.staff.officers[:count]]},
+                       actor=self._user(self.staff.officer), expected_version=case.version)
+        return case
+
+    @cached_property
+    def review(self):
+        from hotline.cases.operations import perform_action
+        from hotline.review.operations import draw_sample
+
+        with self._context():
+            case = self._filed()
+            perform_action(case, "close", {"outcome": "mediated", "closed_on": "2015-10-20"},
+                           actor=self._user(self.staff.officer), expected_version=case.version)
+            reviews = draw_sample(region_code=REGION, year=2015, size=1, label="安全测试",
+                                  actor=self._user(self.staff.supervisor), rng_seed=1)
+            db.session.commit()
+            return self._detach(reviews[0])
+
+    @cached_property
+    def published(self):
+        """A counterfeit case of 长沙, penalized and published: on the public pages."""
+        from hotline.cases.operations import perform_action
+
+        with self._context():
+            officer = self._user(self.staff.officer)
+            case = self._filed(case_type="counterfeit", received_on="2015-09-30", respondent_kind="organization")
+            perform_action(case, "close", {"outcome": "penalized", "closed_on": "2015-10-20",
+                                           "approved_by_id": self.staff.supervisor.id, "fine_amount": "5000.00"},
+                           actor=officer, expected_version=case.version)
+            perform_action(case, "publish", {"published_on": "2015-10-22",
+                                             "approved_by_id": self.staff.supervisor.id},
+                           actor=officer, expected_version=case.version)
+            db.session.commit()
+            return self._detach(case)
+
+    @cached_property
+    def task(self):
+        from hotline.stats.compute import Month
+        from hotline.stats.operations import start_rebuild
+
+        with self._context():
+            run = start_rebuild([Month.parse(self.month)], region_code=REGION,
+                                actor=self._user(self.staff.supervisor))
+            db.session.commit()
+            return self._detach(run)
+
+    @cached_property
+    def revision(self):
+        """A pending revision of 长沙's locked snapshot of ``month``."""
+        from hotline.stats.compute import Month
+        from hotline.stats.models import SnapshotRevision
+        from hotline.stats.operations import get_snapshot, lock_month
+
+        with self._context():
+            month = Month.parse(self.month)
+            snapshot = get_snapshot(month, REGION)
+            lock_month(month, REGION, actor=self._user(self.staff.supervisor))
+            data = dict(snapshot.data)
+            data["calls"] = dict(data["calls"], total=data["calls"]["total"] + 1)
+            revision = SnapshotRevision(snapshot=snapshot, data=data, computed_at=datetime.now(UTC))
+            db.session.add(revision)
+            db.session.commit()
+            return self._detach(revision)
+
+    @cached_property
+    def token(self):
+        """An API token of the 长沙 officer (another one than the officer's own client uses)."""
+        from hotline.accounts.operations import issue_token
+
+        with self._context():
+            token, _ = issue_token(self._user(self.staff.officer), "to revoke", actor=None)
+            db.session.commit()
+            return self._detach(token)
+
+    @property
+    def user(self):
+        return self.staff.operator
+
+
+@pytest.fixture
+def world(app, staff):
+    return World(app, staff)

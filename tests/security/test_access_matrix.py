@@ -1,0 +1,429 @@
+"""Who may call what: one table for every route of ``app.url_map``, checked against the running app.
+
+Every (method, rule) of the URL map has exactly one row in ``MATRIX`` (a new route fails
+``test_every_route_is_classified`` until it is classified here). Each row gives the expected answer for an
+anonymous client and for an operator, officer, supervisor and administrator of 长沙 (430100), and, for routes that
+take a record id, for a user of 株洲 (430200) whose role would otherwise be allowed:
+
+- ``LOGIN``: not authenticated — a web page redirects to ``/login?next=…``, the API answers 401;
+- ``403``: wrong role; ``404``: another region's record (never its contents);
+- ``OK``: allowed — GET answers 2xx/3xx; a POST/PATCH with an empty or minimal body passes the checks (any answer
+  below 500 except 401/403/404/405, e.g. 302, 409 for a stale version or 422 for a missing field).
+
+Web pages are requested with a session from the real login form, the API with bearer tokens. Records are real rows
+of 长沙 made through the product's operations (``world`` in conftest.py).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from hotline.extensions import db
+from tests.security.conftest import CALLER_NAME, ROLES, issue_raw_token, login_client
+
+OK, LOGIN = "ok", "login"
+
+
+class Z(NamedTuple):
+    """A user of 株洲 (430200) with this role asks for 长沙's record: expected answer (404)."""
+
+    role: str
+    expect: int = 404
+
+
+#: (method, rule) → (anonymous, operator, officer, supervisor, admin, 株洲 user or None). All users of 长沙.
+MATRIX: dict[tuple[str, str], tuple] = {
+    # home, login, language, tokens
+    ("GET", "/"): (LOGIN, OK, OK, OK, OK, None),
+    ("GET", "/login"): (OK, OK, OK, OK, OK, None),
+    ("POST", "/login"): (OK, OK, OK, OK, OK, None),
+    ("POST", "/logout"): (LOGIN, OK, OK, OK, OK, None),
+    ("POST", "/language/<lang>"): (OK, OK, OK, OK, OK, None),
+    ("GET", "/tokens"): (LOGIN, OK, OK, OK, OK, None),
+    ("POST", "/tokens"): (LOGIN, OK, OK, OK, OK, None),
+    # the officer's token: only its owner or an administrator of its region may revoke it (others: no such token)
+    ("POST", "/tokens/<int:token_id>/revoke"): (LOGIN, 404, OK, 404, OK, Z("admin")),
+    # administration
+    ("GET", "/admin/users"): (LOGIN, 403, 403, 403, OK, None),
+    ("GET", "/admin/users/new"): (LOGIN, 403, 403, 403, OK, None),
+    ("POST", "/admin/users/new"): (LOGIN, 403, 403, 403, OK, None),
+    ("GET", "/admin/users/<int:user_id>"): (LOGIN, 403, 403, 403, OK, Z("admin")),
+    ("POST", "/admin/users/<int:user_id>"): (LOGIN, 403, 403, 403, OK, Z("admin")),
+    ("GET", "/admin/calendar"): (LOGIN, 403, 403, 403, OK, None),
+    ("POST", "/admin/calendar/day"): (LOGIN, 403, 403, 403, OK, None),
+    ("POST", "/admin/calendar/import"): (LOGIN, 403, 403, 403, OK, None),
+    # calls
+    ("GET", "/calls"): (LOGIN, OK, OK, OK, 403, None),
+    ("GET", "/calls/new"): (LOGIN, OK, 403, OK, 403, None),
+    ("POST", "/calls/new"): (LOGIN, OK, 403, OK, 403, None),
+    ("GET", "/calls/lookup"): (LOGIN, OK, OK, OK, 403, None),
+    ("GET", "/calls/<int:call_id>"): (LOGIN, OK, OK, OK, 403, Z("officer")),
+    ("GET", "/calls/<int:call_id>/edit"): (LOGIN, OK, 403, OK, 403, Z("operator")),
+    ("POST", "/calls/<int:call_id>/edit"): (LOGIN, OK, 403, OK, 403, Z("operator")),
+    ("POST", "/calls/<int:call_id>/transfer"): (LOGIN, OK, 403, OK, 403, Z("operator")),
+    ("POST", "/calls/<int:call_id>/status"): (LOGIN, OK, 403, OK, 403, Z("operator")),
+    ("POST", "/calls/<int:call_id>/feedback"): (LOGIN, OK, 403, OK, 403, Z("operator")),
+    ("POST", "/calls/<int:call_id>/duplicate"): (LOGIN, OK, 403, OK, 403, Z("supervisor")),
+    ("POST", "/calls/<int:call_id>/reveal"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    # cases
+    ("GET", "/cases"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/cases/due"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/cases/calendar"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/cases/new"): (LOGIN, 403, OK, OK, 403, None),
+    ("POST", "/cases/new"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/cases/from-call/<int:call_id>"): (LOGIN, OK, OK, OK, 403, Z("operator")),
+    ("POST", "/cases/from-call/<int:call_id>"): (LOGIN, OK, OK, OK, 403, Z("officer")),
+    ("GET", "/cases/<int:case_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("GET", "/cases/<int:case_id>/edit"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/cases/<int:case_id>/edit"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
+    ("POST", "/cases/<int:case_id>/actions/<name>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/cases/<int:case_id>/events"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/cases/<int:case_id>/attachments"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("GET", "/cases/<int:case_id>/attachments/<int:attachment_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    # case-file review
+    ("GET", "/review"): (LOGIN, 403, 403, OK, 403, None),
+    ("POST", "/review"): (LOGIN, 403, 403, OK, 403, None),
+    ("GET", "/review/scores"): (LOGIN, 403, 403, OK, 403, None),
+    ("GET", "/review/<int:review_id>"): (LOGIN, 403, 403, OK, 403, Z("supervisor")),
+    ("POST", "/review/<int:review_id>"): (LOGIN, 403, 403, OK, 403, Z("supervisor")),
+    # statistics
+    ("GET", "/stats/"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/stats/monthly"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/stats/monthly/<month>.xlsx"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/stats/yearly"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/stats/yearly/<int:year>.<fmt>"): (LOGIN, 403, OK, OK, 403, None),
+    ("POST", "/stats/monthly/<month>/lock"): (LOGIN, 403, 403, OK, 403, None),
+    ("POST", "/stats/rebuild"): (LOGIN, 403, 403, OK, 403, None),
+    ("POST", "/stats/revisions/<int:revision_id>/<any(accept, discard):decision>"):
+        (LOGIN, 403, 403, OK, 403, Z("supervisor")),
+    ("GET", "/stats/tasks/<uuid:task_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("GET", "/stats/tasks/<uuid:task_id>.json"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
+    # public pages
+    ("GET", "/public/decisions"): (OK, OK, OK, OK, OK, None),
+    ("GET", "/public/decisions/<int:case_id>"): (OK, OK, OK, OK, OK, None),
+    # API: system and reference
+    ("GET", "/api/v1/health"): (OK, OK, OK, OK, OK, None),
+    ("GET", "/api/v1/openapi.json"): (OK, OK, OK, OK, OK, None),
+    ("GET", "/api/v1/me"): (LOGIN, OK, OK, OK, OK, None),
+    ("GET", "/api/v1/regions"): (LOGIN, OK, OK, OK, OK, None),
+    ("GET", "/api/v1/calendar/<int:year>"): (LOGIN, OK, OK, OK, OK, None),
+    ("GET", "/api/v1/users"): (LOGIN, 403, 403, OK, OK, None),
+    # API: calls
+    ("POST", "/api/v1/calls"): (LOGIN, OK, 403, OK, 403, None),
+    ("GET", "/api/v1/calls"): (LOGIN, OK, OK, OK, 403, None),
+    ("GET", "/api/v1/callers/<phone>/history"): (LOGIN, OK, OK, OK, 403, None),
+    ("GET", "/api/v1/calls/<int:call_id>"): (LOGIN, OK, OK, OK, 403, Z("officer")),
+    ("PATCH", "/api/v1/calls/<int:call_id>"): (LOGIN, OK, 403, OK, 403, Z("operator")),
+    ("POST", "/api/v1/calls/<int:call_id>/transfer"): (LOGIN, OK, 403, OK, 403, Z("operator")),
+    ("POST", "/api/v1/calls/<int:call_id>/status"): (LOGIN, OK, 403, OK, 403, Z("supervisor")),
+    ("POST", "/api/v1/calls/<int:call_id>/feedback"): (LOGIN, OK, 403, OK, 403, Z("operator")),
+    ("POST", "/api/v1/calls/<int:call_id>/reveal"): (LOGIN, OK, OK, OK, 403, Z("officer")),
+    ("POST", "/api/v1/calls/<int:call_id>/case"): (LOGIN, OK, OK, OK, 403, Z("operator")),
+    # API: cases
+    ("POST", "/api/v1/cases"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/api/v1/cases"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/api/v1/cases/<int:case_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("PATCH", "/api/v1/cases/<int:case_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/api/v1/cases/<int:case_id>/actions"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
+    ("POST", "/api/v1/cases/<int:case_id>/events"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/api/v1/cases/<int:case_id>/attachments"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("GET", "/api/v1/cases/<int:case_id>/attachments/<int:attachment_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    # API: statistics
+    ("GET", "/api/v1/stats/monthly/<month>"): (LOGIN, 403, OK, OK, 403, None),
+    ("POST", "/api/v1/stats/monthly/<month>/rebuild"): (LOGIN, 403, 403, OK, 403, None),
+    ("POST", "/api/v1/stats/monthly/<month>/lock"): (LOGIN, 403, 403, OK, 403, None),
+    ("POST", "/api/v1/stats/monthly/<month>/revisions/<int:revision_id>/accept"):
+        (LOGIN, 403, 403, OK, 403, Z("supervisor")),
+    ("POST", "/api/v1/stats/monthly/<month>/revisions/<int:revision_id>/discard"):
+        (LOGIN, 403, 403, OK, 403, Z("supervisor")),
+    ("GET", "/api/v1/tasks/<task_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("GET", "/api/v1/reports/yearly/<year>"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/api/v1/reports/yearly/<year>.xlsx"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/api/v1/reports/yearly/<year>.docx"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/api/v1/reports/yearly/<year>.csv"): (LOGIN, 403, OK, OK, 403, None),
+}
+
+#: Where a rule's argument is not the ``world`` record of the same name.
+ARGUMENTS: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/public/decisions/<int:case_id>"): {"case_id": "published"},
+}
+
+#: JSON bodies for API writes that reach the record check: a stale version (409) changes nothing for the allowed.
+STALE = 999
+BODIES: dict[tuple[str, str], dict] = {
+    ("POST", "/api/v1/calls"): {},
+    ("PATCH", "/api/v1/calls/<int:call_id>"): {"summary": "改", "version": STALE},
+    ("POST", "/api/v1/calls/<int:call_id>/transfer"): {"to": "430200", "version": STALE},
+    ("POST", "/api/v1/calls/<int:call_id>/status"): {"status": "answered", "version": STALE},
+    ("POST", "/api/v1/calls/<int:call_id>/feedback"): {"method": "phone", "note": "已答复", "version": STALE},
+    ("POST", "/api/v1/calls/<int:call_id>/case"): {"version": STALE},
+    ("POST", "/api/v1/cases"): {},
+    ("PATCH", "/api/v1/cases/<int:case_id>"): {"summary": "改", "version": STALE},
+    ("POST", "/api/v1/cases/<int:case_id>/actions"): {"action": "reject", "on": "2015-10-08", "reason": "不符合",
+                                                      "version": STALE},
+    ("POST", "/api/v1/cases/<int:case_id>/events"): {"kind": "note", "occurred_on": "2015-10-08"},
+}
+
+_ARG = re.compile(r"<(?:[^>]*:)?(\w+)>")
+ACTORS = ("anonymous", *ROLES)
+
+
+def url_map_routes(app) -> set[tuple[str, str]]:
+    return {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def is_api(rule: str) -> bool:
+    return rule.startswith("/api/")
+
+
+def argument_value(world, name: str, override: str | None = None):
+    source = override or name
+    values = {
+        "call_id": lambda: world.call.id, "case_id": lambda: world.case.id, "published": lambda: world.published.id,
+        "attachment_id": lambda: world.attachment.id, "user_id": lambda: world.user.id,
+        "token_id": lambda: world.token.id, "review_id": lambda: world.review.id, "task_id": lambda: world.task.id,
+        "revision_id": lambda: world.revision.id, "month": lambda: world.month, "year": lambda: 2015,
+        "fmt": lambda: "xlsx", "lang": lambda: "en", "name": lambda: "reject", "phone": lambda: world.phone,
+        "decision": lambda: "accept",
+    }
+    return values[source]()
+
+
+def build_url(key: tuple[str, str], world) -> str:
+    overrides = ARGUMENTS.get(key, {})
+    return _ARG.sub(lambda m: str(argument_value(world, m.group(1), overrides.get(m.group(1)))), key[1])
+
+
+def outcome(response, method: str, api: bool):
+    """What the answer means: LOGIN, OK, or the refusing status."""
+    status = response.status_code
+    if api and status == 401:
+        return LOGIN
+    if not api and status == 302:
+        location = urlsplit(response.headers["Location"])
+        if location.path == "/login" and "next" in parse_qs(location.query):
+            return LOGIN
+    if status in (401, 403, 404, 405) or status >= 500:
+        return status
+    if method == "GET" and status >= 400:
+        return status
+    return OK
+
+
+def send(client, key, url, token: str | None = None):
+    method, rule = key
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if is_api(rule):
+        body = BODIES.get(key)
+        return client.open(url, method=method, headers=headers, json=body)
+    return client.open(url, method=method, headers=headers, data={} if method != "GET" else None)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_every_route_is_classified(app):
+    """A route without a row, or a row without a route, fails: new routes must be classified."""
+    routes = url_map_routes(app)
+    unclassified = sorted(routes - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - routes)
+    assert not unclassified, f"routes missing from MATRIX: {unclassified}"
+    assert not stale, f"MATRIX rows without a route: {stale}"
+    assert ARGUMENTS.keys() <= MATRIX.keys() and BODIES.keys() <= MATRIX.keys()
+    for key, row in MATRIX.items():
+        assert len(row) == 6, key
+        takes_a_record = any(name.endswith("_id") for name in _ARG.findall(key[1]))
+        # a route that reads a record by id is checked against another region's user (public pages excepted)
+        assert row[5] is not None or not takes_a_record or row[0] == OK, key
+        if row[5] is None:
+            continue
+        assert takes_a_record, key
+        assert row[5].role in ROLES
+        # the 株洲 user has a role that 长沙's row allows, so a 404 is the region check, not the role check
+        assert row[1 + ROLES.index(row[5].role)] == OK, key
+
+
+def test_matrix_is_consistent_with_the_api_declarations():
+    """The API's own role declarations (used for its OpenAPI document) agree with the table."""
+    from hotline.api import bp
+    from hotline.api.registry import ENDPOINTS
+
+    assert ENDPOINTS
+    for ep in ENDPOINTS:
+        rule = bp.url_prefix + ep.rule
+        row = MATRIX[(ep.method, rule)]
+        assert (row[0] == OK) == (not ep.auth), rule
+        for role, expected in zip(ROLES, row[1:5], strict=True):
+            allowed = ep.roles is None or role in ep.roles
+            # allowed by role, the row may still say 404 (only its owner or an admin may touch a record)
+            assert (expected != 403) == allowed, (rule, role)
+
+
+def section(rule: str) -> str:
+    """Rows are checked in sections sharing one set of records and logged-in clients (``/calls``, ``/api/v1/cases``)."""
+    parts = rule.split("/")
+    return "/".join(parts[:4]) if is_api(rule) else "/" + parts[1]
+
+
+SECTIONS = sorted({section(rule) for _, rule in MATRIX})
+
+
+class Clients:
+    """One logged-in web client and one API token per user, made on first use."""
+
+    def __init__(self, app):
+        self.app = app
+        self.web: dict[int, object] = {}
+        self.tokens: dict[int, str] = {}
+
+    def send(self, key, url, user):
+        if user is None:
+            return send(self.app.test_client(), key, url)
+        if is_api(key[1]):
+            if user.id not in self.tokens:
+                self.tokens[user.id] = issue_raw_token(self.app, user)
+            return send(self.app.test_client(), key, url, token=self.tokens[user.id])
+        if user.id not in self.web:
+            self.web[user.id] = login_client(self.app, user)
+        return send(self.web[user.id], key, url)
+
+
+@pytest.mark.parametrize("name", SECTIONS)
+def test_access(app, staff, world, name):
+    """Every row of the section, every actor: refusals are all checked first (on untouched records), then the
+    allowed requests, logout last."""
+    checks = []
+    for key in sorted(k for k in MATRIX if section(k[1]) == name):
+        row = MATRIX[key]
+        url = build_url(key, world)
+        for actor, expected in zip(ACTORS, row[:5], strict=True):
+            checks.append((key, url, actor, None if actor == "anonymous" else staff.get(actor), expected))
+        if row[5] is not None:
+            checks.append((key, url, f"株洲 {row[5].role}", staff.other[row[5].role], row[5].expect))
+    checks.sort(key=lambda check: (check[4] == OK, check[0][1] == "/logout"))
+    clients = Clients(app)
+    wrong = []
+    for key, url, actor, user, expected in checks:
+        response = clients.send(key, url, user)
+        actual = outcome(response, key[0], is_api(key[1]))
+        if actual != expected:
+            wrong.append(f"{key[0]} {url} as {actor}: expected {expected}, got {actual} ({response.status_code})")
+        elif actor.startswith("株洲") and CALLER_NAME in response.get_data(as_text=True):
+            wrong.append(f"{key[0]} {url} as {actor}: the answer names 长沙's caller")
+        response.close()
+    assert not wrong, "\n".join(wrong)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tokens: revoked, deactivated, malformed; a web session is no API credential.
+
+
+def _api_keys() -> list[tuple[str, str]]:
+    return sorted(key for key in MATRIX if is_api(key[1]) and MATRIX[key][0] != OK)
+
+
+_CONVERTER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
+
+
+def _placeholder_url(rule: str) -> str:
+    """A URL the rule matches, with made-up values (for checks that answer before any record is read)."""
+    values = {"month": "2015-05", "year": "2015", "phone": "13812345678", "fmt": "xlsx", "lang": "en"}
+
+    def value(match):
+        converter, options, name = match.groups()
+        if converter == "uuid":
+            return "00000000-0000-4000-8000-000000000000"
+        if converter == "any":
+            return options.split(",")[0].strip()
+        return values.get(name, "1")
+
+    return _CONVERTER.sub(value, rule)
+
+
+def test_revoked_and_deactivated_tokens_are_refused_on_every_api_route(app, client, staff, make_token):
+    from hotline.accounts.models import ApiToken, User
+    from hotline.accounts.operations import revoke_token, update_user
+
+    admins = staff.admin, staff.other["admin"]
+    revoked = make_token(staff.supervisor, "revoked")
+    deactivated = make_token(staff.other["supervisor"], "owner deactivated")
+    live = make_token(staff.officer, "live")
+    with app.app_context():
+        token = db.session.scalar(db.select(ApiToken).where(ApiToken.user_id == staff.supervisor.id))
+        revoke_token(token, actor=db.session.get(User, admins[0].id))
+        update_user(db.session.get(User, staff.other["supervisor"].id), {"is_active": False},
+                    actor=db.session.get(User, admins[1].id))
+        db.session.commit()
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {live}"}).status_code == 200
+    credentials = {
+        "revoked": f"Bearer {revoked}", "deactivated": f"Bearer {deactivated}", "garbage": "Bearer hl_not-a-token",
+        "no prefix": "Bearer " + live.removeprefix("hl_"), "basic": f"Basic {live}", "empty": "Bearer ",
+        "token without scheme": live,
+    }
+    refused = {}
+    for key in _api_keys():
+        method, rule = key
+        for name, header in credentials.items():
+            response = client.open(_placeholder_url(rule), method=method, headers={"Authorization": header},
+                                   json=BODIES.get(key))
+            if response.status_code != 401 or "Bearer" not in response.headers.get("WWW-Authenticate", ""):
+                refused[(method, rule, name)] = response.status_code
+    assert not refused
+
+
+def test_a_web_session_does_not_authenticate_the_api(app, staff):
+    """The API is exempt from CSRF, so it must never accept the session cookie."""
+    web = login_client(app, staff.supervisor)
+    assert web.get("/stats/monthly").status_code == 200
+    answered = {}
+    for method, rule in _api_keys():
+        response = web.open(_placeholder_url(rule), method=method, json=BODIES.get((method, rule)))
+        if response.status_code != 401:
+            answered[(method, rule)] = response.status_code
+    assert not answered
+
+
+def test_another_regions_caller_history_is_empty(app, staff, world):
+    """The number history is scoped: a 株洲 officer learns nothing about 长沙's caller."""
+    call = world.call
+    here = app.test_client()
+    token = issue_raw_token(app, staff.officer)
+    url = f"/api/v1/callers/{world.phone}/history"
+    own = here.get(url, headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert own["total"] == 1 and own["calls"][0]["ref"] == call.ref
+    theirs = here.get(url, headers={"Authorization": f"Bearer {issue_raw_token(app, staff.other['officer'])}"})
+    assert theirs.status_code == 200
+    assert theirs.get_json()["total"] == 0 and theirs.get_json()["calls"] == []
+    assert world.call.ref not in theirs.get_data(as_text=True)
+    web = login_client(app, staff.other["operator"])
+    lookup = web.get(f"/calls/lookup?phone={world.phone}").get_json()
+    assert lookup["history"] == {"total": 0, "calls": []}
+    assert CALLER_NAME not in str(lookup) and world.call.ref not in str(lookup)
+
+
+def test_no_answer_tells_whether_another_regions_record_exists(app, staff, world):
+    """API writes parse the body before loading the record; a 株洲 user sending an empty or invalid body gets the
+    same answer for 长沙's record as for an id that does not exist (no existence oracle), and never its data."""
+    differs, checked = [], 0
+    for key in sorted(MATRIX):
+        method, rule = key
+        row = MATRIX[key]
+        if not is_api(rule) or method == "GET" or row[5] is None:
+            continue
+        checked += 1
+        token = {"Authorization": f"Bearer {issue_raw_token(app, staff.other[row[5].role])}"}
+        real = build_url(key, world)
+        missing = _ARG.sub(lambda m: "999999" if m.group(1).endswith("_id") else str(argument_value(world, m.group(1))),
+                           rule)
+        for body in (None, {}, {"version": "x"}):
+            answers = [app.test_client().open(url, method=method, headers=token, json=body) for url in (real, missing)]
+            seen = [(a.status_code, a.get_json()) for a in answers]
+            if seen[0] != seen[1] or seen[0][0] not in (404, 422) or CALLER_NAME in answers[0].get_data(as_text=True):
+                differs.append(f"{method} {rule} body={body!r}: {seen[0][0]} vs {seen[1][0]}")
+    assert checked >= 10
+    assert not differs, "\n".join(differs)
