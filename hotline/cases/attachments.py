@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from hotline.cases.models import Attachment, Case
 from hotline.core.audit import record_event
 from hotline.core.errors import ValidationFailed
+from hotline.core.i18n import gettext as _
 from hotline.core.text import clean_text
 from hotline.extensions import db
 
@@ -76,6 +77,23 @@ ALLOWED_CONTENT_TYPES = frozenset(k.content_type for k in KINDS)
 ALLOWED_HELP = ("PDF, JPEG, PNG, GIF, WEBP, Word/Excel/PowerPoint (DOCX, XLSX, PPTX, DOC, XLS), UTF-8 text, MP3, "
                 "WAV, MP4")
 
+
+def allowed_help() -> str:
+    """ALLOWED_HELP in the current language."""
+    return _("PDF, JPEG, PNG, GIF, WEBP, Word/Excel/PowerPoint (DOCX, XLSX, PPTX, DOC, XLS), UTF-8 text, MP3, "
+             "WAV, MP4")
+
+
+def kind_label(kind: FileKind) -> str:
+    """``kind.label`` in the current language."""
+    labels = {
+        PDF: "PDF", JPEG: _("JPEG image"), PNG: _("PNG image"), GIF: _("GIF image"), WEBP: _("WEBP image"),
+        DOCX: _("Word document"), XLSX: _("Excel workbook"), PPTX: _("PowerPoint file"),
+        DOC: _("Word 97-2003 document"), XLS: _("Excel 97-2003 workbook"), TEXT: _("plain text"),
+        MP3: _("MP3 audio"), WAV: _("WAV audio"), MP4: _("MP4 video"),
+    }
+    return labels.get(kind, kind.label)
+
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MP4_BRANDS = {b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"M4A ",
                b"M4VP", b"dash", b"MSNV", b"f4v "}
@@ -93,18 +111,18 @@ def _refused_label(data: bytes) -> str | None:
     """A readable name for common refused formats."""
     head = data[:16]
     if head.startswith(b"MZ"):
-        return "a Windows program (EXE/DLL)"
+        return _("a Windows program (EXE/DLL)")
     if head.startswith(b"\x7fELF"):
-        return "a Linux program (ELF)"
+        return _("a Linux program (ELF)")
     if head[:4] in (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe",
                     b"\xca\xfe\xba\xbe"):
-        return "a macOS program"
+        return _("a macOS program")
     if head.startswith(b"#!"):
-        return "a script"
+        return _("a script")
     if head.startswith((b"Rar!", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b", b"BZh", b"\xfd7zXZ")):
-        return "a compressed archive"
+        return _("a compressed archive")
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return "a ZIP archive"
+        return _("a ZIP archive")
     return None
 
 
@@ -124,14 +142,14 @@ def _ooxml(data: bytes) -> FileKind:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, KeyError, IndexError,
             NotImplementedError, UnicodeDecodeError) as exc:
-        raise Refused("This ZIP file is damaged or not an Office document.") from exc
+        raise Refused(_("This ZIP file is damaged or not an Office document.")) from exc
     if "[Content_Types].xml" in names:
         for part, kind in _OOXML_MAIN_PARTS:
             if part in names:
                 if any(n.lower().endswith("vbaproject.bin") for n in names):
-                    raise Refused("Office files with macros are not accepted; save it as a plain .docx/.xlsx/.pptx.")
+                    raise Refused(_("Office files with macros are not accepted; save it as a plain .docx/.xlsx/.pptx."))
                 return kind
-    raise Refused("ZIP archives are not accepted; upload the documents themselves.")
+    raise Refused(_("ZIP archives are not accepted; upload the documents themselves."))
 
 
 def _ole2(data: bytes) -> FileKind:
@@ -141,24 +159,25 @@ def _ole2(data: bytes) -> FileKind:
         return DOC
     if "Workbook".encode("utf-16-le") in data or "Book\x00".encode("utf-16-le") in data:
         return XLS
-    raise Refused("Among the old Office formats only Word (.doc) and Excel (.xls) files are accepted "
-                  "(this one is another kind, e.g. an installer, a PowerPoint .ppt or an Outlook message).")
+    raise Refused(_("Among the old Office formats only Word (.doc) and Excel (.xls) files are accepted "
+                    "(this one is another kind, e.g. an installer, a PowerPoint .ppt or an Outlook message)."))
 
 
 def _text(data: bytes) -> FileKind:
     if b"\x00" in data:
-        raise Refused(f"This file type is not accepted. Accepted: {ALLOWED_HELP}.")
+        raise Refused(_("This file type is not accepted. Accepted: %(accepted)s.", accepted=allowed_help()))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Refused(f"This file type is not accepted (text must be UTF-8). Accepted: {ALLOWED_HELP}.") from None
+        raise Refused(_("This file type is not accepted (text must be UTF-8). Accepted: %(accepted)s.",
+                        accepted=allowed_help())) from None
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f" for ch in text[:4096]):
-        raise Refused(f"This file type is not accepted. Accepted: {ALLOWED_HELP}.")
+        raise Refused(_("This file type is not accepted. Accepted: %(accepted)s.", accepted=allowed_help()))
     head = text[:1024].lstrip().lower().encode("utf-8")
     if head.startswith(b"<") or any(hint in head for hint in _MARKUP_HINTS):
-        raise Refused("Web pages, SVG and other markup (HTML, XML) are not accepted; print the page to PDF instead.")
+        raise Refused(_("Web pages, SVG and other markup (HTML, XML) are not accepted; print the page to PDF instead."))
     if head.startswith(b"#!"):
-        raise Refused("Scripts are not accepted.")
+        raise Refused(_("Scripts are not accepted."))
     return TEXT
 
 
@@ -186,7 +205,8 @@ def detect_kind(data: bytes) -> FileKind:
         return MP3
     label = _refused_label(data)
     if label:
-        raise Refused(f"This file is {label}; it is not accepted. Accepted: {ALLOWED_HELP}.")
+        raise Refused(_("This file is %(what)s; it is not accepted. Accepted: %(accepted)s.", what=label,
+                        accepted=allowed_help()))
     return _text(data)
 
 
@@ -255,17 +275,17 @@ def store_attachment(case: Case, file_storage, *, description: str | None, actor
     is removed again.
     """
     if file_storage is None or not hasattr(file_storage, "stream"):
-        raise _field_error("Choose a file to upload.")
+        raise _field_error(_("Choose a file to upload."))
     description = clean_text(description, multiline=True) if isinstance(description, str) else None
     if description and len(description) > MAX_DESCRIPTION_LENGTH:
-        raise ValidationFailed("Description too long.",
-                               {"description": [f"At most {MAX_DESCRIPTION_LENGTH} characters."]})
+        raise ValidationFailed(_("Description too long."),
+                               {"description": [_("At most %(limit)d characters.", limit=MAX_DESCRIPTION_LENGTH)]})
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_BYTES
     data = file_storage.stream.read(limit + 1)
     if not data:
-        raise _field_error("The file is empty.")
+        raise _field_error(_("The file is empty."))
     if len(data) > limit:
-        raise _field_error(f"The file is larger than the limit of {_size_text(limit)}.")
+        raise _field_error(_("The file is larger than the limit of %(limit)s.", limit=_size_text(limit)))
     try:
         kind = detect_kind(data)
     except Refused as exc:
@@ -273,8 +293,9 @@ def store_attachment(case: Case, file_storage, *, description: str | None, actor
     name = display_name(file_storage.filename, kind)
     extension = _extension(name)
     if extension is not None and extension not in kind.extensions:
-        raise _field_error(f"The name ends in .{extension} but the content is a {kind.label} "
-                           f"(.{kind.default_extension}); rename the file or upload the right one.")
+        raise _field_error(_("The name ends in .%(extension)s but the content is a %(kind)s (.%(default)s); "
+                             "rename the file or upload the right one.", extension=extension, kind=kind_label(kind),
+                             default=kind.default_extension))
     digest = hashlib.sha256(data).hexdigest()
     path = _write(upload_dir(), data)
     attachment = Attachment(case_id=case.id, original_name=name, stored_name=path.name,
@@ -300,7 +321,7 @@ def _size_text(size: int) -> str:
         return f"{size / (1024 * 1024):.0f} MB"
     if size >= 1024:
         return f"{size / 1024:.0f} KB"
-    return f"{size} bytes"
+    return _("%(size)d bytes", size=size)
 
 
 def content_disposition(name: str) -> str:
@@ -326,7 +347,7 @@ def open_attachment(attachment: Attachment):
     path = upload_dir() / attachment.stored_name
     if not path.is_file():
         logger.error("attachment %s: stored file is missing", attachment.id)
-        abort(404, description="The stored file of this attachment is missing; ask an administrator.")
+        abort(404, description=_("The stored file of this attachment is missing; ask an administrator."))
     content_type = attachment.content_type if attachment.content_type in ALLOWED_CONTENT_TYPES else None
     response = send_file(path, mimetype=content_type or "application/octet-stream", as_attachment=True,
                          download_name=attachment.original_name, conditional=False, etag=False, max_age=0)
