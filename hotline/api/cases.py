@@ -19,6 +19,7 @@ from hotline.cases import operations, queries
 from hotline.cases.attachments import open_attachment, store_attachment
 from hotline.cases.models import Case
 from hotline.core.errors import StaleVersion, ValidationFailed
+from hotline.core.i18n import gettext as _
 from hotline.core.permissions import sees_region
 from hotline.extensions import db
 from hotline.reference import queries as ref
@@ -68,7 +69,7 @@ def create_case(user, body: cs.CaseCreate):
     else:
         call = db.session.get(Call, call_id)
         if call is None or not sees_region(user, call.region_code):
-            raise ValidationFailed("Unknown call.", {"call_id": ["No such call in your region."]})
+            raise ValidationFailed(_("Unknown call."), {"call_id": [_("No such call in your region.")]})
         g.api_call_id = call.id
         case = operations.open_case_from_call(call, data, actor=user, expected_version=call.version)
     return _case_response(case, 201)
@@ -80,9 +81,10 @@ def list_cases(user, query: cs.CaseListQuery):
     """Filters combine with AND; a region outside yours matches nothing. ``overdue=true``: a pending deadline
     is already past."""
     if query.region_code and query.region_code not in ref.region_map():
-        raise ValidationFailed("Unknown region.", {"region_code": [f"Unknown region {query.region_code!r}."]})
+        raise ValidationFailed(_("Unknown region."),
+                               {"region_code": [_("Unknown region %(code)r.", code=query.region_code)]})
     if query.filed_from and query.filed_to and query.filed_from > query.filed_to:
-        raise ValidationFailed("Empty range.", {"filed_to": ["Must not be before filed_from."]})
+        raise ValidationFailed(_("Empty range."), {"filed_to": [_("Must not be before filed_from.")]})
     filters = queries.CaseFilters(status=query.status, case_type=query.case_type, region_code=query.region_code,
                                   overdue=query.overdue, filed_from=query.filed_from, filed_to=query.filed_to,
                                   is_major=query.is_major, officer_id=query.officer_id, q=query.q)
@@ -130,7 +132,8 @@ def case_action(user, case_id: int, body: cs.CaseActionIn):
     version = expected_version(data.pop("version", None))
     unused = sorted(set(data) - cs.ACTION_FIELDS[action])
     if unused:
-        raise ValidationFailed("Unknown fields.", {f: [f"Not used by the '{action}' action."] for f in unused})
+        raise ValidationFailed(_("Unknown fields."),
+                               {f: [_("Not used by the '%(action)s' action.", action=action)] for f in unused})
     data = {k: v for k, v in data.items() if v is not None}  # null is "not given" (publish: approved by you)
     try:
         operations.perform_action(case, action, data, actor=user, expected_version=version)
@@ -161,18 +164,18 @@ def upload_attachment(user, case_id: int):
     route. Larger than the upload limit: 413."""
     case = _load(case_id, user)
     if request.mimetype != "multipart/form-data":
-        raise ValidationFailed("Multipart body required.",
-                               {"body": ["Send multipart/form-data with a 'file' part."]})
-    errors = {name: ["Unknown field."] for name in sorted(set(request.form) - {"description"})}
-    errors.update({name: ["Unknown field."] for name in sorted(set(request.files) - {"file"})})
+        raise ValidationFailed(_("Multipart body required."),
+                               {"body": [_("Send multipart/form-data with a 'file' part.")]})
+    errors = {name: [_("Unknown field.")] for name in sorted(set(request.form) - {"description"})}
+    errors.update({name: [_("Unknown field.")] for name in sorted(set(request.files) - {"file"})})
     if len(request.files.getlist("file")) > 1:
-        errors["file"] = ["Send one file per request."]
+        errors["file"] = [_("Send one file per request.")]
     if len(request.form.getlist("description")) > 1:
-        errors["description"] = ["Send one description."]
+        errors["description"] = [_("Send one description.")]
     if "file" not in request.files:
-        errors.setdefault("file", []).append("Required.")
+        errors.setdefault("file", []).append(_("Required."))
     if errors:
-        raise ValidationFailed("Invalid upload.", errors)
+        raise ValidationFailed(_("Invalid upload."), errors)
     attachment = store_attachment(case, request.files["file"], description=request.form.get("description"),
                                   actor=user)
     response = jsonify(attachment_json(attachment))
