@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from hotline.accounts.security import authenticate_token
 from hotline.api import bp
 from hotline.core.errors import ValidationFailed
+from hotline.core.i18n import gettext
 from hotline.extensions import db
 
 #: Larger JSON bodies are refused with 413 before parsing (1 MB text fields still reach the field rules).
@@ -64,10 +65,10 @@ def _bearer_user():
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
-        abort(401, description="Send an API token: Authorization: Bearer <token>.")
+        abort(401, description=gettext("Send an API token: Authorization: Bearer <token>."))
     user = authenticate_token(raw.strip())
     if user is None:
-        abort(401, description="The token is invalid, revoked, or its user is deactivated.")
+        abort(401, description=gettext("The token is invalid, revoked, or its user is deactivated."))
     return user
 
 
@@ -76,9 +77,9 @@ def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
     for item in exc.errors(include_url=False):
         key = ".".join(str(part) for part in item["loc"]) or "body"
         if item["type"] == "extra_forbidden":
-            message = "Unknown field."
+            message = gettext("Unknown field.")
         elif item["type"] == "missing":
-            message = "Required."
+            message = gettext("Required.")
         else:
             message = item["msg"].removeprefix("Value error, ")
         errors.setdefault(key, []).append(message)
@@ -90,23 +91,23 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(request.args.to_dict())
     except ValidationError as exc:
-        raise ValidationFailed("Invalid query parameters.", _field_errors(exc)) from None
+        raise ValidationFailed(gettext("Invalid query parameters."), _field_errors(exc)) from None
 
 
 def parse_body(model: type[BaseModel]) -> BaseModel:
     """The JSON body as ``model``: must be JSON, an object, strict types, no unknown fields."""
     if not request.is_json:
-        raise ValidationFailed("JSON body required.",
-                               {"body": ["Send a JSON object (Content-Type: application/json)."]})
+        raise ValidationFailed(gettext("JSON body required."),
+                               {"body": [gettext("Send a JSON object (Content-Type: application/json).")]})
     if (request.content_length or 0) > MAX_JSON_BYTES:
-        abort(413, description=f"JSON bodies are limited to {MAX_JSON_BYTES // (1024 * 1024)} MB.")
+        abort(413, description=gettext("JSON bodies are limited to %(mb)d MB.", mb=MAX_JSON_BYTES // (1024 * 1024)))
     raw = request.get_data(cache=False)
     if len(raw) > MAX_JSON_BYTES:
-        abort(413, description=f"JSON bodies are limited to {MAX_JSON_BYTES // (1024 * 1024)} MB.")
+        abort(413, description=gettext("JSON bodies are limited to %(mb)d MB.", mb=MAX_JSON_BYTES // (1024 * 1024)))
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        raise ValidationFailed("Invalid request body.", _field_errors(exc)) from None
+        raise ValidationFailed(gettext("Invalid request body."), _field_errors(exc)) from None
 
 
 def api_route(rule: str, method: str, *, summary: str, responses: dict[int, type[BaseModel] | dict | None],
