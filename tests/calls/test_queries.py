@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text as sa_text
 
 from hotline.calls.models import Call
 from hotline.calls.queries import (
@@ -380,3 +381,55 @@ def test_caller_history_excludes_the_current_call_and_is_region_scoped(app, prov
         assert [c.id for c in caller_history(zhuzhou, caller, exclude_id=current.id)] == [second.id]
         assert count_caller_calls(province_op, caller) == 3
         assert count_caller_calls(zhuzhou, caller) == 2
+
+
+# Search at scale: the newest-calls window and the index token ------------------------------------------
+
+
+@pytest.fixture
+def many_searchable(province_op, create_call):
+    """Calls over 40 minutes: every third about 保温杯 (frequent), one about 嘉禾建材 (rare), some in 株洲."""
+    calls = []
+    for i in range(24):
+        summary = "咨询保温杯外观设计专利" if i % 3 == 0 else f"来电咨询商标注册第{i}号"
+        if i == 4:
+            summary = "举报长沙嘉禾建材商行销售假冒专利产品"
+        calls.append(create_call(actor=province_op, received_at=BASE + timedelta(minutes=(i // 2) * 3),
+                                 region_code="430200" if i % 4 == 0 else "430100", summary=summary))
+    return calls
+
+
+@pytest.mark.parametrize("window", [1, 3, 5, 10_000])
+@pytest.mark.parametrize(("q", "region"), [("保温杯", None), ("嘉禾建材", None), ("保温杯", "430200"),
+                                           ("外观设计专利", None), ("商标", None), ("假冒", "430100")])
+def test_search_pages_are_the_same_whatever_the_recent_window(app, monkeypatch, province_op, many_searchable,
+                                                             window, q, region):
+    """PostgreSQL first searches the newest calls (a window bounded by time), then all of them when a page
+    does not fill there: the pages must be exactly those of a search over everything."""
+    from hotline.calls import queries
+
+    monkeypatch.setattr(queries, "SEARCH_RECENT_WINDOW", window)
+    expected = sorted((c.id for c in many_searchable if q in c.summary and region in (None, c.region_code)),
+                      key=lambda i: (next(c.received_at for c in many_searchable if c.id == i), i), reverse=True)
+    with app.app_context():
+        pages = _walk(province_op, CallFilters(q=q, region_code=region), page_size=2)
+    assert [i for page in pages for i in page] == expected
+
+
+def test_search_after_analyze_narrows_by_the_rarest_token(app, backend, province_op, searchable, many_searchable):
+    """With pg_stats filled by ANALYZE the index narrows with one token (the rarest); results do not change."""
+    from hotline.calls import queries
+
+    with app.app_context():
+        queries_ = ("长沙某某科技有限公司", "保温杯", "嘉禾建材", "外观设计", "p30手机")
+        before = {q: _ids(province_op, q=q) for q in queries_}
+        if backend == "postgresql":
+            db.session.execute(sa_text("ANALYZE calls"))
+            db.session.commit()
+        queries._TOKEN_STATS["at"] = -1e9  # read the fresh statistics
+        after = {q: _ids(province_op, q=q) for q in before}
+        assert after == before
+        assert before["嘉禾建材"] == [many_searchable[4].id]
+        if backend == "postgresql" and queries._token_frequencies():
+            assert len(queries._index_tokens("保温杯外观").split()) == 1
+    queries._TOKEN_STATS["at"] = -1e9
