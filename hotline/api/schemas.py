@@ -11,6 +11,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, 
 
 from hotline.calls.models import CallStatus
 from hotline.calls.operations import FEEDBACK_METHODS
+from hotline.core.i18n import gettext as _
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
@@ -18,13 +19,13 @@ _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 def _iso_text(value: Any) -> Any:
     """Refuse what pydantic would otherwise accept as a datetime (unix seconds as text or numbers)."""
     if not isinstance(value, str) or not _ISO_DATETIME.match(value):
-        raise ValueError("Give an ISO 8601 date and time with its UTC offset, e.g. 2015-05-28T09:15:00+08:00.")
+        raise ValueError(_("Give an ISO 8601 date and time with its UTC offset, e.g. 2015-05-28T09:15:00+08:00."))
     return value
 
 
 def _no_surrogates(value: str | None) -> str | None:
     if value is not None and any("\ud800" <= ch <= "\udfff" for ch in value):
-        raise ValueError("Text contains an invalid character (unpaired surrogate).")
+        raise ValueError(_("Text contains an invalid character (unpaired surrogate)."))
     return value
 
 
