@@ -13,6 +13,7 @@ from pydantic import BeforeValidator, Field, Strict, WithJsonSchema
 from hotline.api.schemas import Body, Out, PageQuery, RegionCode, Text, Version
 from hotline.cases.models import ALL_OUTCOMES, MANUAL_EVENT_KINDS, CaseSource, CaseStatus, CaseType, PatentType
 from hotline.cases.operations import ACTIONS
+from hotline.core.i18n import gettext as _
 
 MAX_ID = 2**63 - 1
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -25,21 +26,21 @@ def _day_text(value: Any) -> Any:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not _DAY.match(value):
-        raise ValueError("Give a date as YYYY-MM-DD.")
+        raise ValueError(_("Give a date as YYYY-MM-DD."))
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value} is not a date in the calendar.") from None
+        raise ValueError(_("%(value)s is not a date in the calendar.", value=value)) from None
 
 
 def _money_text(value: Any) -> Any:
     """Money as text the domain parses exactly: a float is refused (0.1 is not 0.10 in binary)."""
     if isinstance(value, bool | float):
-        raise ValueError('Send money as a decimal string, e.g. "12500.00" (numbers with a fraction lose precision).')
+        raise ValueError(_('Send money as a decimal string, e.g. "12500.00" (numbers with a fraction lose precision).'))
     if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str) or not _MONEY.match(value):
-        raise ValueError('A non-negative amount in yuan with at most two decimals, e.g. "12500.00".')
+        raise ValueError(_('A non-negative amount in yuan with at most two decimals, e.g. "12500.00".'))
     return value
 
 
