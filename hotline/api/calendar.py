@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hotline.api import case_schemas as cs
 from hotline.api.registry import api_route
+from hotline.core.i18n import gettext
 from hotline.deadlines.calendar import CalendarMissing
 from hotline.deadlines.models import WORKING_KINDS, CalendarDay
 from hotline.extensions import db
@@ -22,7 +23,7 @@ def calendar_year(user, year: int):
     name, and the number of working days. 404 naming the year when its arrangement is not loaded (deadlines in
     that year cannot be computed until an administrator loads it)."""
     if not 1 <= year <= 9999:
-        abort(404, description=f"There is no calendar year {year}.")
+        abort(404, description=gettext("There is no calendar year %(year)s.", year=year))
     rows = db.session.execute(
         select(CalendarDay.day, CalendarDay.kind, CalendarDay.name)
         .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
