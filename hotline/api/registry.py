@@ -140,7 +140,7 @@ def api_route(rule: str, method: str, *, summary: str, responses: dict[int, type
             if auth:
                 user = _bearer_user()
                 if allowed is not None and user.role not in allowed:
-                    abort(403, description="Your role may not do this.")
+                    abort(403, description=gettext("Your role may not do this."))
                 g.api_user = kwargs["user"] = user
             if query is not None:
                 kwargs["query"] = parse_query(query)
