@@ -23,6 +23,7 @@ from hotline.calls.models import Call
 from hotline.calls.phones import PhoneError, parse_phone
 from hotline.core.errors import ValidationFailed
 from hotline.core.health import health_report
+from hotline.core.i18n import gettext as _
 from hotline.core.permissions import CALL_READ_ROLES, CALL_WRITE_ROLES, REVEAL_ROLES, Role, require
 from hotline.reference.queries import list_regions
 
@@ -136,9 +137,9 @@ def caller_history(user, phone: str):
     try:
         parsed = parse_phone(phone, current_app.config["DEFAULT_AREA_CODE"])
     except PhoneError as exc:
-        raise ValidationFailed("Invalid number.", {"phone": [str(exc)]}) from None
+        raise ValidationFailed(_("Invalid number."), {"phone": [str(exc)]}) from None
     if parsed is None:
-        raise ValidationFailed("Invalid number.", {"phone": ["A phone number is required."]})
+        raise ValidationFailed(_("Invalid number."), {"phone": [_("A phone number is required.")]})
     caller = queries.find_caller(parsed.key)
     if caller is None:
         return jsonify({"phone": phone_for(user, parsed.key), "calls": [], "total": 0})
