@@ -9,6 +9,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from hotline.core.i18n import gettext as _
 from hotline.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def register_error_handlers(app: Flask) -> None:
         g._login_user = login_manager.anonymous_user()
         if wants_json():
             return jsonify({"error": "Service Unavailable",
-                            "message": "The database is unavailable; retry shortly."}), 503
+                            "message": _("The database is unavailable; retry shortly.")}), 503
         return render_template("errors/503.html"), 503
 
     @app.errorhandler(StaleDataError)
@@ -92,7 +93,7 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if wants_json():
             return jsonify({"error": "Conflict",
-                            "message": "This record was changed by someone else; reload it and try again."}), 409
+                            "message": _("This record was changed by someone else; reload it and try again.")}), 409
         return render_template("errors/409.html"), 409
 
     @app.errorhandler(Exception)
@@ -104,5 +105,6 @@ def register_error_handlers(app: Flask) -> None:
         if app.config.get("PROPAGATE_EXCEPTIONS"):
             raise exc
         if wants_json():
-            return jsonify({"error": "Internal Server Error", "message": "Unexpected error; it has been logged."}), 500
+            return jsonify({"error": "Internal Server Error",
+                            "message": _("Unexpected error; it has been logged.")}), 500
         return render_template("errors/generic.html", error=None), 500
