@@ -9,6 +9,7 @@ from hotline.api import bp, logger
 from hotline.api.serializers import call_json
 from hotline.calls.models import Call
 from hotline.core.errors import DomainError, NotAllowed, StaleVersion, StateError
+from hotline.core.i18n import gettext as _
 from hotline.extensions import db
 
 
@@ -45,5 +46,5 @@ def concurrent_update(exc: StaleDataError):
     logger.info("concurrent update refused: %s", type(exc).__name__)
     call_id = g.get("api_call_id")
     call = db.session.get(Call, call_id) if call_id else None
-    return jsonify({"error": "Conflict", "message": "This call was changed by someone else at the same time.",
+    return jsonify({"error": "Conflict", "message": _("This call was changed by someone else at the same time."),
                     "current": _current_call_json(call)}), 409
