@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -94,6 +95,7 @@ def parse_phone(raw: str | None, default_area_code: str = "0731") -> Phone | Non
     return Phone(raw=raw_text, key=e164, number_type=number_type, area_code=area)
 
 
+@functools.lru_cache(maxsize=4096)  # a list page formats 50 numbers; parsing one costs ~0.1 ms
 def display_number(key: str | None) -> str | None:
     """Readable form of a stored key: ``+8613812345678`` → ``13812345678``, ``+8673184567890`` → ``0731-84567890``."""
     if not key or not key.startswith("+"):
