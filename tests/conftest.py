@@ -116,6 +116,10 @@ def _clean_database(app, backend):
     from hotline.extensions import db
     from hotline.reference.queries import clear_cache
 
+    # Tests that build their own app (create_app) make its Celery app the current one; shared tasks would then
+    # run against that app's database. Every test starts with the suite's app current again.
+    app.extensions["celery"].set_current()
+    app.extensions["celery"].set_default()
     clear_cache()
     forget_reference_sequences()
     invalidate_calendar_cache()
