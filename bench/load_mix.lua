@@ -1,0 +1,96 @@
+-- wrk script for the mixed-load benchmark (bench/load_mix.py runs one wrk process per request kind).
+--
+-- Environment:
+--   BENCH_KIND     intake: POST /api/v1/calls with the bodies of bench/post_call.lua (it is loaded here);
+--                  anything else: GET pages listed in BENCH_TARGETS
+--   BENCH_TARGETS  (pages) a file of lines "<Cookie header value>\t<path>", written by load_mix.py from the
+--                  real id ranges, search words, months and the session cookies of users logged in via the form
+--   BENCH_DIR      the bench/ directory (to find post_call.lua)
+--   BENCH_TOKEN    (intake) the operator's bearer token
+--   BENCH_SEED     number mixed into the per-thread random seed (default 1)
+--
+-- Every request of a page kind is drawn at random from the targets (so ids, filters and users mix). Each wrk
+-- process measures one kind, so wrk's own latency histogram is that kind's exact distribution.
+-- done() prints machine-readable "BENCH " lines: requests, socket errors, p50/p90/p95/p99/max, status counts.
+
+local kind = os.getenv("BENCH_KIND") or ""
+local bench_dir = os.getenv("BENCH_DIR") or "bench"
+local threads = {}
+
+if kind == "intake" then
+   -- post_call.lua defines setup/init/request/response (201 expected) and a done() we replace below.
+   dofile(bench_dir .. "/post_call.lua")
+   local base_setup = setup
+   setup = function(thread)
+      base_setup(thread)
+      table.insert(threads, thread)
+   end
+else
+   local thread_counter = 0
+   local targets = {}
+   local count = 0
+   statuses = {}
+   first_failure = ""
+
+   setup = function(thread)
+      thread_counter = thread_counter + 1
+      thread:set("tid", thread_counter)
+      table.insert(threads, thread)
+   end
+
+   init = function(args)
+      local name = os.getenv("BENCH_TARGETS")
+      local file = assert(io.open(name or "", "r"), "BENCH_TARGETS: cannot open " .. tostring(name))
+      for line in file:lines() do
+         local cookie, path = line:match("^([^\t]*)\t(.+)$")
+         if path then
+            count = count + 1
+            local headers = { ["Accept"] = "text/html", ["Accept-Language"] = "zh-CN,zh;q=0.9" }
+            if cookie ~= "" then headers["Cookie"] = cookie end
+            targets[count] = wrk.format("GET", path, headers)
+         end
+      end
+      file:close()
+      assert(count > 0, "BENCH_TARGETS has no targets")
+      local seed = tonumber(os.getenv("BENCH_SEED") or "1") or 1
+      math.randomseed(seed * 1000003 + (tid or 0) * 7919)
+   end
+
+   request = function()
+      return targets[math.random(count)]
+   end
+
+   response = function(status, headers, body)
+      statuses[status] = (statuses[status] or 0) + 1
+      if status ~= 200 and first_failure == "" then
+         local where = headers and (headers["Location"] or headers["location"]) or ""
+         first_failure = tostring(status) .. " " .. where .. " " .. string.sub(body or "", 1, 300)
+      end
+   end
+end
+
+function done(summary, latency, requests_stats)
+   local e = summary.errors
+   io.write(string.format("BENCH requests=%d duration_us=%d bytes=%d\n",
+      summary.requests, summary.duration, summary.bytes))
+   io.write(string.format("BENCH errors connect=%d read=%d write=%d status=%d timeout=%d\n",
+      e.connect, e.read, e.write, e.status, e.timeout))
+   io.write(string.format("BENCH latency_us p50=%d p90=%d p95=%d p99=%d max=%d mean=%.1f\n",
+      latency:percentile(50), latency:percentile(90), latency:percentile(95), latency:percentile(99),
+      latency.max, latency.mean))
+   local total = {}
+   for _, thread in ipairs(threads) do
+      local counts = thread:get("statuses")
+      for status, n in pairs(counts or {}) do
+         total[status] = (total[status] or 0) + n
+      end
+      local failure = thread:get("first_failure")
+      if failure and failure ~= "" then
+         io.write("BENCH first_failure " .. failure:gsub("[\r\n]", " ") .. "\n")
+      end
+   end
+   local parts = {}
+   for status, n in pairs(total) do parts[#parts + 1] = tostring(status) .. "=" .. tostring(n) end
+   table.sort(parts)
+   io.write("BENCH statuses " .. table.concat(parts, " ") .. "\n")
+end
