@@ -215,6 +215,20 @@ def outcome(response, method: str, api: bool):
     return OK
 
 
+def header_problems(response, user, key) -> list[str]:
+    """Every answer: no sniffing, no framing; what a signed-in user gets outside the public pages: not cached."""
+    problems = []
+    if response.headers.get("X-Content-Type-Options") != "nosniff":
+        problems.append("no nosniff")
+    csp = response.headers.get("Content-Security-Policy", "")
+    if "frame-ancestors 'none'" not in csp and response.headers.get("X-Frame-Options") != "DENY":
+        problems.append("may be framed")
+    if user is not None and not key[1].startswith("/public/") and "no-store" not in response.headers.get(
+            "Cache-Control", ""):
+        problems.append(f"Cache-Control {response.headers.get('Cache-Control')!r}")
+    return problems
+
+
 def send(client, key, url, token: str | None = None):
     method, rule = key
     headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -315,6 +329,7 @@ def test_access(app, staff, world, name):
             wrong.append(f"{key[0]} {url} as {actor}: expected {expected}, got {actual} ({response.status_code})")
         elif actor.startswith("株洲") and CALLER_NAME in response.get_data(as_text=True):
             wrong.append(f"{key[0]} {url} as {actor}: the answer names 长沙's caller")
+        wrong += [f"{key[0]} {url} as {actor}: {problem}" for problem in header_problems(response, user, key)]
         response.close()
     assert not wrong, "\n".join(wrong)
 

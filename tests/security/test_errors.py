@@ -3,6 +3,7 @@ nothing away (no traceback, no exception text)."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -161,6 +162,12 @@ def test_an_unexpected_error_answers_500_without_details(app, monkeypatch):
     assert api.status_code == 500 and api.get_json() == {"error": "Internal Server Error",
                                                          "message": "Unexpected error; it has been logged."}
     assert "Cache-Control" in api.headers and api.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_health_gives_no_secrets(app):
+    health = app.test_client().get("/api/v1/health")
+    assert set(health.get_json()) == {"database", "redis", "worker"}
+    assert all(re.fullmatch(r"[a-z_]{2,20}", value) for value in health.get_json().values())
 
 
 def test_production_config_is_not_debug():

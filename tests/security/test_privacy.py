@@ -136,3 +136,43 @@ def test_no_personal_data_in_logs_or_task_messages(app, staff, caplog, queued, e
         runs = db.session.execute(sa.select(TaskRun.params, TaskRun.result)).all()
     assert payloads and all(set(p) == {"months"} and _safe(p["months"]) for p in payloads)
     assert runs and not [run for run in runs if leaks(repr(tuple(run)))]
+
+
+def test_roles_without_personal_data_see_callers_masked_until_an_audited_reveal(app, staff, world):
+    """Officers and supervisors see 138****5678 and 欧**, on every page and API answer about the call, also after an
+    edit of the caller (the timeline); the reveal shows them in full and is audited. Administrators see no call."""
+    from hotline.core.models import AuditEvent
+    from tests.security.conftest import CALLER_NAME, CALLER_PHONE
+
+    call = world.call
+    op_token = {"Authorization": f"Bearer {issue_raw_token(app, staff.operator)}"}
+    edited = app.test_client().patch(f"/api/v1/calls/{call.id}", headers=op_token,
+                                     json={"caller_name": CALLER_NAME + "乙", "caller_phone": MOBILE, "version": 1})
+    assert edited.status_code == 200
+    full = (CALLER_NAME, CALLER_PHONE, "138 1234 5678", MOBILE, "139 1234 5678")
+    seen = {}
+    for role in ("officer", "supervisor"):
+        web = login_client(app, staff.get(role))
+        token = {"Authorization": f"Bearer {issue_raw_token(app, staff.get(role))}"}
+        pages = [web.get(url) for url in ("/calls", f"/calls/{call.id}", f"/calls/lookup?phone={MOBILE}",
+                                          f"/cases/from-call/{call.id}")]
+        pages += [app.test_client().get(url, headers=token) for url in (
+            "/api/v1/calls", f"/api/v1/calls/{call.id}", f"/api/v1/callers/{MOBILE}/history")]
+        for page in pages:
+            found = [text for text in full if text in page.get_data(as_text=True)]
+            if found or page.status_code != 200:
+                seen[(role, page.request.path)] = (page.status_code, found)
+        assert "139****5678" in web.get(f"/calls/{call.id}").get_data(as_text=True)
+        # nor can they find a call by the caller's name (a search would confirm who called)
+        assert call.ref not in web.get("/calls", query_string={"q": CALLER_NAME}).get_data(as_text=True)
+        by_name = app.test_client().get("/api/v1/calls", query_string={"q": CALLER_NAME}, headers=token)
+        assert by_name.get_json()["items"] == []
+    assert not seen
+    operator_search = login_client(app, staff.operator).get("/calls", query_string={"q": CALLER_NAME})
+    assert call.ref in operator_search.get_data(as_text=True)
+    revealed = login_client(app, staff.officer).post(f"/calls/{call.id}/reveal")
+    assert CALLER_NAME + "乙" in revealed.get_data(as_text=True)
+    with app.app_context():
+        reveals = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "reveal_caller")).all()
+        assert [(e.object_id, e.actor_id) for e in reveals] == [(call.id, staff.officer.id)]
+    assert login_client(app, staff.admin).get(f"/calls/{call.id}").status_code == 403
