@@ -690,6 +690,7 @@ def main(argv: list[str]) -> int:
     if not shutil.which("wrk"):
         raise BenchError("wrk is not installed (apt-get install wrk)")
     started = dt.datetime.now(dt.UTC)
+    git_rev = git_revision()  # the code at the start (the servers load it a few minutes later)
     load = {"before_setup": loadavg()}
     conns = split_connections(args.connections, {k: w for k, (_l, w, _p) in KINDS.items()})
     procs = Processes()
@@ -871,7 +872,7 @@ def main(argv: list[str]) -> int:
                        + shlex.join([*shown[:2], "-c<n>", *shown[3:]])
                        + "    # intake: http://127.0.0.1:PORT/api/v1/calls")
             section = render_section(command=command, info=machine_info(dbname), started=started,
-                                     git_rev=git_revision(), data=data, conns=conns, duration=args.duration,
+                                     git_rev=git_rev, data=data, conns=conns, duration=args.duration,
                                      mix=mix, mix_cpu=mix_cpu, solo=solo or None, solo_seconds=args.solo,
                                      wrk_cmd=wrk_cmd, load=load, accounting=accounting, worker_note=worker_note,
                                      warmup=args.warmup)
