@@ -35,8 +35,11 @@ test-sqlite: install translations
 test-postgres: install translations
 	$(BIN)/python -m pytest --db=postgresql $(PYTEST_ARGS)
 
+# Intake against the floor, then the mixed load at 1M calls / 100k cases (about 20 minutes in all).
+# The statistics benchmarks (2M rows, longer) run with `$(BIN)/python bench/stats_bench.py`.
 bench: install translations
 	$(BIN)/python bench/intake.py $(BENCH_ARGS)
+	$(BIN)/python bench/load_mix.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -584,7 +584,19 @@ def write_results(path: Path, *, args, command: str, load_cmds: dict, info: dict
         *[f"- {line}" for line in accounting],
         "",
     ]
-    path.write_text("\n".join(lines))
+    section = "\n".join([INTAKE_BEGIN, *lines, INTAKE_END]) + "\n"
+    text = path.read_text() if path.exists() else ""
+    if INTAKE_BEGIN in text and INTAKE_END in text:
+        head, rest = text.split(INTAKE_BEGIN, 1)
+        text = head + section.rstrip("\n") + rest.split(INTAKE_END, 1)[1]
+    else:
+        # Other benchmarks write their own sections into the same file: append, never overwrite them.
+        text = (text.rstrip("\n") + "\n\n" if text else "") + section
+    path.write_text(text)
+
+
+INTAKE_BEGIN = "<!-- intake.py: begin (written by bench/intake.py; edits here are overwritten) -->"
+INTAKE_END = "<!-- intake.py: end -->"
 
 
 # Main -----------------------------------------------------------------------------------------------------
