@@ -24,7 +24,7 @@ from wtforms.widgets import HiddenInput, TelInput, TextInput
 from hotline.calls.models import CallStatus
 from hotline.calls.operations import FEEDBACK_METHODS
 from hotline.calls.phones import PhoneError, parse_phone
-from hotline.core.forms import HotlineForm
+from hotline.core.forms import HotlineForm, check_year
 from hotline.core.patents import PatentNumberError, parse_patent_number
 from hotline.core.permissions import PROVINCE_CODE, sees_region
 
@@ -259,12 +259,6 @@ class EditCallForm(NewCallForm):
             raise ValidationError(_l("The form is missing its version; reload the page."))
 
 
-def _check_year(field) -> None:
-    # Far-away dates cannot be turned into UTC instants (year 1 in Beijing is before year 1 in UTC).
-    if field.data and not 2000 <= field.data.year <= 2099:
-        raise ValidationError(_l("Choose a date between 2000 and 2099."))
-
-
 class CallFilterForm(HotlineForm):
     """List filters (GET; no CSRF)."""
 
@@ -300,10 +294,10 @@ class CallFilterForm(HotlineForm):
             del self.region_code
 
     def validate_date_from(self, field):
-        _check_year(field)
+        check_year(field)
 
     def validate_date_to(self, field):
-        _check_year(field)
+        check_year(field)
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("The end date is before the start date."))
 

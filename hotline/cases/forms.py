@@ -32,7 +32,7 @@ from hotline.cases.models import (
     EventKind,
     PatentType,
 )
-from hotline.core.forms import HotlineForm
+from hotline.core.forms import HotlineForm, check_year
 from hotline.core.permissions import PROVINCE_CODE, sees_region
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -158,11 +158,6 @@ class VersionedForm(HotlineForm):
 # list filters
 
 
-def _check_year(field) -> None:
-    if field.data and not 2000 <= field.data.year <= 2099:
-        raise ValidationError(_l("Choose a date between 2000 and 2099."))
-
-
 class CaseFilterForm(HotlineForm):
     """List filters (GET; no CSRF)."""
 
@@ -194,10 +189,10 @@ class CaseFilterForm(HotlineForm):
             del self.region_code
 
     def validate_filed_from(self, field):
-        _check_year(field)
+        check_year(field)
 
     def validate_filed_to(self, field):
-        _check_year(field)
+        check_year(field)
         if field.data and self.filed_from.data and field.data < self.filed_from.data:
             raise ValidationError(_l("The end date is before the start date."))
 

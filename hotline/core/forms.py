@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
 
 
 class HotlineForm(FlaskForm):
@@ -41,3 +43,9 @@ class HotlineForm(FlaskForm):
 
 class ConfirmForm(HotlineForm):
     """A CSRF-only POST form for buttons that change state (logout, deactivate, revoke)."""
+
+
+def check_year(field) -> None:
+    """Dates outside 2000–2099 are refused (far-away dates cannot become UTC instants, and are typos)."""
+    if field.data and not 2000 <= field.data.year <= 2099:
+        raise ValidationError(_l("Choose a date between 2000 and 2099."))
