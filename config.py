@@ -41,6 +41,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600))
+    #: Inactivity timeout (ASVS 7.3.1): a session without a request for this many seconds ends.
+    SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60))
+    #: Touch user_sessions.last_seen_at at most this often per session (the check sits on every page request).
+    SESSION_LAST_SEEN_RESOLUTION_SECONDS = 60
     REMEMBER_COOKIE_DURATION = 0
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (server-side, revocable) session
 

@@ -164,7 +164,7 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        return load_session_user(session_id)
+        return load_session_user(session_id, on_idle=_flash_session_idle)
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -173,6 +173,17 @@ def _init_login(app: Flask) -> None:
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             abort(401)
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def _flash_session_idle() -> None:
+    """The session ended after inactivity: say so on the login page the user is sent to."""
+    from flask import current_app, flash
+    from flask_babel import ngettext
+
+    minutes = max(1, current_app.config["SESSION_IDLE_TIMEOUT"] // 60)
+    flash(ngettext("Your session ended after %(num)d minute of inactivity. Please log in again.",
+                   "Your session ended after %(num)d minutes of inactivity. Please log in again.", minutes),
+          "warning")
 
 
 def _security_headers(response):

@@ -67,7 +67,11 @@ class User(TimestampMixin, db.Model):
 
 
 class UserSession(db.Model):
-    """A login. The cookie holds a random id; only its SHA-256 is stored. Logout revokes the row."""
+    """A login. The cookie holds a random id; only its SHA-256 is stored. Logout revokes the row.
+
+    A session ends at ``expires_at`` (absolute lifetime) or after ``SESSION_IDLE_TIMEOUT`` seconds without a
+    request (the row is then deleted).
+    """
 
     __tablename__ = "user_sessions"
 
@@ -76,6 +80,8 @@ class UserSession(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    #: Last request under this session, for the inactivity timeout; written at most once a minute.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     user: Mapped[User] = relationship()

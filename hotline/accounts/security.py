@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, request
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from hotline.accounts.models import ApiToken, LoginFailure, User, UserSession
 from hotline.core.types import utcnow
@@ -62,27 +63,71 @@ def sha256_hex(value: str) -> str:
 def start_session(user: User) -> str:
     """Create a server-side session row; returns the random id the cookie will carry."""
     raw = secrets.token_urlsafe(32)
+    now = utcnow()
     lifetime = timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
-    db.session.add(UserSession(user_id=user.id, token_hash=sha256_hex(raw), expires_at=utcnow() + lifetime))
+    db.session.add(UserSession(user_id=user.id, token_hash=sha256_hex(raw), created_at=now, last_seen_at=now,
+                               expires_at=now + lifetime))
     user.session_id = raw
     return raw
 
 
-def load_session_user(raw: str) -> User | None:
-    """The user of a live session (not revoked, not expired, user active), or None."""
-    row = db.session.execute(
-        select(User)
+def load_session_user(raw: str, *, on_idle: Callable[[], None] | None = None) -> User | None:
+    """The user of a live session (not revoked, not expired, not idle, user active), or None.
+
+    One indexed SELECT on the hot path, which also reads the session's id and last_seen_at. A session without a
+    request for longer than ``SESSION_IDLE_TIMEOUT`` is refused like an expired one and deleted; ``on_idle`` is
+    then called (the web UI tells the user why). Otherwise last_seen_at moves forward by a single UPDATE, and only
+    when it is older than ``SESSION_LAST_SEEN_RESOLUTION_SECONDS`` (a minute), never on every request.
+    """
+    cfg = current_app.config
+    now = utcnow()
+    # The lookup is normally the first database work of a request; then its own write may be committed right away.
+    session = db.session()
+    alone = not session.in_transaction() and not (session.new or session.dirty or session.deleted)
+    found = session.execute(
+        select(User, UserSession.id, UserSession.last_seen_at)
         .join(UserSession, UserSession.user_id == User.id)
         .where(
             UserSession.token_hash == sha256_hex(raw),
             UserSession.revoked_at.is_(None),
-            UserSession.expires_at > utcnow(),
+            UserSession.expires_at > now,
             User.is_active.is_(True),
         )
-    ).scalar_one_or_none()
-    if row is not None:
-        row.session_id = raw
-    return row
+    ).first()
+    if found is None:
+        return None
+    user, row_id, last_seen_at = found
+    idle = now - last_seen_at
+    if idle > timedelta(seconds=cfg["SESSION_IDLE_TIMEOUT"]):
+        session.execute(delete(UserSession).where(UserSession.id == row_id))
+        _commit_session_bookkeeping(alone)
+        if on_idle is not None:
+            on_idle()
+        return None
+    if idle > timedelta(seconds=cfg["SESSION_LAST_SEEN_RESOLUTION_SECONDS"]):
+        session.execute(update(UserSession).where(UserSession.id == row_id).values(last_seen_at=now))
+        _commit_session_bookkeeping(alone)
+    user.session_id = raw
+    return user
+
+
+def _commit_session_bookkeeping(alone: bool) -> None:
+    """Commit the session lookup's own write (last_seen_at, or deleting an idle session).
+
+    Only when the lookup began the transaction with nothing else pending, so the commit holds nothing but that
+    write: many pages (GET) never commit, and the write must not depend on them. The user just loaded stays loaded
+    (no expiry, so no SELECT again after the commit). Inside a transaction someone else began, the write goes with
+    that transaction's commit; if it never commits, a later request writes it again.
+    """
+    if not alone:
+        return
+    session = db.session()
+    expire_on_commit = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire_on_commit
 
 
 def end_session(raw: str | None) -> None:
