@@ -139,7 +139,10 @@ def create_app(config_class=None) -> Flask:
     return app
 
 
-def _select_locale() -> str:
+_LOCALES: dict[str, object] = {}
+
+
+def _select_locale():
     """The UI language: the user's choice (session), else the configured default (Simplified Chinese).
 
     API clients choose with Accept-Language; without it they get English messages.
@@ -148,11 +151,17 @@ def _select_locale() -> str:
 
     languages = current_app.config["LANGUAGES"]
     if request and request.path.startswith("/api/"):
-        return request.accept_languages.best_match(languages, default="en")
-    lang = session.get("lang") if request else None
-    if lang in languages:
-        return lang
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        name = request.accept_languages.best_match(languages, default="en")
+    else:
+        lang = session.get("lang") if request else None
+        name = lang if lang in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    # A parsed Locale, made once per name: Flask-Babel would parse the name again on every request.
+    try:
+        return _LOCALES[name]
+    except KeyError:
+        from babel import Locale
+
+        return _LOCALES.setdefault(name, Locale.parse(name))
 
 
 def _init_login(app: Flask) -> None:

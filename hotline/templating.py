@@ -8,9 +8,10 @@ from datetime import datetime
 from flask import Flask, g
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from hotline.core.clock import local_tz
-from hotline.core.forms import ConfirmForm
 from hotline.core.permissions import ROLE_LABELS, Role
 
 
@@ -28,10 +29,10 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def confirm_form() -> ConfirmForm:
-    """The CSRF-only form whose token a button renders. It never reads the request body: error pages render it too,
-    and reading the body of an oversize upload there would raise 413 again (a 500 instead of the 413 page)."""
-    return ConfirmForm(formdata=None)
+def csrf_field() -> Markup:
+    """The hidden CSRF input of a form that is only a button (logout, language, revoke …): the same token a
+    FlaskForm renders, without building a form for it (base.html has two on every page)."""
+    return Markup('<input name="csrf_token" type="hidden" value="%s">') % generate_csrf()
 
 
 def _translations():
@@ -42,6 +43,11 @@ def _translations():
     except AttributeError:
         g._hotline_translations = translations = get_translations()
         return translations
+
+
+def _gettext(message: str, **variables) -> Markup:
+    rv = Markup(_translations().ugettext(message))
+    return rv % variables if variables else rv
 
 
 def init_app(app: Flask) -> None:
@@ -55,6 +61,10 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    # ``_()`` itself, as Jinja's newstyle gettext does it (the translation is markup, the variables are escaped
+    # into it) without resolving ``gettext`` from the context and formatting with an empty dict on every call:
+    # a list page calls it a few hundred times.
+    app.jinja_env.globals["_"] = _gettext
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["Role"] = Role
@@ -80,6 +90,6 @@ def init_app(app: Flask) -> None:
             "label": label,
             "locale": locale,
             "role_label": lambda role: ROLE_LABELS.get(Role(role), role) if role else "",
-            "confirm_form": confirm_form,
+            "csrf_field": csrf_field,
             "current_user": current_user,
         }

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, request
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from hotline.accounts.models import ApiToken, LoginFailure, User, UserSession
 from hotline.core.types import utcnow
@@ -71,6 +71,19 @@ def start_session(user: User) -> str:
     return raw
 
 
+#: The session lookup, built once: it runs on every page, and building the statement costs more than running it.
+_SESSION_USER = (
+    select(User, UserSession.id, UserSession.last_seen_at)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(
+        UserSession.token_hash == bindparam("token_hash"),
+        UserSession.revoked_at.is_(None),
+        UserSession.expires_at > bindparam("now", type_=UserSession.expires_at.type),
+        User.is_active.is_(True),
+    )
+)
+
+
 def load_session_user(raw: str, *, on_idle: Callable[[], None] | None = None) -> User | None:
     """The user of a live session (not revoked, not expired, not idle, user active), or None.
 
@@ -84,16 +97,7 @@ def load_session_user(raw: str, *, on_idle: Callable[[], None] | None = None) ->
     # The lookup is normally the first database work of a request; then its own write may be committed right away.
     session = db.session()
     alone = not session.in_transaction() and not (session.new or session.dirty or session.deleted)
-    found = session.execute(
-        select(User, UserSession.id, UserSession.last_seen_at)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            UserSession.token_hash == sha256_hex(raw),
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > now,
-            User.is_active.is_(True),
-        )
-    ).first()
+    found = session.execute(_SESSION_USER, {"token_hash": sha256_hex(raw), "now": now}).first()
     if found is None:
         return None
     user, row_id, last_seen_at = found

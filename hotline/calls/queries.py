@@ -152,7 +152,7 @@ def _text_search(stmt: Select, q: str, user) -> Select:
 SEARCH_RECENT_WINDOW = 20_000
 
 
-def _search_page(stmt: Select, q: str, user, limit: int, *, try_recent: bool) -> list[Call]:
+def _search_page(stmt: Select, q: str, user, limit: int, *, try_recent: bool, for_list: bool = False) -> list[Call]:
     """The newest ``limit`` calls of ``stmt`` that match ``q``.
 
     A frequent word (a brand, a product, a district) matches thousands of calls; narrowing by the GIN index
@@ -171,19 +171,38 @@ def _search_page(stmt: Select, q: str, user, limit: int, *, try_recent: bool) ->
     if postgres and try_recent:
         edge = db.session.execute(stmt.with_only_columns(Call.received_at, Call.id).order_by(*newest_first)
                                   .offset(SEARCH_RECENT_WINDOW - 1).limit(1)).first()
-    if postgres:
+    if for_list:
+        stmt = _as_list_rows(stmt)
+    elif postgres:
         stmt = stmt.options(selectinload(Call.caller), selectinload(Call.operator))
     found = _text_search(stmt, q, user).order_by(*newest_first).limit(limit)
+
+    def run(statement: Select) -> list:
+        return list(db.session.execute(statement)) if for_list else list(db.session.scalars(statement).unique())
+
     if edge is not None:
-        rows = list(db.session.scalars(found.where(Call.received_at >= edge.received_at)).unique())
+        rows = run(found.where(Call.received_at >= edge.received_at))
         if len(rows) == limit:
             return rows
-    return list(db.session.scalars(found).unique())
+    return run(found)
 
 
-def list_calls(user, filters: CallFilters, *, cursor: str | None = None, page_size: int = 50
-               ) -> tuple[list[Call], str | None]:
-    """Newest first, keyset-paginated on (received_at, id) so page N costs the same as page 1."""
+#: What the call list page shows: plain rows of these columns and the caller's number key (not Call entities:
+#: their loading is most of a list page's cost; the description can be 20,000 characters).
+_LIST_COLUMNS = (Call.id, Call.ref, Call.received_at, Call.request_type, Call.channel, Call.region_code,
+                 Call.caller_name, Call.caller_phone_raw, Call.is_anonymous, Call.accused_party, Call.summary,
+                 Call.status, Caller.phone_key)
+
+
+def _as_list_rows(stmt: Select) -> Select:
+    return stmt.with_only_columns(*_LIST_COLUMNS).outerjoin(Caller, Call.caller_id == Caller.id)
+
+
+def list_calls(user, filters: CallFilters, *, cursor: str | None = None, page_size: int = 50,
+               for_list: bool = False) -> tuple[list[Call], str | None]:
+    """Newest first, keyset-paginated on (received_at, id) so page N costs the same as page 1.
+
+    ``for_list``: rows of what the list page shows (``_LIST_COLUMNS``) instead of Call entities."""
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     stmt = scope(select(Call), user)
     if filters.region_code:
@@ -205,10 +224,11 @@ def list_calls(user, filters: CallFilters, *, cursor: str | None = None, page_si
     if filters.q:
         equality_filters = any(getattr(filters, n) for n in ("request_type", "channel", "status", "ip_type",
                                                               "caller_id"))
-        rows = _search_page(stmt, filters.q, user, page_size + 1, try_recent=not equality_filters)
+        rows = _search_page(stmt, filters.q, user, page_size + 1, try_recent=not equality_filters,
+                            for_list=for_list)
     else:
         stmt = stmt.order_by(Call.received_at.desc(), Call.id.desc()).limit(page_size + 1)
-        rows = list(db.session.scalars(stmt).unique())
+        rows = list(db.session.execute(_as_list_rows(stmt))) if for_list else list(db.session.scalars(stmt).unique())
     next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
     return rows[:page_size], next_cursor
 

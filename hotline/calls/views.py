@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from jinja2.filters import do_truncate
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -147,15 +149,23 @@ def shows_pii(user) -> bool:
     return user.role in PII_ROLES
 
 
+def _category_labels() -> dict[str, dict[str, str]]:
+    """Per category kind, code → label in the page's language; built once per request (a list page asks
+    three times per row)."""
+    try:
+        return g._call_category_labels
+    except AttributeError:
+        locale = str(get_locale() or "zh_CN")
+        sources = {"request_type": ref.list_request_types, "channel": ref.list_channels, "ip_type": ref.list_ip_types}
+        g._call_category_labels = labels = {kind: {item.code: item.label(locale) for item in source()}
+                                            for kind, source in sources.items()}
+        return labels
+
+
 def category_label(kind: str, code: str | None) -> str:
     if not code:
         return ""
-    source = {"request_type": ref.list_request_types, "channel": ref.list_channels, "ip_type": ref.list_ip_types}[kind]
-    locale = str(get_locale() or "zh_CN")
-    for item in source():
-        if item.code == code:
-            return item.label(locale)
-    return code
+    return _category_labels()[kind].get(code, code)
 
 
 def region_label(code: str | None) -> str:
@@ -167,16 +177,20 @@ def region_label(code: str | None) -> str:
 
 def caller_display(call: Call, *, full: bool, revealed: dict | None = None) -> dict[str, str | None]:
     """What the page shows for the caller: full for PII roles (or once revealed), masked otherwise."""
-    if call.is_anonymous:
+    return _caller_view(call.is_anonymous, call.caller_name, call.caller.phone_key if call.caller else None,
+                        call.caller_phone_raw, full=full or revealed is not None)
+
+
+def _caller_view(anonymous: bool, name: str | None, key: str | None, raw: str | None, *, full: bool
+                 ) -> dict[str, str | None]:
+    if anonymous:
         return {"anonymous": True, "name": None, "number": None, "raw": None, "masked": False}
-    key = call.caller.phone_key if call.caller else None
-    if full or revealed is not None:
-        number = display_number(key) if key else call.caller_phone_raw
-        raw = call.caller_phone_raw if call.caller_phone_raw and call.caller_phone_raw != number else None
-        return {"anonymous": False, "name": call.caller_name, "number": number, "raw": raw, "masked": False}
-    masked = bool(call.caller_name or key or call.caller_phone_raw)
-    return {"anonymous": False, "name": mask_name(call.caller_name), "number": mask_phone(key or call.caller_phone_raw),
-            "raw": None, "masked": masked}
+    if full:
+        number = display_number(key) if key else raw
+        return {"anonymous": False, "name": name, "number": number, "raw": raw if raw and raw != number else None,
+                "masked": False}
+    return {"anonymous": False, "name": mask_name(name), "number": mask_phone(key or raw), "raw": None,
+            "masked": bool(name or key or raw)}
 
 
 def _now_local_minute() -> datetime:
@@ -355,6 +369,47 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=local_tz()).astimezone(UTC)
 
 
+class CallRow(NamedTuple):
+    """One line of the call list, ready to print (the template does no lookups per row)."""
+
+    url: str
+    ref: str
+    received: str
+    request_type: str
+    channel: str
+    region: str
+    caller: dict
+    accused_party: str
+    summary: str
+    status: str
+    status_label: str
+
+
+def _list_rows(calls: list, *, full: bool) -> list[CallRow]:
+    """``calls``: the rows of ``list_calls(for_list=True)``."""
+    labels = _category_labels()
+    types, channels = labels["request_type"], labels["channel"]
+    regions = ref.region_map()
+    statuses = {s.value: str(label) for s, label in CALL_STATUS_LABELS.items()}
+    tz = local_tz()
+    # The detail URL of every row from one url_for (it is the costliest call per row otherwise).
+    detail = url_for("calls.detail", call_id=0).removesuffix("0")
+    rows = []
+    for c in calls:
+        region = regions.get(c.region_code)
+        summary = c.summary or ""
+        rows.append(CallRow(
+            url=f"{detail}{c.id}", ref=c.ref, received=c.received_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            request_type=types.get(c.request_type, c.request_type or ""),
+            channel=channels.get(c.channel, c.channel or ""),
+            region=region.name if region else c.region_code,
+            caller=_caller_view(c.is_anonymous, c.caller_name, c.phone_key, c.caller_phone_raw, full=full),
+            accused_party=c.accused_party or "",
+            summary=do_truncate(current_app.jinja_env, summary, 80),
+            status=c.status, status_label=statuses.get(c.status, c.status)))
+    return rows
+
+
 def _valid_cursor(cursor: str) -> bool:
     """A cursor that decodes to an instant the database can compare (a hand-edited one may not)."""
     try:
@@ -392,13 +447,12 @@ def index():
     if cursor and not _valid_cursor(cursor):
         cursor_error = _("This page link is no longer valid; showing the first page.")
         cursor = None
-    calls, next_cursor = list_calls(current_user, filters, cursor=cursor, page_size=page_size)
+    calls, next_cursor = list_calls(current_user, filters, cursor=cursor, page_size=page_size, for_list=True)
     args = form.query_args()
     if page_size != DEFAULT_PAGE_SIZE:
         args["page_size"] = str(page_size)
     return render_template(
-        "calls/index.html", form=form, calls=calls, full=shows_pii(current_user),
-        caller_display=caller_display, category_label=category_label, region_label=region_label,
+        "calls/index.html", form=form, rows=_list_rows(calls, full=shows_pii(current_user)),
         next_url=url_for("calls.index", cursor=next_cursor, **args) if next_cursor else None,
         first_url=url_for("calls.index", **args) if cursor else None,
         cursor_error=cursor_error,

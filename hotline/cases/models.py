@@ -118,6 +118,8 @@ class Case(TimestampMixin, db.Model):
                         name="outcome"),
         CheckConstraint("(status = 'closed') = (closed_on IS NOT NULL AND outcome IS NOT NULL)", name="closed_iff"),
         CheckConstraint("status IN ('received', 'not_accepted') OR filed_on IS NOT NULL", name="filed_on_set"),
+        # Relied on by the case list's filing-date filter (an index range on received_on).
+        CheckConstraint("filed_on IS NULL OR filed_on >= received_on", name="filed_after_received"),
         CheckConstraint("amount_involved IS NULL OR amount_involved >= 0", name="amount_non_negative"),
         CheckConstraint("fine_amount IS NULL OR fine_amount >= 0", name="fine_non_negative"),
         CheckConstraint("confiscated_amount IS NULL OR confiscated_amount >= 0", name="confiscated_non_negative"),

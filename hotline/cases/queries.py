@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from flask import abort, current_app
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import lazyload, load_only, noload
 
 from hotline.cases.models import Attachment, Case, CaseEvent, CaseStatus
 from hotline.core.clock import local_today
@@ -89,26 +89,26 @@ def _decode(cursor: str) -> tuple[date, int]:
 
 #: Canonical patent numbers (201510123456.X, stored by parse_patent_number) are made of these only.
 PATENT_NUMBER_CHARS = frozenset("0123456789.xX")
-#: The characters that occur in case numbers (PostgreSQL; refreshed every CASE_NUMBER_CHARS_SECONDS).
-_CASE_NUMBER_CHARS: dict = {"at": -1e9, "chars": frozenset()}
-CASE_NUMBER_CHARS_SECONDS = 600
+#: The characters that occur in case numbers (PostgreSQL): read from the table once per process.
+_CASE_NUMBER_CHARS: dict = {"at": None, "chars": frozenset()}
 
 
 def _case_number_chars() -> frozenset[str]:
-    """Every character of the existing case numbers (read every 10 minutes: their distinct shapes with the
-    digits taken out, a few rows), plus what make_case_number can write from now on — the configured format's
-    characters, the 市州 short names and the digits — both cases (the search is case-insensitive)."""
-    now = time.monotonic()
-    if now - _CASE_NUMBER_CHARS["at"] > CASE_NUMBER_CHARS_SECONDS:
+    """Every character the case numbers can hold, both cases (the search is case-insensitive): what
+    make_case_number writes — the configured format's characters, the 市州 short names and the digits — plus
+    those of the numbers already in the table, which older formats may have written. The table is read once per
+    process (their distinct shapes with the digits taken out, ~90 ms at 100k cases): every number filed later
+    comes from this process's format, whose characters always count."""
+    if _CASE_NUMBER_CHARS["at"] is None:
         from hotline.reference import queries as ref
 
-        shapes = db.session.scalars(select(func.regexp_replace(Case.case_number, "[0-9]", "", "g"))
+        shapes = db.session.scalars(select(func.translate(Case.case_number, "0123456789", ""))
                                     .where(Case.case_number.is_not(None)).distinct())
         chars = set("0123456789") | set(current_app.config["CASE_NUMBER_FORMAT"])
         for text_ in (*shapes, *(r.short_name or "" for r in ref.region_map().values())):
             chars.update(text_)
         _CASE_NUMBER_CHARS["chars"] = frozenset(v for c in chars for v in (c, c.lower(), c.upper()))
-        _CASE_NUMBER_CHARS["at"] = now
+        _CASE_NUMBER_CHARS["at"] = time.monotonic()
     return _CASE_NUMBER_CHARS["chars"]
 
 
@@ -126,7 +126,9 @@ def filtered(user, filters: CaseFilters) -> Select:
     if filters.filed_from:
         stmt = stmt.where(Case.filed_on >= filters.filed_from)
     if filters.filed_to:
-        stmt = stmt.where(Case.filed_on <= filters.filed_to)
+        # A case is filed on or after its receipt (ck_cases_filed_after_received), so the receipt-ordered index
+        # range can start at filed_to instead of walking every newer case (a 2014 month: 73 → 2 ms at 100k).
+        stmt = stmt.where(Case.filed_on <= filters.filed_to, Case.received_on <= filters.filed_to)
     if filters.is_major is not None:
         stmt = stmt.where(Case.is_major.is_(filters.is_major))
     if filters.officer_id:
@@ -153,9 +155,19 @@ def filtered(user, filters: CaseFilters) -> Select:
     return stmt
 
 
-def list_cases(user, filters: CaseFilters, *, cursor: str | None = None, page_size: int = 50
-               ) -> tuple[list[Case], str | None]:
-    """Newest receipt first, keyset-paginated on (received_on, id)."""
+#: What a case table shows (views.case_rows; the officers' names it reads itself): loaded without the rest.
+_LIST_LOADING = (
+    load_only(Case.id, Case.case_number, Case.received_on, Case.is_major, Case.is_exhibition, Case.is_ecommerce,
+              Case.foreign_related, Case.case_type, Case.respondent_name, Case.summary, Case.region_code,
+              Case.status, Case.next_due_on),
+    noload(Case.officers), lazyload(Case.suspensions), lazyload(Case.extensions),
+)
+
+
+def list_cases(user, filters: CaseFilters, *, cursor: str | None = None, page_size: int = 50,
+               for_list: bool = False) -> tuple[list[Case], str | None]:
+    """Newest receipt first, keyset-paginated on (received_on, id). ``for_list``: only what a case table shows is
+    loaded (other attributes load on access; the officers are not loaded)."""
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     stmt = filtered(user, filters)
     if cursor:
@@ -164,14 +176,16 @@ def list_cases(user, filters: CaseFilters, *, cursor: str | None = None, page_si
         stmt = stmt.where(Case.received_on <= after_on,
                           or_(Case.received_on < after_on, and_(Case.received_on == after_on, Case.id < after_id)))
     # The list shows neither suspensions nor extensions: not loaded with every page (still there if asked for).
-    stmt = stmt.options(lazyload(Case.suspensions), lazyload(Case.extensions))
+    stmt = stmt.options(*_LIST_LOADING) if for_list else stmt.options(lazyload(Case.suspensions),
+                                                                        lazyload(Case.extensions))
     rows = list(db.session.scalars(stmt.order_by(Case.received_on.desc(), Case.id.desc()).limit(page_size + 1)))
     return rows[:page_size], (_encode(rows[page_size - 1]) if len(rows) > page_size else None)
 
 
 def due_cases(user, *, until: date | None = None, overdue_only: bool = False, officer_id: int | None = None,
-              limit: int = 500) -> list[Case]:
-    """Cases with a pending deadline: overdue ones, or due on or before ``until``, soonest first."""
+              limit: int = 500, for_list: bool = False) -> list[Case]:
+    """Cases with a pending deadline: overdue ones, or due on or before ``until``, soonest first.
+    ``for_list``: as in list_cases."""
     stmt = scope(select(Case).where(Case.next_due_on.is_not(None)), user)
     if overdue_only:
         stmt = stmt.where(Case.next_due_on < local_today())
@@ -181,6 +195,8 @@ def due_cases(user, *, until: date | None = None, overdue_only: bool = False, of
         from hotline.cases.models import case_officers
 
         stmt = stmt.where(Case.id.in_(select(case_officers.c.case_id).where(case_officers.c.user_id == officer_id)))
+    if for_list:
+        stmt = stmt.options(*_LIST_LOADING)
     return list(db.session.scalars(stmt.order_by(Case.next_due_on, Case.id).limit(limit)))
 
 

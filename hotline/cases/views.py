@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import calendar as pycal
 from collections.abc import Callable
+from typing import NamedTuple
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2.filters import do_truncate
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -171,6 +173,68 @@ def _region_label(code: str | None) -> str:
     return region.name if region else (code or "")
 
 
+class CaseRow(NamedTuple):
+    """One line of a case table, ready to print (the template does no lookups or macro calls per row)."""
+
+    url: str
+    number: str
+    received: str
+    flags: list[tuple[str, str, str]]  # (label, title, extra CSS class)
+    type_label: str
+    respondent: str
+    summary: str
+    region: str
+    status: str
+    status_label: str
+    due: str
+    due_state: str  # "overdue", "today" or ""
+    officers: str
+
+
+def case_rows(cases: list[Case]) -> list[CaseRow]:
+    from hotline.reference.queries import region_map
+
+    today = local_today()
+    regions = region_map()
+    types = {code: str(label) for code, label in CASE_TYPE_LABELS.items()}
+    statuses = {code: str(label) for code, label in CASE_STATUS_LABELS.items()}
+    received = _("received %(day)s", day="%(day)s")  # translated once; the day goes in per row
+    major = (_("Major"), _("Major case (督办)"), " badge-major")
+    exhibition, ecommerce, foreign = ((_("Exhibition"), "", ""), (_("E-commerce"), "", ""),
+                                      (_("Foreign-related"), "", ""))
+    detail = url_for("cases.detail", case_id=0).removesuffix("0")  # one url_for for every row
+    officers = _officer_names([c.id for c in cases])
+    rows = []
+    for c in cases:
+        flags = [flag for flag, on in ((major, c.is_major), (exhibition, c.is_exhibition),
+                                       (ecommerce, c.is_ecommerce), (foreign, c.foreign_related)) if on]
+        due = c.next_due_on
+        region = regions.get(c.region_code)
+        rows.append(CaseRow(
+            url=f"{detail}{c.id}", number=c.display_number, received=received % {"day": c.received_on.isoformat()},
+            flags=flags, type_label=types.get(c.case_type, c.case_type or ""), respondent=c.respondent_name or "—",
+            summary=do_truncate(current_app.jinja_env, c.summary or "", 60),
+            region=region.name if region else (c.region_code or ""), status=c.status,
+            status_label=statuses.get(c.status, c.status),
+            due=due.isoformat() if due else "",
+            due_state="overdue" if due and due < today else "today" if due == today else "",
+            officers=", ".join(officers.get(c.id, ()))))
+    return rows
+
+
+def _officer_names(case_ids: list[int]) -> dict[int, list[str]]:
+    """case id → its officers' names (in the order of Case.officers), in one statement for a whole table."""
+    from hotline.accounts.models import User
+
+    names: dict[int, list[str]] = {}
+    if case_ids:
+        for case_id, name in db.session.execute(
+                select(case_officers.c.case_id, User.display_name).join(User, User.id == case_officers.c.user_id)
+                .where(case_officers.c.case_id.in_(case_ids)).order_by(User.id)):
+            names.setdefault(case_id, []).append(name)
+    return names
+
+
 @bp.context_processor
 def _helpers():
     return {
@@ -184,6 +248,7 @@ def _helpers():
         "respondent_kind_label": lambda code: label_of(RESPONDENT_KIND_LABELS, code),
         "deadline_kind_label": lambda code: label_of(DEADLINE_KIND_LABELS, code),
         "region_label": _region_label,
+        "case_rows": case_rows,
         "today": local_today(),
     }
 
@@ -235,11 +300,11 @@ def index():
     cursor = request.args.get("cursor") or None
     cursor_error = None
     try:
-        cases, next_cursor = list_cases(current_user, filters, cursor=cursor, page_size=page_size)
+        cases, next_cursor = list_cases(current_user, filters, cursor=cursor, page_size=page_size, for_list=True)
     except DomainError:
         cursor_error = _("This page link is no longer valid; showing the first page.")
         cursor = None
-        cases, next_cursor = list_cases(current_user, filters, page_size=page_size)
+        cases, next_cursor = list_cases(current_user, filters, page_size=page_size, for_list=True)
     args = form.query_args()
     if page_size != DEFAULT_PAGE_SIZE:
         args["page_size"] = str(page_size)
@@ -263,12 +328,12 @@ def due():
     until = week_end(today)
     region_wide = current_user.role == Role.supervisor and request.args.get("scope") == "region"
     if region_wide:
-        rows = due_cases(current_user, until=until)
+        rows = due_cases(current_user, until=until, for_list=True)
     else:
-        rows = due_cases(current_user, until=until, officer_id=current_user.id)
+        rows = due_cases(current_user, until=until, officer_id=current_user.id, for_list=True)
         # Officers are assigned at filing: until then a case's filing deadline concerns every officer of the region.
         unfiled, _cursor = list_cases(current_user, CaseFilters(status=CaseStatus.received.value, due_by=until),
-                                      page_size=200)
+                                      page_size=200, for_list=True)
         seen = {c.id for c in rows}
         rows = sorted(rows + [c for c in unfiled if c.id not in seen], key=lambda c: (c.next_due_on, c.id))
     sections = [
@@ -279,7 +344,7 @@ def due():
     major = []
     for status in (CaseStatus.received, CaseStatus.filed, CaseStatus.suspended):
         found, _cursor = list_cases(current_user, CaseFilters(is_major=True, status=status.value),
-                                    page_size=MAJOR_LIMIT)
+                                    page_size=MAJOR_LIMIT, for_list=True)
         major.extend(found)
     major.sort(key=lambda c: (c.next_due_on is None, c.next_due_on or today, c.id))
     return render_template("cases/due.html", sections=sections, major=major, region_wide=region_wide,

@@ -12,9 +12,9 @@ from hotline.extensions import db
 
 @pytest.fixture(autouse=True)
 def fresh_character_cache():
-    queries._CASE_NUMBER_CHARS["at"] = -1e9
+    queries._CASE_NUMBER_CHARS["at"] = None
     yield
-    queries._CASE_NUMBER_CHARS["at"] = -1e9
+    queries._CASE_NUMBER_CHARS["at"] = None
 
 
 def _found(user, q: str) -> set[int]:
@@ -42,8 +42,8 @@ def test_search_finds_names_case_numbers_and_patent_numbers(app, team, build_cas
 
 
 def test_a_case_number_filed_after_the_characters_were_read_is_found(app, team, build_case):
-    """The characters of case numbers are read every 10 minutes; a number written meanwhile (same format) is
-    still found: the format's own characters always count."""
+    """The characters of case numbers are read once per process; a number written later (same format) is still
+    found: the format's own characters always count."""
     with app.app_context():
         first = build_case("filed", filed_on="2015-10-08")
         db.session.commit()
