@@ -8,6 +8,7 @@ decide revisions. Operators and administrators get 403.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,6 +17,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from hotline.accounts.models import User
@@ -329,6 +331,38 @@ def _kpis(data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+#: The rendered figures of a snapshot (_figures.html), per (snapshot id, computed_at, language). A snapshot's
+#: figures never change without computed_at moving (build_month stamps every write, accepting a revision takes
+#: the revision's later time), so an entry is never stale; the least recently shown go first.
+_FIGURES: OrderedDict[tuple, Markup] = OrderedDict()
+FIGURES_CACHE_SIZE = 512
+
+
+def _figures_html(snapshot: MonthlySnapshot) -> Markup:
+    key = (snapshot.id, snapshot.computed_at, str(get_locale()))
+    html = _FIGURES.get(key)
+    if html is not None:
+        _FIGURES.move_to_end(key)
+        return html
+    tables = _monthly_tables(snapshot.data)
+    html = Markup(render_template("stats/_figures.html", snapshot=snapshot, tables=tables,
+                                  charts=_monthly_charts(tables), kpis=_kpis(snapshot.data)))
+    _FIGURES[key] = html
+    while len(_FIGURES) > FIGURES_CACHE_SIZE:
+        _FIGURES.popitem(last=False)
+    return html
+
+
+def _snapshot(month: Month, region_code: str) -> MonthlySnapshot | None:
+    """The stored snapshot; a month never computed yet is computed now (and committed: only then, so the loaded
+    rows — the user's included — are not expired and read again on every page view)."""
+    snapshot = get_snapshot(month, region_code, build_missing=False)
+    if snapshot is None:
+        snapshot = get_snapshot(month, region_code)
+        db.session.commit()
+    return snapshot
+
+
 def _render_monthly(form: MonthlyFilterForm, month: Month | None, region_code: str, *,
                     rebuild_form: RebuildForm | None = None, status: int = 200):
     context: dict[str, Any] = {"form": form, "month": month, "region_code": region_code,
@@ -338,19 +372,15 @@ def _render_monthly(form: MonthlyFilterForm, month: Month | None, region_code: s
     if month is None:
         return render_template("stats/monthly.html", snapshot=None, **context), status
     _refresh_embedded()
-    snapshot = get_snapshot(month, region_code)
-    db.session.commit()
-    tables = _monthly_tables(snapshot.data)
+    snapshot = _snapshot(month, region_code)
     revision = _pending_revision(snapshot)
     this_month = Month.of(local_today())
-    own = snapshot if region_code == current_user.region_code else get_snapshot(month, current_user.region_code)
+    own = snapshot if region_code == current_user.region_code else _snapshot(month, current_user.region_code)
     if rebuild_form is None:
         rebuild_form = RebuildForm(formdata=None, data={"month_from": str(month), "month_to": str(month)})
     context.update(
         snapshot=snapshot,
-        tables=tables,
-        charts=_monthly_charts(tables),
-        kpis=_kpis(snapshot.data),
+        figures=_figures_html(snapshot),
         locked_by=_user_name(snapshot.locked_by_id),
         revision=revision,
         comparison=_comparison(snapshot.data, revision.data) if revision else None,
