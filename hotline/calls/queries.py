@@ -152,7 +152,29 @@ def _text_search(stmt: Select, q: str, user) -> Select:
 SEARCH_RECENT_WINDOW = 20_000
 
 
-def _search_page(stmt: Select, q: str, user, limit: int, *, try_recent: bool, for_list: bool = False) -> list[Call]:
+#: The window's edge per list scope (region, dates, cursor): (when read, received_at). Any edge gives the right
+#: page (the window holds every call from it on); one a minute old only holds a few more calls, and saves an
+#: index walk of 20,000 entries (~5 ms of PostgreSQL) per search.
+_EDGES: dict[tuple, tuple[float, datetime | None]] = {}
+EDGE_SECONDS = 60
+
+
+def _window_edge(stmt: Select, key: tuple) -> datetime | None:
+    now = time.monotonic()
+    hit = _EDGES.get(key)
+    if hit is not None and now - hit[0] < EDGE_SECONDS:
+        return hit[1]
+    row = db.session.execute(stmt.with_only_columns(Call.received_at, Call.id)
+                             .order_by(Call.received_at.desc(), Call.id.desc())
+                             .offset(SEARCH_RECENT_WINDOW - 1).limit(1)).first()
+    if len(_EDGES) > 10_000:
+        _EDGES.clear()
+    _EDGES[key] = (now, row.received_at if row else None)
+    return _EDGES[key][1]
+
+
+def _search_page(stmt: Select, q: str, user, limit: int, *, try_recent: bool, for_list: bool = False,
+                 edge_key: tuple | None = None) -> list[Call]:
     """The newest ``limit`` calls of ``stmt`` that match ``q``.
 
     A frequent word (a brand, a product, a district) matches thousands of calls; narrowing by the GIN index
@@ -169,8 +191,12 @@ def _search_page(stmt: Select, q: str, user, limit: int, *, try_recent: bool, fo
     postgres = db.engine.dialect.name == "postgresql"
     edge = None
     if postgres and try_recent:
-        edge = db.session.execute(stmt.with_only_columns(Call.received_at, Call.id).order_by(*newest_first)
-                                  .offset(SEARCH_RECENT_WINDOW - 1).limit(1)).first()
+        if edge_key is None:
+            row = db.session.execute(stmt.with_only_columns(Call.received_at, Call.id).order_by(*newest_first)
+                                     .offset(SEARCH_RECENT_WINDOW - 1).limit(1)).first()
+            edge = row.received_at if row else None
+        else:
+            edge = _window_edge(stmt, edge_key)
     if for_list:
         stmt = _as_list_rows(stmt)
     elif postgres:
@@ -181,7 +207,7 @@ def _search_page(stmt: Select, q: str, user, limit: int, *, try_recent: bool, fo
         return list(db.session.execute(statement)) if for_list else list(db.session.scalars(statement).unique())
 
     if edge is not None:
-        rows = run(found.where(Call.received_at >= edge.received_at))
+        rows = run(found.where(Call.received_at >= edge))
         if len(rows) == limit:
             return rows
     return run(found)
@@ -224,8 +250,11 @@ def list_calls(user, filters: CallFilters, *, cursor: str | None = None, page_si
     if filters.q:
         equality_filters = any(getattr(filters, n) for n in ("request_type", "channel", "status", "ip_type",
                                                               "caller_id"))
+        # Everything the window's edge depends on: the scope and the filters other than the search words.
+        edge_key = (user.region_code if user.region_code != PROVINCE_CODE else None, filters.region_code,
+                    filters.received_from, filters.received_to, cursor)
         rows = _search_page(stmt, filters.q, user, page_size + 1, try_recent=not equality_filters,
-                            for_list=for_list)
+                            for_list=for_list, edge_key=edge_key)
     else:
         stmt = stmt.order_by(Call.received_at.desc(), Call.id.desc()).limit(page_size + 1)
         rows = list(db.session.execute(_as_list_rows(stmt))) if for_list else list(db.session.scalars(stmt).unique())
