@@ -509,18 +509,21 @@ def _duplicated_by(call: Call) -> list[Call]:
 
 
 def _action_forms(call: Call, **active) -> dict[str, HotlineForm]:
-    """Fresh action forms (no formdata) except the one being submitted."""
+    """Fresh action forms (no formdata) except the one being submitted; only those the page can show (the
+    template renders each under the same condition)."""
     user = current_user
-    forms = {
-        "transfer_form": active.get("transfer_form")
-        or TransferForm(formdata=None, prefix="transfer", user=user, version=call.version),
-        "status_form": active.get("status_form") or StatusForm(formdata=None, prefix="status", version=call.version),
-        "feedback_form": active.get("feedback_form")
-        or FeedbackForm(formdata=None, prefix="feedback", version=call.version, given_at=_now_local_minute()),
-        "duplicate_form": active.get("duplicate_form")
-        or DuplicateForm(formdata=None, prefix="duplicate", version=call.version,
-                         duplicate_of=call.duplicate_of.ref if call.duplicate_of else None),
-    }
+    forms: dict[str, HotlineForm] = {"duplicate_form": active.get("duplicate_form") or DuplicateForm(
+        formdata=None, prefix="duplicate", version=call.version,
+        duplicate_of=call.duplicate_of.ref if call.duplicate_of else None)}
+    if call.can_move_to(CallStatus.transferred):
+        forms["transfer_form"] = active.get("transfer_form") or TransferForm(
+            formdata=None, prefix="transfer", user=user, version=call.version)
+    if call.can_move_to(CallStatus.answered) or call.can_move_to(CallStatus.not_accepted):
+        forms["status_form"] = active.get("status_form") or StatusForm(
+            formdata=None, prefix="status", version=call.version)
+    if call.can_move_to(CallStatus.closed):
+        forms["feedback_form"] = active.get("feedback_form") or FeedbackForm(
+            formdata=None, prefix="feedback", version=call.version, given_at=_now_local_minute())
     return forms
 
 

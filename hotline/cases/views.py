@@ -667,6 +667,14 @@ def _extension_hint(case: Case) -> str:
              "%(used)s already approved.", n=rule.extension_amount, used=used)
 
 
+def _supervisors(region_code: str) -> list:
+    """supervisor_choices, read once per request (the extend, close and publish forms all offer them)."""
+    cache = g.setdefault("_case_supervisors", {})
+    if region_code not in cache:
+        cache[region_code] = supervisor_choices(region_code)
+    return cache[region_code]
+
+
 def _build_form(case: Case, name: str, *, submitted: bool):
     """The form of one action on ``case``: bound to the request when ``submitted``, else fresh with defaults."""
     today = local_today()
@@ -682,16 +690,16 @@ def _build_form(case: Case, name: str, *, submitted: bool):
         return FileForm(officers=officers, rule=_officer_rule(case), **kwargs)
     if name == "extend":
         rule = _close_rule(case)
-        return ExtendForm(supervisors=supervisor_choices(case.region_code),
+        return ExtendForm(supervisors=_supervisors(case.region_code),
                           unit=rule.extension_unit if rule else None, **kwargs)
     if name == "close":
         if not submitted:
             kwargs["closed_on"] = today
-        return CloseForm(case_type=case.case_type, supervisors=supervisor_choices(case.region_code), **kwargs)
+        return CloseForm(case_type=case.case_type, supervisors=_supervisors(case.region_code), **kwargs)
     if name == "publish":
         if not submitted:
             kwargs["published_on"] = today
-        return PublishForm(supervisors=supervisor_choices(case.region_code), **kwargs)
+        return PublishForm(supervisors=_supervisors(case.region_code), **kwargs)
     if name == "event":
         if not submitted:
             kwargs["occurred_on"] = today
