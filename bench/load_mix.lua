@@ -8,6 +8,9 @@
 --   BENCH_DIR      the bench/ directory (to find post_call.lua)
 --   BENCH_TOKEN    (intake) the operator's bearer token
 --   BENCH_SEED     number mixed into the per-thread random seed (default 1)
+--   BENCH_THINK_MIN_MS, BENCH_THINK_MAX_MS
+--                  (optional) think time: each connection waits a random time in this range (uniform, ms)
+--                  before each request, like a person reading the page; wrk's latency excludes the wait
 --
 -- Every request of a page kind is drawn at random from the targets (so ids, filters and users mix). Each wrk
 -- process measures one kind, so wrk's own latency histogram is that kind's exact distribution.
@@ -66,6 +69,14 @@ else
          local where = headers and (headers["Location"] or headers["location"]) or ""
          first_failure = tostring(status) .. " " .. where .. " " .. string.sub(body or "", 1, 300)
       end
+   end
+end
+
+local think_min = tonumber(os.getenv("BENCH_THINK_MIN_MS") or "") or 0
+local think_max = tonumber(os.getenv("BENCH_THINK_MAX_MS") or "") or 0
+if think_max > 0 then
+   delay = function()
+      return math.random(think_min, think_max)
    end
 end
 

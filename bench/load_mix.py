@@ -392,11 +392,12 @@ def check_targets(base: str, kind: str, targets: list[tuple[str, str]], cookies:
 # Load ----------------------------------------------------------------------------------------------------
 
 def start_wrk(kind: str, url: str, *, connections: int, duration: int, targets: Path | None, token: str,
-              seed: int) -> tuple[subprocess.Popen, list[str]]:
+              seed: int, think: tuple[int, int] | None = None) -> tuple[subprocess.Popen, list[str]]:
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
            "-s", str(BENCH_DIR / "load_mix.lua"), url]
     env = dict(os.environ, BENCH_KIND=kind, BENCH_DIR=str(BENCH_DIR), BENCH_SEED=str(seed),
-               BENCH_TARGETS=str(targets or ""), BENCH_TOKEN=token if kind == "intake" else "")
+               BENCH_TARGETS=str(targets or ""), BENCH_TOKEN=token if kind == "intake" else "",
+               BENCH_THINK_MIN_MS=str(think[0] if think else 0), BENCH_THINK_MAX_MS=str(think[1] if think else 0))
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     return proc, cmd
@@ -477,7 +478,8 @@ def pg_backend_cpu(dbname: str) -> dict[int, float]:
 
 
 def run_mix(label: str, base_url: str, conns: dict[str, int], duration: int, target_files: dict[str, Path],
-            token: str, seed: int, *, gunicorn_pid: int, celery_pid: int, dbname: str) -> tuple[dict, dict, list]:
+            token: str, seed: int, *, gunicorn_pid: int, celery_pid: int, dbname: str,
+            think: tuple[int, int] | None = None) -> tuple[dict, dict, list]:
     """All kinds at once (one wrk each); per-kind results, CPU accounting, the wrk commands."""
     app0, worker0, pg0 = tree_cpu(gunicorn_pid), tree_cpu(celery_pid), pg_backend_cpu(dbname)
     busy0, t0 = machine_busy(), time.monotonic()
@@ -488,7 +490,7 @@ def run_mix(label: str, base_url: str, conns: dict[str, int], duration: int, tar
             continue
         url = base_url + ("/api/v1/calls" if kind == "intake" else "/")
         proc, cmd = start_wrk(kind, url, connections=n, duration=duration, targets=target_files.get(kind),
-                              token=token, seed=seed)
+                              token=token, seed=seed, think=think)
         running.append((kind, proc, cmd))
     results, cmds = {}, []
     try:
@@ -545,7 +547,8 @@ def fmt(v: float) -> str:
 
 def render_section(*, command: str, info: dict, started: dt.datetime, git_rev: str, data: dict, conns: dict,
                    duration: int, mix: dict, mix_cpu: dict, solo: dict | None, solo_seconds: int, wrk_cmd: str,
-                   load: dict, accounting: list[str], worker_note: str, warmup: int) -> str:
+                   load: dict, accounting: list[str], worker_note: str, warmup: int, users: dict | None = None,
+                   users_cpu: dict | None = None, think: tuple[int, int] | None = None) -> str:
     total_req = sum(r["requests"] for r in mix.values())
     elapsed = max(r["duration_s"] for r in mix.values())
     misses = [KINDS[k][0] for k, r in mix.items() if r["p95_ms"] >= GOAL_P95_MS]
@@ -592,7 +595,11 @@ def render_section(*, command: str, info: dict, started: dt.datetime, git_rev: s
         "province and of 长沙 (430100), logged in through the form; intake with the province operator's token "
         "(bodies of bench/post_call.lua).",
         "",
-        "## Per request kind (the mix)",
+        f"## Per request kind: {sum(conns.values())} closed-loop connections (no think time)",
+        "",
+        "Each connection sends its next request as soon as the answer arrives: the machine's saturation "
+        "throughput, and latencies that are mostly the wait for a free worker (mean latency = connections / "
+        "throughput).",
         "",
         "| kind | request | conns | req/s | share | p50 | p90 | p95 | p99 | max | requests | errors |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -618,6 +625,38 @@ def render_section(*, command: str, info: dict, started: dt.datetime, git_rev: s
         *[f"- {line}" for line in accounting],
         "",
     ]
+    user_misses: list[str] = []
+    if users:
+        user_total = sum(r["requests"] for r in users.values())
+        user_elapsed = max(r["duration_s"] for r in users.values())
+        user_misses = [KINDS[k][0] for k, r in users.items() if r["p95_ms"] >= GOAL_P95_MS]
+        lines += [
+            f"## The same {sum(conns.values())} connections as users with think time ({think[0]}–{think[1]} ms)",
+            "",
+            f"Each connection waits a random {think[0]}–{think[1]} ms (uniform) before each request, as a person "
+            "reading a page or talking to a caller does (hotline staff rarely click faster than once a second; "
+            "wrk's latency does not include the wait). Same targets, same split of connections, "
+            f"{duration} s, right after the closed-loop run.",
+            "",
+            "| kind | conns | req/s | p50 | p90 | p95 | p99 | max | requests | errors |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for kind, r in users.items():
+            p95 = f"**{fmt(r['p95_ms'])}**" if r["p95_ms"] < GOAL_P95_MS else f"**{fmt(r['p95_ms'])}** ✗"
+            lines.append(f"| {KINDS[kind][0]} | {conns[kind]} | {r['rps']:.1f} | {fmt(r['p50_ms'])} | "
+                         f"{fmt(r['p90_ms'])} | {p95} | {fmt(r['p99_ms'])} | {fmt(r['max_ms'])} | {r['requests']} | "
+                         f"{r['socket_error_total'] + r['bad_status']} |")
+        lines.append(f"| **all** | {sum(conns.values())} | **{user_total / user_elapsed:.1f}** | | | | | | "
+                     f"{user_total} | 0 |")
+        lines += [
+            "",
+            f"CPU during this run: gunicorn workers {users_cpu['app_cpu_s']:.0f} s "
+            f"({1000 * users_cpu['app_cpu_s'] / max(1, user_total):.1f} ms per request), PostgreSQL "
+            f"{users_cpu['pg_cpu_s']:.0f} s ({1000 * users_cpu['pg_cpu_s'] / max(1, user_total):.1f} ms per "
+            f"request); the machine was {users_cpu['machine_busy_pct']:.0f}% busy, "
+            f"{users_cpu['other_pct']:.0f}% of it outside this benchmark.",
+            "",
+        ]
     if solo:
         lines += [
             f"## Service time per kind (each kind alone, 1 connection, {solo_seconds} s)",
@@ -638,8 +677,11 @@ def render_section(*, command: str, info: dict, started: dt.datetime, git_rev: s
         "",
         "- Errors: none — 0 socket errors, every intake 201, every page 200 (the script refuses to write this "
         "section otherwise)",
-        f"- Goal p95 < {GOAL_P95_MS:.0f} ms for every kind: "
-        + ("**met**" if not misses else f"**NOT met** for {', '.join(misses)}"),
+        f"- Goal p95 < {GOAL_P95_MS:.0f} ms for every kind, {sum(conns.values())} closed-loop connections "
+        "(no think time): " + ("**met**" if not misses else f"**NOT met** for {', '.join(misses)}"),
+        *([f"- Goal p95 < {GOAL_P95_MS:.0f} ms for every kind, the same connections with {think[0]}–{think[1]} ms "
+           "think time: " + ("**met**" if not user_misses else f"**NOT met** for {', '.join(user_misses)}")]
+          if users else []),
         "",
         MARK_END,
     ]
@@ -675,6 +717,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep the database, logs and credentials afterwards")
     p.add_argument("--output", default=str(BENCH_DIR / "RESULTS.md"), help="results file (its Mixed load section)")
     p.add_argument("--no-write", action="store_true", help="print the figures, do not write the results file")
+    p.add_argument("--think", default="500-1500", metavar="MIN-MAX",
+                   help="after the closed-loop mix, the same connections as users who wait MIN-MAX ms (uniform) "
+                        "before each request (default 500-1500; 0 skips that run)")
     p.add_argument("--seed", type=int, default=1, help="seed of the targets and of wrk's choices")
     args = p.parse_args(argv)
     if not intake._IDENT.match(args.db_name):
@@ -686,6 +731,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    think: tuple[int, int] | None = None
+    if args.think and args.think != "0":
+        m = re.fullmatch(r"(\d+)-(\d+)", args.think)
+        if not m or int(m.group(1)) > int(m.group(2)):
+            raise BenchError(f"--think wants MIN-MAX in ms (e.g. 500-1500), not {args.think!r}")
+        think = (int(m.group(1)), int(m.group(2)))
     signal.signal(signal.SIGTERM, intake._raise_on_term)
     if not shutil.which("wrk"):
         raise BenchError("wrk is not installed (apt-get install wrk)")
@@ -822,6 +873,15 @@ def main(argv: list[str]) -> int:
         failures += failures_of("mix", mix)
         ok_intake += mix["intake"]["statuses"].get(201, 0)
         runs += conns["intake"]
+        users: dict = {}
+        users_cpu: dict = {}
+        if think and not failures:
+            users, users_cpu, _cmds = run_mix(f"USERS (think {think[0]}-{think[1]} ms)", base, conns, args.duration,
+                                              target_files, token, args.seed + 1, gunicorn_pid=app_proc.pid,
+                                              celery_pid=worker_proc.pid, dbname=dbname, think=think)
+            failures += failures_of("users", users)
+            ok_intake += users["intake"]["statuses"].get(201, 0)
+            runs += conns["intake"]
         for name, proc in procs.procs:
             if proc.poll() is not None:
                 failures.append(f"{name} died during the run (exit {proc.returncode})")
@@ -851,12 +911,15 @@ def main(argv: list[str]) -> int:
                 log("FAIL " + f)
             return 1
 
-        print()
-        print(f"{'kind':<13} {'conns':>5} {'req/s':>7} {'p50':>9} {'p95':>9} {'p99':>9}")
-        for kind, r in mix.items():
-            mark = "" if r["p95_ms"] < GOAL_P95_MS else "  (p95 goal missed)"
-            print(f"{kind:<13} {conns[kind]:>5} {r['rps']:7.1f} {r['p50_ms']:7.1f}ms {r['p95_ms']:7.1f}ms "
-                  f"{r['p99_ms']:7.1f}ms{mark}")
+        for title, res in (("closed loop (no think time)", mix), (f"users (think {args.think} ms)", users)):
+            if not res:
+                continue
+            print(f"\n{title}")
+            print(f"{'kind':<13} {'conns':>5} {'req/s':>7} {'p50':>9} {'p95':>9} {'p99':>9}")
+            for kind, r in res.items():
+                mark = "" if r["p95_ms"] < GOAL_P95_MS else "  (p95 goal missed)"
+                print(f"{kind:<13} {conns[kind]:>5} {r['rps']:7.1f} {r['p50_ms']:7.1f}ms {r['p95_ms']:7.1f}ms "
+                      f"{r['p99_ms']:7.1f}ms{mark}")
 
         if not args.no_write:
             data = dict(after, size=database_size(dbname), note=data_note)
@@ -875,11 +938,11 @@ def main(argv: list[str]) -> int:
                                      git_rev=git_rev, data=data, conns=conns, duration=args.duration,
                                      mix=mix, mix_cpu=mix_cpu, solo=solo or None, solo_seconds=args.solo,
                                      wrk_cmd=wrk_cmd, load=load, accounting=accounting, worker_note=worker_note,
-                                     warmup=args.warmup)
+                                     warmup=args.warmup, users=users or None, users_cpu=users_cpu, think=think)
             write_section(Path(args.output), section)
             log(f"wrote the Mixed load section of {args.output}")
         (workdir / "results.json").write_text(json.dumps({"mix": mix, "solo": solo, "cpu": mix_cpu, "load": load,
-                                                          "conns": conns}, indent=1, default=str))
+                                                          "conns": conns, "users": users, "users_cpu": users_cpu}, indent=1, default=str))
         clean = True
         return 0
     finally:
