@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from babel import support
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
 from wtforms.validators import ValidationError
+
+#: WTForms' own messages per locale, loaded once per process (Flask-WTF reads the catalog from disk again in every
+#: request that builds a form).
+_WTFORMS_TRANSLATIONS: dict[str, support.Translations] = {}
 
 
 class HotlineForm(FlaskForm):
     """Every form of the app. Forms validate input shape; they never touch the session."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            locale = str(get_locale() or "en")
+            translations = _WTFORMS_TRANSLATIONS.get(locale)
+            if translations is None:
+                translations = _WTFORMS_TRANSLATIONS[locale] = support.Translations.load(
+                    messages_path(), [locale], domain="wtforms")
+            return translations
 
     def populate_errors(self, errors: dict[str, list[str]]) -> None:
         """Attach domain errors (``{field: [messages]}``) to the matching fields, the rest to the form."""
