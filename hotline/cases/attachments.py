@@ -356,7 +356,7 @@ def open_attachment(attachment: Attachment):
     response.headers["Content-Disposition"] = content_disposition(attachment.original_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
 

@@ -97,7 +97,7 @@ def test_upload_and_download_a_pdf(app, filed_case, upload_dir, documented):
                                               "filename*=UTF-8''%E8%AF%81%E6%8D%AE.pdf")
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Cache-Control"] == "private, no-store"
-    assert headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert headers["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
 
     listed = officer.read(case["id"])["attachments"]
     assert listed == [attachment]

@@ -302,7 +302,7 @@ def test_open_attachment_serves_a_download_with_protective_headers(app, store, u
         "attachment; filename=\"attachment.txt\"; filename*=UTF-8''%E7%AC%94%E5%BD%95.txt")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "private, no-store"
-    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 
 @pytest.mark.parametrize("stored_name", ["../../../etc/passwd", "", "ABC", "a" * 31])
