@@ -14,6 +14,7 @@ from flask import current_app, request
 from sqlalchemy import bindparam, delete, func, select, update
 
 from hotline.accounts.models import ApiToken, LoginFailure, User, UserSession
+from hotline.core.models import as_loaded
 from hotline.core.types import utcnow
 from hotline.extensions import db
 
@@ -158,6 +159,18 @@ def new_token_value() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+#: The token check runs on every API request: a Core SELECT built once (its cache key is computed once, the compiled
+#: form reused), the user's columns plus the token's id and last use; the User is then taken from the row.
+_USERS, _TOKENS = User.__table__, ApiToken.__table__
+_USER_COLUMNS = tuple(_USERS.c)
+_TOKEN_USER = (
+    select(*_USER_COLUMNS, _TOKENS.c.id.label("token_id"), _TOKENS.c.last_used_at.label("token_last_used_at"))
+    .select_from(_USERS.join(_TOKENS, _TOKENS.c.user_id == _USERS.c.id))
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None),
+           _USERS.c.is_active.is_(True))
+)
+
+
 def authenticate_token(raw: str) -> User | None:
     """The active user behind a live token. Records last use at most once a minute per token.
 
@@ -165,14 +178,14 @@ def authenticate_token(raw: str) -> User | None:
     """
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    found = db.session.execute(
-        select(User, ApiToken.id, ApiToken.last_used_at)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == sha256_hex(raw), ApiToken.revoked_at.is_(None), User.is_active.is_(True))
-    ).first()
+    session = db.session()
+    if session.autoflush:
+        session.flush()  # as an ORM query would: changes pending in this session count (nothing to do when clean)
+    found = session.execute(_TOKEN_USER, {"token_hash": sha256_hex(raw)}).first()
     if found is None:
         return None
-    user, token_id, last_used_at = found
+    *columns, token_id, last_used_at = found
+    user = as_loaded(User, {c.key: value for c, value in zip(_USER_COLUMNS, columns, strict=True)})
     now = utcnow()
     resolution = timedelta(seconds=current_app.config["TOKEN_LAST_USED_RESOLUTION_SECONDS"])
     if last_used_at is None or now - last_used_at > resolution:

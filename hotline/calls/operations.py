@@ -10,26 +10,25 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, String, bindparam, func, text
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy import BigInteger, Integer, String, bindparam, func, insert, text
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from hotline.calls.models import Call, Caller, CallStatus
 from hotline.calls.phones import PhoneError, parse_phone
-from hotline.core.audit import record_event
+from hotline.core.audit import event_values, log_event, record_event
 from hotline.core.clock import local_date, local_tz
 from hotline.core.errors import StaleVersion, StateError, ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.i18n import pgettext
-from hotline.core.models import next_reference_number
+from hotline.core.models import AuditEvent, as_loaded, next_reference_number, reference_sequence
 from hotline.core.patents import PatentNumberError, parse_patent_number
 from hotline.core.permissions import PROVINCE_CODE, mask_name, mask_phone, sees_region
 from hotline.core.text import bigram_tokens, clean_text, match_key
-from hotline.core.types import UTCDateTime, utcnow
+from hotline.core.types import JSONDoc, UTCDateTime, utcnow
 from hotline.extensions import db
 from hotline.reference import queries as ref
-from hotline.stats.operations import mark_stale
+from hotline.stats.models import OutboxMessage
+from hotline.stats.operations import STALE_TOPIC, mark_stale, outbox_written, stale_payload
 
 #: Fields an edit may change (PATCH and the edit form).
 EDITABLE_FIELDS = (
@@ -170,39 +169,40 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
 
 #: One fixed statement per dialect, so SQLAlchemy caches it (a generated ``insert().on_conflict…`` is
 #: recompiled on every intake). Both databases keep the earliest first_seen_at and the latest last_seen_at.
+_UPSERT_CALLER_SQL = (
+    "INSERT INTO callers (phone_key, number_type, area_code, first_seen_at, last_seen_at) "
+    "VALUES (:phone_key, :number_type, :area_code, :seen, :seen) ON CONFLICT (phone_key) DO UPDATE SET "
+    "first_seen_at = {least}(callers.first_seen_at, excluded.first_seen_at), "
+    "last_seen_at = {greatest}(callers.last_seen_at, excluded.last_seen_at) "
+    "RETURNING id, phone_key, number_type, area_code, first_seen_at, last_seen_at")
+_CALLER_RESULT = {"id": Integer, "phone_key": String, "number_type": String, "area_code": String,
+                  "first_seen_at": UTCDateTime, "last_seen_at": UTCDateTime}
 _UPSERT_CALLER = {
-    "postgresql": text(
-        "INSERT INTO callers (phone_key, number_type, area_code, first_seen_at, last_seen_at) "
-        "VALUES (:key, :type, :area, :seen, :seen) ON CONFLICT (phone_key) DO UPDATE SET "
-        "first_seen_at = LEAST(callers.first_seen_at, EXCLUDED.first_seen_at), "
-        "last_seen_at = GREATEST(callers.last_seen_at, EXCLUDED.last_seen_at) "
-        "RETURNING id, phone_key, number_type, area_code, first_seen_at, last_seen_at"),
-    "sqlite": text(
-        "INSERT INTO callers (phone_key, number_type, area_code, first_seen_at, last_seen_at) "
-        "VALUES (:key, :type, :area, :seen, :seen) ON CONFLICT (phone_key) DO UPDATE SET "
-        "first_seen_at = MIN(callers.first_seen_at, excluded.first_seen_at), "
-        "last_seen_at = MAX(callers.last_seen_at, excluded.last_seen_at) "
-        "RETURNING id, phone_key, number_type, area_code, first_seen_at, last_seen_at"),
+    dialect: text(_UPSERT_CALLER_SQL.format(least=least, greatest=greatest))
+    .bindparams(bindparam("seen", type_=UTCDateTime)).columns(**_CALLER_RESULT)
+    for dialect, least, greatest in (("postgresql", "LEAST", "GREATEST"), ("sqlite", "MIN", "MAX"))
 }
 
 
-def _upsert_caller(phone, seen_at: datetime) -> Caller:
-    """Insert the caller or widen its first/last-seen window, in one statement; returns the Caller, placed in
-    the session from the RETURNING row (no second SELECT)."""
-    stmt = _UPSERT_CALLER[db.engine.dialect.name].bindparams(bindparam("seen", type_=UTCDateTime)).columns(
-        id=Integer, phone_key=String, number_type=String, area_code=String, first_seen_at=UTCDateTime,
-        last_seen_at=UTCDateTime)
-    row = db.session.execute(stmt, {"key": phone.key, "type": phone.number_type, "area": phone.area_code,
-                                    "seen": seen_at}).one()
-    caller = db.session.identity_map.get(identity_key(Caller, row.id))
-    if caller is None:
-        caller = Caller(**row._asdict())
-        make_transient_to_detached(caller)
-        db.session.add(caller)
-    else:
-        set_committed_value(caller, "first_seen_at", row.first_seen_at)
-        set_committed_value(caller, "last_seen_at", row.last_seen_at)
+def _caller_params(phone, seen_at: datetime) -> dict[str, Any]:
+    return {"phone_key": phone.key, "number_type": phone.number_type, "area_code": phone.area_code,
+            "seen": seen_at}
+
+
+def _caller_from_row(row) -> Caller:
+    """The upserted caller as a persistent Caller, from its RETURNING values (no second SELECT): ``row`` is
+    (id, phone_key, number_type, area_code, first_seen_at, last_seen_at)."""
+    caller = as_loaded(Caller, dict(zip(_CALLER_RESULT, row, strict=True)))
+    # Already in the session: the upsert may have widened its window.
+    set_committed_value(caller, "first_seen_at", row[4])
+    set_committed_value(caller, "last_seen_at", row[5])
     return caller
+
+
+def _upsert_caller(phone, seen_at: datetime) -> Caller:
+    """Insert the caller or widen its first/last-seen window, in one statement; returns the Caller."""
+    row = db.session.execute(_UPSERT_CALLER[db.engine.dialect.name], _caller_params(phone, seen_at)).one()
+    return _caller_from_row(row)
 
 
 def _search_document(call: Call):
@@ -228,25 +228,129 @@ def make_ref(received_at: datetime) -> str:
     return f"{current_app.config['CALL_REF_PREFIX']}-{year}-{number:06d}"
 
 
+#: The columns an intake writes (all others start NULL: transfer, feedback, decision …), in INSERT order.
+_INTAKE_COLUMNS = (
+    "ref", "version", "received_at", "channel", "request_type", "ip_type", "region_code", "status", "caller_id",
+    "caller_phone_raw", "caller_name", "is_anonymous", "accused_party", "accused_party_key", "patent_number",
+    "patent_number_raw", "product", "place", "summary", "description", "duration_seconds", "exhibition_name",
+    "operator_id", "accept_due_on", "created_at", "updated_at", "search_vector",
+)
+#: Every column of Call but the deferred search vector: what a freshly logged Call holds (attribute = column name).
+_CALL_ATTRIBUTES = tuple(c.key for c in Call.__table__.c if c.key != "search_vector")
+
+#: SQLite (and any database without data-modifying CTEs): one cached Core INSERT per table.
+_INSERT_CALL = insert(Call.__table__).returning(Call.__table__.c.id)
+_INSERT_AUDIT = insert(AuditEvent.__table__)
+_INSERT_OUTBOX = insert(OutboxMessage.__table__)
+
+#: PostgreSQL: the whole intake write in one statement, per (reference sequence, with a caller); see _pg_intake.
+_PG_INTAKE: dict[tuple[str, bool], Any] = {}
+
+
+def _pg_intake(sequence: str, with_caller: bool):
+    """One round trip for the caller upsert, the reference number, the call, its audit row and the outbox row.
+
+    Data-modifying CTEs: each INSERT runs exactly once and the later ones read the earlier ones' RETURNING rows
+    (the caller's id, the call's id). The reference is ``<prefix>-<year>-`` plus ``nextval`` zero-padded to six
+    digits (more once a year passes 999999, like ``{:06d}``). Built once per key, so SQLAlchemy's compiled cache
+    and psycopg's prepared statements are reused.
+    """
+    stmt = _PG_INTAKE.get((sequence, with_caller))
+    if stmt is not None:
+        return stmt
+    values = []
+    for column in _INTAKE_COLUMNS:
+        if column == "ref":
+            values.append("(SELECT CAST(:ref_prefix AS text) || lpad(CAST(v AS text), greatest(6, length(CAST(v AS "
+                          "text))), '0') FROM n)")
+        elif column == "caller_id":
+            values.append("(SELECT id FROM cl)" if with_caller else "NULL")
+        elif column == "search_vector":
+            values.append("to_tsvector('simple', :search_tokens)")
+        else:
+            values.append(f":{column}")
+    caller_cte = f"cl AS ({_UPSERT_CALLER_SQL.format(least='LEAST', greatest='GREATEST')}), " if with_caller else ""
+    sql = (
+        f"WITH {caller_cte}"
+        f"n AS (SELECT nextval('\"{sequence}\"') AS v), "
+        f"c AS (INSERT INTO calls ({', '.join(_INTAKE_COLUMNS)}) VALUES ({', '.join(values)}) RETURNING id, ref), "
+        "a AS (INSERT INTO audit_events (occurred_at, actor_id, actor_name, object_type, object_id, action, changes, "
+        "region_code, note) VALUES (:created_at, :audit_actor_id, :audit_actor_name, :audit_object_type, "
+        "(SELECT id FROM c), :audit_action, :audit_changes, :audit_region_code, :audit_note)), "
+        "o AS (INSERT INTO outbox (topic, payload, created_at) VALUES (:outbox_topic, :outbox_payload, :created_at)) "
+        + ("SELECT c.id, c.ref, cl.id AS caller_id, cl.phone_key, cl.number_type, cl.area_code, cl.first_seen_at, "
+           "cl.last_seen_at FROM c CROSS JOIN cl" if with_caller else "SELECT c.id, c.ref FROM c")
+    )
+    binds = [bindparam(name, type_=UTCDateTime) for name in ("received_at", "created_at", "updated_at")]
+    binds += [bindparam(name, type_=JSONDoc) for name in ("audit_changes", "outbox_payload")]
+    if with_caller:
+        binds.append(bindparam("seen", type_=UTCDateTime))
+    result = {"id": BigInteger, "ref": String}
+    if with_caller:
+        result |= {"caller_id": BigInteger, **{k: v for k, v in _CALLER_RESULT.items() if k != "id"}}
+    stmt = text(sql).bindparams(*binds).columns(**result)
+    _PG_INTAKE[(sequence, with_caller)] = stmt
+    return stmt
+
+
+def _write_intake(row: dict[str, Any], phone, tokens: str, event: dict[str, Any], payload: dict):
+    """INSERT the caller (upsert), the call, its audit row and its outbox row; returns the call's id and ref and
+    the caller's columns (None without a number)."""
+    received_at = row["received_at"]
+    year = received_at.astimezone(local_tz()).year
+    if db.engine.dialect.name == "postgresql":
+        params = {k: v for k, v in row.items() if k not in ("ref", "caller_id", "search_vector")}
+        params |= {"ref_prefix": f"{current_app.config['CALL_REF_PREFIX']}-{year}-", "search_tokens": tokens,
+                   "outbox_topic": STALE_TOPIC, "outbox_payload": payload,
+                   **{f"audit_{k}": v for k, v in event.items()}}
+        if phone is not None:
+            params |= _caller_params(phone, received_at)
+        found = db.session.execute(_pg_intake(reference_sequence("call", year), phone is not None), params).one()
+        return found.id, found.ref, tuple(found[2:]) if phone is not None else None
+    caller_row = None
+    if phone is not None:
+        caller_row = db.session.execute(_UPSERT_CALLER[db.engine.dialect.name],
+                                        _caller_params(phone, received_at)).one()
+    ref = make_ref(received_at)
+    call_id = db.session.execute(_INSERT_CALL, {**row, "ref": ref, "caller_id": caller_row[0] if caller_row else None,
+                                                "search_vector": tokens}).scalar_one()
+    db.session.execute(_INSERT_AUDIT, {**event, "object_id": call_id, "occurred_at": row["created_at"]})
+    db.session.execute(_INSERT_OUTBOX, {"topic": STALE_TOPIC, "payload": payload, "created_at": row["created_at"],
+                                        "processed_at": None})
+    return call_id, ref, caller_row
+
+
 def record_call(data: dict[str, Any], *, actor) -> Call:
     """Log a call (intake). Normalizes the number and patent number, links the caller, audits.
+
+    The hot path of the hotline, so it skips the ORM unit of work: the caller upsert, the call, its audit row and
+    the statistics outbox row are written with cached Core statements (one round trip on PostgreSQL), and the
+    returned Call is placed in the session from the values at hand, every column loaded, caller included.
 
     :raises ValidationFailed: with ``{field: [messages]}``.
     """
     values = _normalize(data, actor=actor, partial=False)
     phone = values.pop("_phone", None)
-    call = Call(status=CallStatus.open.value, operator_id=getattr(actor, "id", None), **values)
-    if phone is not None:
-        call.caller = _upsert_caller(phone, call.received_at)
-    call.ref = make_ref(call.received_at)
-    call.accept_due_on = _accept_due_on(call.received_at)
-    call.search_vector = _search_document(call)
-    db.session.add(call)
-    db.session.flush()
-    mark_stale(local_date(call.received_at))
-    record_event(call, "create", actor, _audit_changes({
+    changes = _audit_changes({
         k: (None, v) for k, v in values.items() if v is not None and v is not False and k != "accused_party_key"
-    }))
+    })
+    now = utcnow()
+    row = dict.fromkeys(_INTAKE_COLUMNS)
+    row.update(values, version=1, status=CallStatus.open.value, operator_id=getattr(actor, "id", None),
+               accept_due_on=_accept_due_on(values["received_at"]), created_at=now, updated_at=now)
+    if len(row) != len(_INTAKE_COLUMNS):  # a new intake field must be added to _INTAKE_COLUMNS, or it is lost
+        raise RuntimeError(f"intake columns missing: {sorted(set(row) - set(_INTAKE_COLUMNS))}")
+    tokens = bigram_tokens(row["summary"], row["accused_party"], row["caller_name"])
+    event = event_values(Call.__audit_type__, "create", actor, changes, region_code=row["region_code"])
+    payload = stale_payload(local_date(row["received_at"]))
+    call_id, ref, caller_row = _write_intake(row, phone, tokens, event, payload)
+    outbox_written()
+    caller = _caller_from_row(caller_row) if caller_row is not None else None
+    attributes = dict.fromkeys(_CALL_ATTRIBUTES)
+    attributes.update((k, v) for k, v in row.items() if k != "search_vector")
+    attributes.update(id=call_id, ref=ref, caller_id=caller.id if caller else None, caller=caller)
+    call = as_loaded(Call, attributes)
+    log_event(event, call_id)
     return call
 
 

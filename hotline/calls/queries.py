@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import abort, current_app
-from sqlalchemy import Select, and_, func, or_, select, text
-from sqlalchemy.orm import load_only, noload, selectinload
+from sqlalchemy import Select, and_, bindparam, func, or_, select, text
+from sqlalchemy.orm import selectinload
 
 from hotline.calls.models import Call, Caller
 from hotline.core.errors import ValidationFailed
@@ -280,8 +280,39 @@ def count_caller_calls(user, caller: Caller) -> int:
 
 @dataclass
 class DuplicateHint:
+    #: The earlier call; with ``lean``, a row of the columns a reference list needs (id, ref, received_at).
     call: Call
     reasons: list[str]
+
+
+#: Lean duplicate queries, built once per shape (which criteria, region scope, exclusion, limit) so their cache
+#: key is computed once and SQLAlchemy's compiled cache serves every later intake.
+_LEAN_DUPLICATES: dict[tuple, Select] = {}
+
+
+def _lean_duplicates(by_caller: bool, by_accused: bool, by_patent: bool, scoped: bool, excluding: bool,
+                     limit: int) -> Select:
+    """Core SELECT of the columns the hints need: no entities, no eager loads."""
+    key = (by_caller, by_accused, by_patent, scoped, excluding, limit)
+    stmt = _LEAN_DUPLICATES.get(key)
+    if stmt is None:
+        calls = Call.__table__
+        conditions = []
+        if by_caller:
+            conditions.append(calls.c.caller_id == bindparam("caller_id"))
+        if by_accused:
+            conditions.append(calls.c.accused_party_key == bindparam("accused_key"))
+        if by_patent:
+            conditions.append(calls.c.patent_number == bindparam("patent_number"))
+        stmt = select(calls.c.id, calls.c.ref, calls.c.received_at, calls.c.caller_id, calls.c.accused_party_key,
+                      calls.c.patent_number).where(calls.c.received_at >= bindparam("since"), or_(*conditions))
+        if scoped:
+            stmt = stmt.where(calls.c.region_code == bindparam("region_code"))
+        if excluding:
+            stmt = stmt.where(calls.c.id != bindparam("exclude_id"))
+        stmt = stmt.order_by(calls.c.received_at.desc(), calls.c.id.desc()).limit(limit)
+        _LEAN_DUPLICATES[key] = stmt
+    return stmt
 
 
 def find_duplicates(user, *, caller_id: int | None = None, accused_key: str | None = None,
@@ -289,25 +320,34 @@ def find_duplicates(user, *, caller_id: int | None = None, accused_key: str | No
                     now: datetime | None = None, limit: int = 10, lean: bool = False) -> list[DuplicateHint]:
     """Calls of the last 90 days with the same number, accused party or patent number (one query).
 
-    ``lean`` loads only what a reference list needs (id, ref, time, the matched fields): the intake API.
+    ``lean`` reads only what a reference list needs (id, ref, time, the matched fields) as rows, not entities:
+    the intake API.
     """
-    conditions = []
-    if caller_id:
-        conditions.append(Call.caller_id == caller_id)
-    if accused_key:
-        conditions.append(Call.accused_party_key == accused_key)
-    if patent_number:
-        conditions.append(Call.patent_number == patent_number)
-    if not conditions:
+    if not (caller_id or accused_key or patent_number):
         return []
     since = (now or utcnow()) - timedelta(days=current_app.config["DUPLICATE_WINDOW_DAYS"])
-    stmt = scope(select(Call).where(Call.received_at >= since, or_(*conditions)), user)
     if lean:
-        stmt = stmt.options(load_only(Call.id, Call.ref, Call.received_at, Call.caller_id, Call.accused_party_key,
-                                      Call.patent_number, Call.region_code), noload(Call.caller), noload(Call.operator))
-    if exclude_id:
-        stmt = stmt.where(Call.id != exclude_id)
-    rows = db.session.scalars(stmt.order_by(Call.received_at.desc(), Call.id.desc()).limit(limit)).unique()
+        scoped = user.region_code != PROVINCE_CODE
+        stmt = _lean_duplicates(bool(caller_id), bool(accused_key), bool(patent_number), scoped, bool(exclude_id),
+                                limit)
+        session = db.session()
+        if session.autoflush:
+            session.flush()  # as the entity query does: pending calls count
+        rows = session.execute(stmt, {"since": since, "caller_id": caller_id, "accused_key": accused_key,
+                                      "patent_number": patent_number, "region_code": user.region_code,
+                                      "exclude_id": exclude_id})
+    else:
+        conditions = []
+        if caller_id:
+            conditions.append(Call.caller_id == caller_id)
+        if accused_key:
+            conditions.append(Call.accused_party_key == accused_key)
+        if patent_number:
+            conditions.append(Call.patent_number == patent_number)
+        stmt = scope(select(Call).where(Call.received_at >= since, or_(*conditions)), user)
+        if exclude_id:
+            stmt = stmt.where(Call.id != exclude_id)
+        rows = db.session.scalars(stmt.order_by(Call.received_at.desc(), Call.id.desc()).limit(limit)).unique()
     hints = []
     for call in rows:
         reasons = []

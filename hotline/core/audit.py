@@ -22,6 +22,29 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def event_values(object_type: str, action: str, actor: Any | None,
+                 changes: dict[str, tuple[Any, Any]] | None = None, *, note: str | None = None,
+                 region_code: str | None = None) -> dict[str, Any]:
+    """The columns of an audit row, except ``object_id`` and ``occurred_at``: what ``record_event`` stores, for
+    operations that write the row with a Core INSERT in the same round trip as their own record (intake)."""
+    return {
+        "actor_id": getattr(actor, "id", None),
+        "actor_name": getattr(actor, "username", None) or "system",
+        "object_type": object_type,
+        "action": action,
+        "changes": {k: [_plain(old), _plain(new)] for k, (old, new) in (changes or {}).items()},
+        "region_code": region_code,
+        "note": note,
+    }
+
+
+def log_event(values: dict[str, Any], object_id: int) -> None:
+    """The log line of an audit row. Ids and field names only: values may be personal data and never go to the
+    log."""
+    logger.info("audit %s %s:%s by %s fields=%s", values["action"], values["object_type"], object_id,
+                values["actor_name"], sorted(values["changes"]))
+
+
 def record_event(
     obj: Any,
     action: str,
@@ -40,20 +63,11 @@ def record_event(
     """
     if obj.id is None:
         raise RuntimeError("record_event needs a flushed object (no id yet)")
-    event = AuditEvent(
-        actor_id=getattr(actor, "id", None),
-        actor_name=getattr(actor, "username", None) or "system",
-        object_type=getattr(obj, "__audit_type__", obj.__tablename__),
-        object_id=obj.id,
-        action=action,
-        changes={k: [_plain(old), _plain(new)] for k, (old, new) in (changes or {}).items()},
-        region_code=region_code if region_code is not None else getattr(obj, "region_code", None),
-        note=note,
-    )
+    values = event_values(getattr(obj, "__audit_type__", obj.__tablename__), action, actor, changes, note=note,
+                          region_code=region_code if region_code is not None else getattr(obj, "region_code", None))
+    event = AuditEvent(object_id=obj.id, **values)
     db.session.add(event)
-    # Ids and field names only: values may be personal data and never go to the log.
-    logger.info("audit %s %s:%s by %s fields=%s", action, event.object_type, obj.id, event.actor_name,
-                sorted(event.changes))
+    log_event(values, obj.id)
     return event
 
 

@@ -8,6 +8,8 @@ when the statistics are read.
 from __future__ import annotations
 
 import logging
+import time
+import weakref
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
@@ -18,6 +20,14 @@ logger = logging.getLogger(__name__)
 #: Seconds to wait for more changes before refreshing (the current month follows new data within 5 minutes).
 DEBOUNCE_SECONDS = 30
 _DEBOUNCE_KEY = "hotline:stats:refresh-scheduled"
+#: Per Redis client: until when (time.monotonic) this process knows the debounce key is set. Until then a SET NX
+#: cannot succeed, so the intake skips that round trip (a Redis call on every commit was about a tenth of an
+#: intake's CPU). Only an early loss of the key (Redis flushed or restarted within the window) makes a difference:
+#: the nudges of the rest of the window are then skipped, and beat's sweep refreshes within a minute, as after an
+#: outage.
+_KEY_SET_UNTIL: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Try again this long before the key's expiry as Redis reported it (the two clocks, the round trip).
+_MARGIN_SECONDS = 1.0
 
 
 def nudge_refresh() -> bool:
@@ -27,8 +37,16 @@ def nudge_refresh() -> bool:
     client = redis_client()
     if client is None:
         return False
+    if time.monotonic() < _KEY_SET_UNTIL.get(client, 0.0):
+        return False
     try:
-        if not client.set(_DEBOUNCE_KEY, "1", nx=True, ex=DEBOUNCE_SECONDS):
+        pipe = client.pipeline(transaction=False)  # one round trip: claim the window, and learn when it ends
+        pipe.set(_DEBOUNCE_KEY, "1", nx=True, ex=DEBOUNCE_SECONDS)
+        pipe.pttl(_DEBOUNCE_KEY)
+        claimed, ttl_ms = pipe.execute()
+        if ttl_ms and ttl_ms > 0:
+            _KEY_SET_UNTIL[client] = time.monotonic() + ttl_ms / 1000 - _MARGIN_SECONDS
+        if not claimed:
             return False
         from workers.tasks.stats import refresh_stale
 

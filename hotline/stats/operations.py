@@ -27,12 +27,24 @@ logger = logging.getLogger(__name__)
 STALE_TOPIC = "stats.stale"
 
 
+def stale_payload(*days: date | None) -> dict[str, list[str]] | None:
+    """The ``stats.stale`` outbox payload for the months of ``days`` (None when there are none)."""
+    months = sorted({str(Month.of(d)) for d in days if d is not None})
+    return {"months": months} if months else None
+
+
+def outbox_written() -> None:
+    """Note that the session's transaction wrote outbox rows: its commit nudges the worker (stats.dispatch).
+    For operations that INSERT the row themselves (intake); ``mark_stale`` does it for the others."""
+    db.session.info["outbox_pending"] = True
+
+
 def mark_stale(*days: date | None) -> None:
     """Record, in the caller's transaction, that the months of ``days`` need their figures refreshed."""
-    months = sorted({str(Month.of(d)) for d in days if d is not None})
-    if months:
-        db.session.add(OutboxMessage(topic=STALE_TOPIC, payload={"months": months}))
-        db.session.info["outbox_pending"] = True
+    payload = stale_payload(*days)
+    if payload:
+        db.session.add(OutboxMessage(topic=STALE_TOPIC, payload=payload))
+        outbox_written()
 
 
 def _snapshots(month: Month) -> dict[str, MonthlySnapshot]:

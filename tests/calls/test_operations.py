@@ -127,6 +127,76 @@ def test_references_are_unique_and_increasing(app, op):
     assert numbers[0] >= 1
 
 
+def test_reference_numbers_past_999999_keep_every_digit(app, op, backend):
+    from hotline.core.models import RefCounter, sync_reference_sequence
+
+    with app.app_context():
+        db.session.add(RefCounter(kind="call", year=2015, value=999998))
+        db.session.commit()
+        sync_reference_sequence("call", 2015)
+        refs = [record_call(_data(received_at=datetime(2015, 6, 1, 9, 0, tzinfo=BEIJING)), actor=_user(op)).ref
+                for _ in range(2)]
+        db.session.commit()
+    assert refs == ["HL-2015-999999", "HL-2015-1000000"]
+
+
+def test_record_call_returns_the_call_loaded_without_reading_it_back(app, op, backend):
+    """The intake writes with Core statements (one on PostgreSQL) and hands back a persistent, fully loaded Call:
+    serializing it reads nothing, and nothing is left pending."""
+    from hotline.stats.models import OutboxMessage
+
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        actor = _user(op)
+        record_call(_data(caller_phone="13812345678"), actor=actor)  # first use: the year's sequence exists after
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            call = record_call(_data(caller_phone="13812345678", caller_name="张三丰", accused_party="长沙某某 公司",
+                                     product="电动牙刷"), actor=actor)
+            written = len(statements)
+            seen = {a: getattr(call, a) for a in ("id", "ref", "version", "status", "received_at", "caller_name",
+                                                    "accused_party_key", "product", "place", "transferred_at",
+                                                    "closed_at", "accept_due_on", "created_at", "operator_id")}
+            phone_key = call.caller.phone_key
+            assert len(statements) == written  # no SELECT back, no lazy load of the caller
+            assert not (db.session.new or db.session.dirty)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        # caller upsert, reference counter, call, audit row, outbox row; one round trip on PostgreSQL
+        assert written == (1 if backend == "postgresql" else 5)
+        assert call in db.session and db.session.get(Call, call.id) is call
+        assert phone_key == "+8613812345678"
+        assert (seen["version"], seen["status"], seen["operator_id"]) == (1, "open", op.id)
+        assert seen["accused_party_key"] == "长沙某某公司"
+        assert seen["place"] is None and seen["transferred_at"] is None and seen["closed_at"] is None
+        db.session.commit()
+        stored = db.session.get(Call, seen["id"])
+        assert {a: getattr(stored, a) for a in seen} == seen
+        [event] = _events(seen["id"])
+        assert (event.action, event.actor_id, event.actor_name, event.region_code) == ("create", op.id,
+                                                                                      actor.username, "430100")
+        assert event.changes["caller_name"] == [None, "张**"]
+        assert event.occurred_at == stored.created_at == stored.updated_at
+        assert [r.payload for r in db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id))][-1] == {
+            "months": [seen["received_at"].astimezone(BEIJING).strftime("%Y-%m")]}
+
+
+def test_a_failed_intake_leaves_nothing_behind(app, op):
+    """The rows of an intake go together: if the transaction does not commit, none of them is stored."""
+    from hotline.stats.models import OutboxMessage
+
+    with app.app_context():
+        before = (_count(Call), _count(Caller), _call_audit_count(), _count(OutboxMessage))
+        record_call(_data(caller_phone="13912345678"), actor=_user(op))
+        db.session.rollback()
+        assert (_count(Call), _count(Caller), _call_audit_count(), _count(OutboxMessage)) == before
+
+
 def test_caller_row_is_reused_for_the_same_number_in_any_spelling(app, op):
     with app.app_context():
         ids = set()

@@ -361,6 +361,34 @@ def test_find_duplicates_is_region_scoped(app, province_op, create_user, create_
         assert len(find_duplicates(province_op, accused_key="长沙某某有限公司")) == 2
 
 
+def test_lean_duplicates_match_the_entity_query(app, province_op, create_user, create_call):
+    """The intake's lean check (a Core SELECT of a few columns) finds the same calls, in the same order, with the
+    same reasons, as the full query: per criterion, region scope, exclusion and limit."""
+    now = datetime.now(UTC)
+    zhuzhou = create_user("operator", "430200")
+    calls = [create_call(actor=province_op, region_code=region, caller_phone=phone, accused_party=party,
+                         patent_number=patent, received_at=now - timedelta(days=days))
+             for region, phone, party, patent, days in [
+                 ("430100", "13812345678", "长沙某某有限公司", None, 3),
+                 ("430200", "13812345678", None, "201710601862.3", 5),
+                 ("430200", None, "长沙某某 有限公司", None, 8),
+                 ("430100", "13987654321", None, "ZL201710601862.3", 13),
+                 ("430200", "13812345678", "别的公司", None, 120)]]
+    with app.app_context():
+        caller = find_caller("+8613812345678")
+        for user in (province_op, zhuzhou):
+            every = {"caller_id": caller.id, "accused_key": "长沙某某有限公司", "patent_number": "201710601862.3"}
+            for kwargs in ({"caller_id": caller.id}, {"accused_key": "长沙某某有限公司"},
+                           {"patent_number": "201710601862.3"}, every,
+                           {"caller_id": caller.id, "exclude_id": calls[0].id}, {"caller_id": caller.id, "limit": 1}):
+                full = [(h.call.id, h.call.ref, h.call.received_at, h.reasons)
+                        for h in find_duplicates(user, **kwargs)]
+                lean = [(h.call.id, h.call.ref, h.call.received_at, h.reasons)
+                        for h in find_duplicates(user, lean=True, **kwargs)]
+                assert lean == full, (user.region_code, kwargs)
+        assert find_duplicates(province_op, lean=True) == []
+
+
 # Caller history --------------------------------------------------------------------------------------
 
 

@@ -232,3 +232,65 @@ def test_no_nudge_in_embedded_mode(app, api, operator, monkeypatch):
     response = api(operator).post("/api/v1/calls", json=payload(received_at="2015-05-20T09:00:00+08:00"))
     assert response.status_code == 201
     assert nudged == []
+
+
+class _FakeRedis:
+    """SET NX EX and PTTL on a shared store with a settable clock; counts round trips."""
+
+    def __init__(self, store: dict, clock: list[float]):
+        self.store, self.clock, self.round_trips = store, clock, 0
+
+    def pipeline(self, transaction=True):
+        redis, commands = self, []
+
+        class Pipe:
+            def set(self, key, value, nx=False, ex=None):
+                commands.append(("set", key, ex))
+
+            def pttl(self, key):
+                commands.append(("pttl", key))
+
+            def execute(self):
+                redis.round_trips += 1
+                results = []
+                for command in commands:
+                    expires = redis.store.get(command[1])
+                    live = expires is not None and expires > redis.clock[0]
+                    if command[0] == "set":
+                        if not live:
+                            redis.store[command[1]] = redis.clock[0] + command[2]
+                        results.append(None if live else True)
+                    else:
+                        results.append(round((redis.store[command[1]] - redis.clock[0]) * 1000) if live else -2)
+                return results
+
+        return Pipe()
+
+
+def test_each_process_asks_redis_once_per_debounce_window(monkeypatch):
+    """A process that saw the debounce key set skips Redis until the key expires: still one refresh per window."""
+    import types
+
+    import hotline.core.health as health
+    import hotline.stats.dispatch as dispatch
+    import workers.tasks.stats as tasks
+
+    clock, store, queued = [100.0], {}, []
+    monkeypatch.setattr(dispatch, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+    monkeypatch.setattr(tasks.refresh_stale, "apply_async", lambda **kwargs: queued.append(clock[0]))
+    here, there = _FakeRedis(store, clock), _FakeRedis(store, clock)
+    client = [here]
+    monkeypatch.setattr(health, "redis_client", lambda: client[0])
+
+    def at(t, who):
+        clock[0], client[0] = 100.0 + t, who
+        return dispatch.nudge_refresh()
+
+    assert at(0, here) is True            # claims the window, queues the refresh
+    assert at(5, there) is False          # another process: the key is set, and now it knows until when
+    assert [at(t, who) for t in (10, 20, 28) for who in (here, there)] == [False] * 6
+    assert (here.round_trips, there.round_trips) == (1, 1)
+    assert at(29.5, here) is False        # near the end it asks again (the key still lives)
+    assert at(30.5, there) is True        # the next window
+    assert queued == [100.0, 130.5]
+    assert (here.round_trips, there.round_trips) == (2, 2)
