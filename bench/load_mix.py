@@ -941,8 +941,9 @@ def main(argv: list[str]) -> int:
                                      warmup=args.warmup, users=users or None, users_cpu=users_cpu, think=think)
             write_section(Path(args.output), section)
             log(f"wrote the Mixed load section of {args.output}")
-        (workdir / "results.json").write_text(json.dumps({"mix": mix, "solo": solo, "cpu": mix_cpu, "load": load,
-                                                          "conns": conns, "users": users, "users_cpu": users_cpu}, indent=1, default=str))
+        results = {"mix": mix, "solo": solo, "cpu": mix_cpu, "load": load, "conns": conns, "users": users,
+                   "users_cpu": users_cpu}
+        (workdir / "results.json").write_text(json.dumps(results, indent=1, default=str))
         clean = True
         return 0
     finally:

@@ -34,8 +34,8 @@ ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(ROOT))
 
-from load_mix import DEFAULT_DB, REDIS_URL, USERS, build_targets  # noqa: E402
 from intake import pg_url  # noqa: E402
+from load_mix import DEFAULT_DB, REDIS_URL, USERS, build_targets  # noqa: E402
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 KINDS = ("intake", "calls_list", "calls_search", "call_detail", "case_detail", "stats", "case_list")
@@ -72,7 +72,8 @@ def main(argv: list[str]) -> int:
             user.password_hash = security.hash_password("profile-" + name)
         op = db.session.scalar(db.select(User).where(User.username == "mix-op"))
         token = security.new_token_value()
-        db.session.add(ApiToken(user_id=op.id, name="profile-pages", prefix=token[:12], token_hash=security.sha256_hex(token)))
+        db.session.add(ApiToken(user_id=op.id, name="profile-pages", prefix=token[:12],
+                                token_hash=security.sha256_hex(token)))
         db.session.commit()
         statements: list[float] = []
 

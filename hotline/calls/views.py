@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from jinja2.filters import do_truncate
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError

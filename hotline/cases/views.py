@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import calendar as pycal
 from collections.abc import Callable
-from typing import NamedTuple
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _

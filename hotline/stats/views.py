@@ -345,7 +345,8 @@ def _figures_html(snapshot: MonthlySnapshot) -> Markup:
         _FIGURES.move_to_end(key)
         return html
     tables = _monthly_tables(snapshot.data)
-    html = Markup(render_template("stats/_figures.html", snapshot=snapshot, tables=tables,
+    # The output of an autoescaping template: safe markup already.
+    html = Markup(render_template("stats/_figures.html", snapshot=snapshot, tables=tables,  # noqa: S704
                                   charts=_monthly_charts(tables), kpis=_kpis(snapshot.data)))
     _FIGURES[key] = html
     while len(_FIGURES) > FIGURES_CACHE_SIZE:
