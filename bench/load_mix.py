@@ -548,7 +548,8 @@ def fmt(v: float) -> str:
 def render_section(*, command: str, info: dict, started: dt.datetime, git_rev: str, data: dict, conns: dict,
                    duration: int, mix: dict, mix_cpu: dict, solo: dict | None, solo_seconds: int, wrk_cmd: str,
                    load: dict, accounting: list[str], worker_note: str, warmup: int, users: dict | None = None,
-                   users_cpu: dict | None = None, think: tuple[int, int] | None = None) -> str:
+                   users_cpu: dict | None = None, think: tuple[int, int] | None = None,
+                   workers_note: str = "4 sync workers") -> str:
     total_req = sum(r["requests"] for r in mix.values())
     elapsed = max(r["duration_s"] for r in mix.values())
     misses = [KINDS[k][0] for k, r in mix.items() if r["p95_ms"] >= GOAL_P95_MS]
@@ -561,7 +562,7 @@ def render_section(*, command: str, info: dict, started: dt.datetime, git_rev: s
         f"- Date: {started.strftime('%Y-%m-%d %H:%M')} UTC; commit `{git_rev}`",
         f"- Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, Linux {info['kernel']}, "
         f"Python {info['python']}; PostgreSQL {info['postgresql']} ({info['pg_settings']}) on {PG_HOST}:{PG_PORT}",
-        f"- Servers: {info['gunicorn']}, 4 sync workers, HOTLINE_CONFIG=production, access log off, log level "
+        f"- Servers: {info['gunicorn']}, {workers_note}, HOTLINE_CONFIG=production, access log off, log level "
         f"WARNING; Redis {REDIS_URL}; a Celery worker (concurrency 2) and beat beside it; load: {info['wrk']}, one "
         "process per request kind; load generator, servers, worker and PostgreSQL share the machine",
         f"- Load average (1, 5, 15 min) before the setup: {load['before_setup']}; before the measured run: "
@@ -710,7 +711,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=50, help="connections, split over the kinds (default 50)")
     p.add_argument("--warmup", type=int, default=15, help="seconds of the same mix before measuring (default 15)")
     p.add_argument("--solo", type=int, default=10, help="seconds per kind alone on 1 connection (0: skip)")
-    p.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
+    p.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4)")
+    p.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"),
+                   help="gunicorn worker class (default gthread, as gunicorn.conf.py)")
+    p.add_argument("--threads", type=int, default=2,
+                   help="threads per gthread worker (default 2, as gunicorn.conf.py)")
     p.add_argument("--db-name", default=DEFAULT_DB, help=f"database (default {DEFAULT_DB}); dropped and recreated")
     p.add_argument("--reuse", action="store_true", help="reuse the database if it already holds demo data "
                    "(build it otherwise); implies --keep")
@@ -808,8 +813,10 @@ def main(argv: list[str]) -> int:
         gunicorn = venv_bin("gunicorn")
         app_log, worker_log = workdir / "gunicorn.log", workdir / "celery.log"
         log(f"starting gunicorn on :{port} ({args.workers} workers) and a Celery worker with beat")
-        app_proc = procs.start("gunicorn", [gunicorn, "-w", str(args.workers), "-k", "sync", "--log-level", "warning",
-                                            "--timeout", "60", "-b", f"127.0.0.1:{port}", "hotline:create_app()"],
+        app_proc = procs.start("gunicorn", [gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(args.workers),
+                                            "-k", args.worker_class, "--threads", str(args.threads),
+                                            "--log-level", "warning", "--timeout", "60", "-b", f"127.0.0.1:{port}",
+                                            "hotline:create_app()"],
                                env=env, log_path=app_log)
         worker_proc = procs.start("celery", [venv_bin("celery"), "-A", "workers.celery_app", "worker", "-B",
                                              "--loglevel=INFO", "--concurrency=2", "--schedule",
@@ -938,7 +945,10 @@ def main(argv: list[str]) -> int:
                                      git_rev=git_rev, data=data, conns=conns, duration=args.duration,
                                      mix=mix, mix_cpu=mix_cpu, solo=solo or None, solo_seconds=args.solo,
                                      wrk_cmd=wrk_cmd, load=load, accounting=accounting, worker_note=worker_note,
-                                     warmup=args.warmup, users=users or None, users_cpu=users_cpu, think=think)
+                                     warmup=args.warmup, users=users or None, users_cpu=users_cpu, think=think,
+                                     workers_note=f"{args.workers} {args.worker_class} workers"
+                                     + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
+                                     + " (gunicorn.conf.py)")
             write_section(Path(args.output), section)
             log(f"wrote the Mixed load section of {args.output}")
         results = {"mix": mix, "solo": solo, "cpu": mix_cpu, "load": load, "conns": conns, "users": users,

@@ -30,6 +30,6 @@ else
   WORKERS="${WEB_CONCURRENCY:-2}"
 fi
 echo "Serving on http://$HOST:$PORT  (Ctrl+C stops)"
-"$BIN/gunicorn" --workers "$WORKERS" --bind "$HOST:$PORT" --access-logfile - 'hotline:create_app()' &
+"$BIN/gunicorn" -c gunicorn.conf.py --workers "$WORKERS" --bind "$HOST:$PORT" --access-logfile - 'hotline:create_app()' &
 pids+=($!)
 wait -n "${pids[@]}"

@@ -1,0 +1,15 @@
+"""gunicorn settings for hotline (``gunicorn -c gunicorn.conf.py 'hotline:create_app()'``; scripts/run.sh uses it).
+
+gthread workers: a connection is handed to a thread only once its request has arrived, so clients that keep a
+connection open between requests (browsers with keep-alive, a person reading a page) do not hold a worker. Sync
+workers would wait on such a connection — with no buffering proxy in front, a handful of idle clients stall
+every worker (bench/RESULTS.md, the users run of the mixed load).
+"""
+
+import os
+
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", 4))
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
+keepalive = 5
+timeout = 60
