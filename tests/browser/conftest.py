@@ -1,5 +1,5 @@
 """Real-browser tests: headless Chromium (Debian's package, /usr/bin/chromium) driven by Playwright against the
-real app served by gunicorn (2 workers) on a free port of 127.0.0.1, with CSRF on, like production.
+real app served by gunicorn (the product's gunicorn.conf.py, 2 workers) on a free port of 127.0.0.1, with CSRF on, like production.
 
 The server gets a database of its own for the session, on the suite's backend (``--db``): a SQLite file in a
 temporary folder, or a PostgreSQL database ``hotline_browser_<pid>`` created and dropped here. It is migrated
@@ -273,7 +273,9 @@ def live_server(browser, backend, tmp_path_factory) -> Iterator[LiveServer]:
         url = f"http://127.0.0.1:{port}"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
-                [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                # The product's gunicorn settings (gthread workers), two of them.
+                [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--workers", "2",
+                 "--bind", f"127.0.0.1:{port}",
                  "--timeout", "120", "--graceful-timeout", "5", "--no-control-socket", "--access-logfile", "-",
                  "hotline:create_app()"],
                 env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
