@@ -68,6 +68,7 @@ from hotline.core.permissions import (
     REVEAL_ROLES,
     mask_name,
     mask_phone,
+    reload_visible,
     role_required,
     sees_region,
 )
@@ -199,20 +200,6 @@ def _now_local_minute() -> datetime:
 
 def _local_minute(value: datetime | None) -> datetime | None:
     return value.astimezone(local_tz()).replace(second=0, microsecond=0, tzinfo=None) if value else None
-
-
-def _reset_version(form: HotlineForm, call: Call) -> None:
-    """After a conflict, the form carries the current version: saving again is a deliberate overwrite."""
-    form.version.data = call.version
-    form.version.raw_data = None
-
-
-def _reload_after_rollback(call: Call) -> Call:
-    """The call as it is now (after a rollback); 404 if it has left the user's region meanwhile."""
-    db.session.refresh(call)
-    if not sees_region(current_user, call.region_code):
-        abort(404)
-    return call
 
 
 @bp.context_processor
@@ -574,18 +561,18 @@ def _run_action(call: Call, form: HotlineForm, form_key: str, perform: Callable[
             perform()
         except (StaleVersion, StaleDataError):
             db.session.rollback()
-            call = _reload_after_rollback(call)
+            call = reload_visible(call)
             form.form_errors.append(str(STALE_MESSAGE))
-            _reset_version(form, call)
+            form.reset_version(call.version)
             status = 409
         except StateError as exc:
             # The move is no longer possible (someone moved the call on): say so above everything.
             db.session.rollback()
-            call = _reload_after_rollback(call)
+            call = reload_visible(call)
             return _render_detail(call, 409, alert=exc.message, **{form_key: form})
         except ValidationFailed as exc:
             db.session.rollback()
-            call = _reload_after_rollback(call)
+            call = reload_visible(call)
             form.apply_domain_errors(exc.errors, aliases)
         else:
             db.session.commit()
@@ -728,16 +715,16 @@ def edit(call_id: int):
             update_call(call, changes, actor=current_user, expected_version=form.version.data)
         except (StaleVersion, StaleDataError):
             db.session.rollback()
-            call = _reload_after_rollback(call)
+            call = reload_visible(call)
             # Where the user's input differs from what is saved now, show the saved value next to the field.
             current = api_shape(_edit_values(call, with_caller=full), tz)
             conflicts = {name: _conflict_value(name, current[name]) for name in changes if name in current}
             form.form_errors.append(str(STALE_MESSAGE))
-            _reset_version(form, call)
+            form.reset_version(call.version)
             status = 409
         except ValidationFailed as exc:
             db.session.rollback()
-            call = _reload_after_rollback(call)
+            call = reload_visible(call)
             form.apply_domain_errors(exc.errors)
             status = 422
         else:

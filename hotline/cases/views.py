@@ -74,7 +74,7 @@ from hotline.cases.queries import (
 from hotline.core.clock import local_date, local_today
 from hotline.core.errors import DomainError, StaleVersion, StateError
 from hotline.core.forms import HotlineForm
-from hotline.core.permissions import PROVINCE_CODE, Role, role_required, sees_region
+from hotline.core.permissions import PROVINCE_CODE, Role, reload_visible, role_required, sees_region
 from hotline.core.text import clean_text
 from hotline.deadlines.calendar import CalendarMissing, WorkCalendar
 from hotline.deadlines.engine import find_rule
@@ -255,20 +255,6 @@ def _helpers():
 
 def _load(case_id: int) -> Case:
     return get_case_or_404(case_id, current_user)
-
-
-def _reset_version(form: HotlineForm, version: int) -> None:
-    """After a conflict the form carries the current version: submitting again is a deliberate decision."""
-    form.version.data = version
-    form.version.raw_data = None
-
-
-def _reload(case: Case) -> Case:
-    """The case as it is now, after a rollback; 404 if it left the user's region meanwhile."""
-    db.session.refresh(case)
-    if not sees_region(current_user, case.region_code):
-        abort(404)
-    return case
 
 
 def _page_size() -> int:
@@ -528,7 +514,7 @@ def new_from_call(call_id: int):
             db.session.rollback()
             call = get_call_or_404(call_id, current_user)
             form.form_errors.append(str(STALE_CALL_MESSAGE))
-            _reset_version(form, call.version)
+            form.reset_version(call.version)
             status = 409
         except DomainError as exc:
             db.session.rollback()
@@ -744,18 +730,18 @@ def _run(case: Case, name: str, form: HotlineForm, perform: Callable[[], None], 
             perform()
         except (StaleVersion, StaleDataError):
             db.session.rollback()
-            case = _reload(case)
+            case = reload_visible(case)
             form.form_errors.append(str(STALE_MESSAGE))
-            _reset_version(form, case.version)
+            form.reset_version(case.version)
             status = 409
         except StateError as exc:
             db.session.rollback()
-            case = _reload(case)
-            _reset_version(form, case.version)
+            case = reload_visible(case)
+            form.reset_version(case.version)
             return _render_detail(case, 409, alert=exc.message, **{name: form})
         except DomainError as exc:
             db.session.rollback()
-            case = _reload(case)
+            case = reload_visible(case)
             status = _failure_status(form, exc, aliases)
         else:
             db.session.commit()
@@ -866,13 +852,13 @@ def edit(case_id: int):
             changed = update_case(case, changes, actor=current_user, expected_version=form.version.data)
         except (StaleVersion, StaleDataError):
             db.session.rollback()
-            case = _reload(case)
+            case = reload_visible(case)
             form.form_errors.append(str(STALE_MESSAGE))
-            _reset_version(form, case.version)
+            form.reset_version(case.version)
             status = 409
         except DomainError as exc:
             db.session.rollback()
-            case = _reload(case)
+            case = reload_visible(case)
             status = _failure_status(form, exc)
         else:
             db.session.commit()
@@ -904,7 +890,7 @@ def upload(case_id: int):
                                           actor=current_user)
         except DomainError as exc:
             db.session.rollback()
-            case = _reload(case)
+            case = reload_visible(case)
             status = _failure_status(form, exc)
         else:
             db.session.commit()

@@ -36,6 +36,11 @@ class HotlineForm(FlaskForm):
                 self.form_errors.extend(messages)
 
 
+    def reset_version(self, version: int) -> None:
+        """After a conflict the form carries the current version: submitting again is a deliberate overwrite."""
+        self.version.data = version
+        self.version.raw_data = None
+
     def apply_domain_errors(self, errors: dict[str, list[str]], aliases: dict[str, str] | None = None) -> None:
         """Domain errors onto the form (field names may be renamed by ``aliases``); errors of hidden or absent
         fields (the version) go to the top of the form, where the template shows them."""

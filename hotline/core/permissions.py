@@ -85,3 +85,16 @@ def mask_name(value: str | None) -> str | None:
     if not value:
         return value
     return value[0] + "*" * max(len(value) - 1, 1)
+
+
+def reload_visible(record):
+    """A call or case as it is now, after a rollback (refreshed from the database); 404 if it has left the
+    current user's region meanwhile."""
+    from flask_login import current_user
+
+    from hotline.extensions import db
+
+    db.session.refresh(record)
+    if not sees_region(current_user, record.region_code):
+        abort(404)
+    return record
