@@ -287,11 +287,28 @@ def run_wrk(system: str, label: str, url: str, token: str | None, *, duration: i
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=duration + 60)
     if proc.returncode != 0:
         raise BenchError(f"wrk failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    head, fields, statuses, first_failure = parse_bench_lines(proc.stdout)
+    if not head:
+        raise BenchError(f"no BENCH lines in wrk's output (is bench/post_call.lua's done() intact?):\n{proc.stdout}")
+    requests = int(head["requests"])
+    duration_s = int(head["duration_us"]) / 1e6
+    lat = {k: float(fields[f"latency_us.{k}"]) for k in ("p50", "p90", "p99", "max")}
+    errors = {k: int(fields[f"errors.{k}"]) for k in ("connect", "read", "write", "timeout")}
+    if sum(statuses.values()) != requests:
+        raise BenchError(f"wrk status counts {statuses} do not add up to {requests} requests:\n{proc.stdout}")
+    result = _result(system, label, requests=requests, duration_s=duration_s, latencies_us=lat, statuses=statuses,
+                     socket_errors=errors, first_failure=first_failure, tool="wrk")
+    return result, cmd
+
+
+def parse_bench_lines(stdout: str) -> tuple[dict[str, str], dict[str, str], dict[int, int], str | None]:
+    """The "BENCH " lines of wrk's output (bench/wrk_report.lua): the head (requests, duration, bytes), the other
+    fields as "line.key" (errors.read, latency_us.p95 …), the status counts, the first unexpected answer."""
     fields: dict[str, str] = {}
     statuses: dict[int, int] = {}
     first_failure = None
     head: dict[str, str] = {}
-    for line in proc.stdout.splitlines():
+    for line in stdout.splitlines():
         if not line.startswith("BENCH "):
             continue
         rest = line[len("BENCH "):]
@@ -304,21 +321,11 @@ def run_wrk(system: str, label: str, url: str, token: str | None, *, duration: i
         elif rest.startswith("requests="):
             head = dict(p.split("=") for p in rest.split())
         else:
-            kind, *pairs = rest.split()
+            name, *pairs = rest.split()
             for pair in pairs:
                 k, v = pair.split("=")
-                fields[f"{kind}.{k}"] = v
-    if not head:
-        raise BenchError(f"no BENCH lines in wrk's output (is bench/post_call.lua's done() intact?):\n{proc.stdout}")
-    requests = int(head["requests"])
-    duration_s = int(head["duration_us"]) / 1e6
-    lat = {k: float(fields[f"latency_us.{k}"]) for k in ("p50", "p90", "p99", "max")}
-    errors = {k: int(fields[f"errors.{k}"]) for k in ("connect", "read", "write", "timeout")}
-    if sum(statuses.values()) != requests:
-        raise BenchError(f"wrk status counts {statuses} do not add up to {requests} requests:\n{proc.stdout}")
-    result = _result(system, label, requests=requests, duration_s=duration_s, latencies_us=lat, statuses=statuses,
-                     socket_errors=errors, first_failure=first_failure, tool="wrk")
-    return result, cmd
+                fields[f"{name}.{k}"] = v
+    return head, fields, statuses, first_failure
 
 
 def _python_load_worker(port, path, token, bodies_seed, n_threads, duration, queue):

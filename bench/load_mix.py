@@ -64,6 +64,7 @@ from intake import (  # noqa: E402
     loadavg,
     machine_busy,
     machine_info,
+    parse_bench_lines,
     pg_url,
     proc_cpu,
     recreate_database,
@@ -406,27 +407,7 @@ def start_wrk(kind: str, url: str, *, connections: int, duration: int, targets: 
 def parse_wrk(kind: str, stdout: str, stderr: str, returncode: int) -> dict:
     if returncode != 0:
         raise BenchError(f"wrk ({kind}) failed ({returncode}):\n{stdout}\n{stderr}")
-    fields: dict[str, str] = {}
-    statuses: dict[int, int] = {}
-    first_failure = None
-    head: dict[str, str] = {}
-    for line in stdout.splitlines():
-        if not line.startswith("BENCH "):
-            continue
-        rest = line[len("BENCH "):]
-        if rest.startswith("first_failure "):
-            first_failure = first_failure or rest[len("first_failure "):]
-        elif rest.startswith("statuses"):
-            for part in rest.split()[1:]:
-                code, n = part.split("=")
-                statuses[int(code)] = int(n)
-        elif rest.startswith("requests="):
-            head = dict(p.split("=") for p in rest.split())
-        else:
-            name, *pairs = rest.split()
-            for pair in pairs:
-                k, v = pair.split("=")
-                fields[f"{name}.{k}"] = v
+    head, fields, statuses, first_failure = parse_bench_lines(stdout)
     if not head:
         raise BenchError(f"no BENCH lines in wrk's output for {kind}:\n{stdout}\n{stderr}")
     requests_n = int(head["requests"])
