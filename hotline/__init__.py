@@ -54,8 +54,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
+    """SQLite: every transaction takes the write lock when it begins (``BEGIN IMMEDIATE``).
+
+    With a deferred ``BEGIN``, a transaction that reads and then writes (every form post: the session lookup, then
+    the insert) fails at once with "database is locked" when another process or thread committed in between: WAL
+    cannot move a reader's snapshot forward, and SQLite does not wait in that case. Taking the lock up front makes
+    concurrent requests of the embedded mode (gunicorn workers, threads, in-process tasks) queue for up to the
+    busy timeout instead of failing. PostgreSQL, the production database, is unaffected.
+    """
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_app(config_class=None) -> Flask:

@@ -32,6 +32,20 @@ login_manager = LoginManager()
 babel = Babel()
 
 
+def _release_outer_sqlite_transaction() -> None:
+    """Embedded mode: a task runs in-process, with its own session, inside the request that queued it. On SQLite
+    every transaction holds the write lock (``BEGIN IMMEDIATE``), so a transaction the request reopened after its
+    commit (reading an expired attribute, say) would make the task wait for the lock until it gives up. Tasks are
+    queued only after the records they work on are committed, so what such a transaction holds is committed now.
+    """
+    from flask import has_app_context
+
+    if has_app_context() and db.engine.dialect.name == "sqlite":
+        outer = db.session()
+        if outer.in_transaction():
+            outer.commit()
+
+
 def celery_init_app(app):
     """Create the Celery app from ``app.config`` (Flask's documented pattern): every task runs in an app context.
 
@@ -41,6 +55,8 @@ def celery_init_app(app):
 
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
+            if self.request.is_eager:
+                _release_outer_sqlite_transaction()
             with app.app_context():
                 try:
                     return self.run(*args, **kwargs)

@@ -91,10 +91,14 @@ def app(database_url, backend, tmp_path_factory):
         flask_migrate.upgrade()
         seed_all()
         db.session.commit()
-        if backend == "sqlite":
-            db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
-            db.session.commit()
         db.session.remove()
+        if backend == "sqlite":
+            # Outside any transaction (SQLAlchemy's would take the write lock first: BEGIN IMMEDIATE).
+            raw = db.engine.raw_connection()
+            try:
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
         db.engine.dispose()
     if backend == "sqlite":
         db_path = Path(database_url[len("sqlite:///"):])
