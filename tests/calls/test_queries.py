@@ -416,31 +416,38 @@ def test_caller_history_excludes_the_current_call_and_is_region_scoped(app, prov
 
 @pytest.fixture
 def many_searchable(province_op, create_call):
-    """Calls over 40 minutes: every third about 保温杯 (frequent), one about 嘉禾建材 (rare), some in 株洲."""
+    """Calls over 40 minutes: every third about 保温杯 (frequent), one about 嘉禾建材 (rare), some in 株洲; the
+    newest third are consultations (so a request-type filter is common among the newest calls, rare before)."""
     calls = []
     for i in range(24):
         summary = "咨询保温杯外观设计专利" if i % 3 == 0 else f"来电咨询商标注册第{i}号"
         if i == 4:
             summary = "举报长沙嘉禾建材商行销售假冒专利产品"
         calls.append(create_call(actor=province_op, received_at=BASE + timedelta(minutes=(i // 2) * 3),
-                                 region_code="430200" if i % 4 == 0 else "430100", summary=summary))
+                                 region_code="430200" if i % 4 == 0 else "430100", summary=summary,
+                                 request_type="consultation" if i >= 16 or i == 5 else "complaint"))
     return calls
 
 
 @pytest.mark.parametrize("window", [1, 3, 5, 10_000])
-@pytest.mark.parametrize(("q", "region"), [("保温杯", None), ("嘉禾建材", None), ("保温杯", "430200"),
-                                           ("外观设计专利", None), ("商标", None), ("假冒", "430100")])
+@pytest.mark.parametrize(("q", "region", "request_type"), [
+    ("保温杯", None, None), ("嘉禾建材", None, None), ("保温杯", "430200", None), ("外观设计专利", None, None),
+    ("商标", None, None), ("假冒", "430100", None), ("保温杯", None, "consultation"), ("商标", None, "complaint"),
+    ("商标", "430100", "consultation"), ("嘉禾建材", None, "complaint")])
 def test_search_pages_are_the_same_whatever_the_recent_window(app, monkeypatch, province_op, many_searchable,
-                                                             window, q, region):
-    """PostgreSQL first searches the newest calls (a window bounded by time), then all of them when a page
-    does not fill there: the pages must be exactly those of a search over everything."""
+                                                             window, q, region, request_type):
+    """PostgreSQL first searches the newest calls (a window bounded by time, taken before the status and category
+    filters), then all of them when a page does not fill there: the pages must be exactly those of a search over
+    everything, with or without a category filter."""
     from hotline.calls import queries
 
     monkeypatch.setattr(queries, "SEARCH_RECENT_WINDOW", window)
-    expected = sorted((c.id for c in many_searchable if q in c.summary and region in (None, c.region_code)),
+    queries._EDGES.clear()
+    expected = sorted((c.id for c in many_searchable if q in c.summary and region in (None, c.region_code)
+                       and request_type in (None, c.request_type)),
                       key=lambda i: (next(c.received_at for c in many_searchable if c.id == i), i), reverse=True)
     with app.app_context():
-        pages = _walk(province_op, CallFilters(q=q, region_code=region), page_size=2)
+        pages = _walk(province_op, CallFilters(q=q, region_code=region, request_type=request_type), page_size=2)
     assert [i for page in pages for i in page] == expected
 
 
