@@ -48,6 +48,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("--kind", action="append", choices=KINDS, help="only these kinds (repeatable)")
     p.add_argument("--cprofile", action="store_true", help="cProfile's top functions per kind")
     p.add_argument("--top", type=int, default=25)
+    p.add_argument("--url", nargs=2, action="append", metavar=("USER", "PATH"),
+                   help="instead of the kinds: GET PATH as USER (e.g. mix-op '/calls?status=open') -n times, with "
+                        "its slowest SQL statements (repeatable; a slow request from an access log, say)")
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
 
@@ -81,9 +84,12 @@ def main(argv: list[str]) -> int:
         def _before(conn, cursor, statement, parameters, context, executemany):
             conn.info["t0"] = time.perf_counter()
 
+        texts: list[str] = []
+
         @event.listens_for(db.engine, "after_cursor_execute")
         def _after(conn, cursor, statement, parameters, context, executemany):
             statements.append(time.perf_counter() - conn.info.pop("t0", time.perf_counter()))
+            texts.append(statement)
 
     for name in USERS:
         c = app.test_client()
@@ -93,6 +99,9 @@ def main(argv: list[str]) -> int:
                                       "password": "profile-" + name})
         assert resp.status_code == 302, (name, resp.status_code)
         clients[name] = c
+
+    if args.url:
+        return profile_urls(args.url, args.n, clients, statements, texts, args.top if args.cprofile else 0)
 
     today = dt.date.today()
     targets = build_targets(args.db, {}, random.Random(args.seed), f"{today.year}-{today.month:02d}")
@@ -142,6 +151,40 @@ def main(argv: list[str]) -> int:
                 out = io.StringIO()
                 pstats.Stats(prof, stream=out).strip_dirs().sort_stats(order).print_stats(args.top)
                 print(out.getvalue())
+    return 0
+
+
+def profile_urls(urls: list[list[str]], n: int, clients: dict, statements: list[float], texts: list[str],
+                 top: int) -> int:
+    """Each URL -n times (after one warm-up request): CPU, wall time and the slowest statements of the last;
+    with ``top``, cProfile's top functions by internal time."""
+    for user, path in urls:
+        if user not in clients:
+            print(f"no user {user}; one of {', '.join(clients)}", file=sys.stderr)
+            return 2
+        clients[user].get(path)
+        cpu, wall = [], []
+        prof = cProfile.Profile() if top else None
+        for _ in range(max(1, n)):
+            statements.clear()
+            texts.clear()
+            c0, w0 = time.thread_time(), time.perf_counter()
+            if prof:
+                prof.enable()
+            resp = clients[user].get(path)
+            if prof:
+                prof.disable()
+            cpu.append(time.thread_time() - c0)
+            wall.append(time.perf_counter() - w0)
+        print(f"{resp.status_code} {user} {path}\n  CPU {statistics.mean(cpu) * 1000:.2f} ms, wall "
+              f"{statistics.mean(wall) * 1000:.2f} ms (max {max(wall) * 1000:.2f}), {len(statements)} statements, "
+              f"{sum(statements) * 1000:.2f} ms of SQL")
+        for took, sql in sorted(zip(statements, texts, strict=True), reverse=True)[:3]:
+            print(f"  {took * 1000:7.2f} ms  {' '.join(sql.split())[:300]}")
+        if prof:
+            out = io.StringIO()
+            pstats.Stats(prof, stream=out).strip_dirs().sort_stats("tottime").print_stats(top)
+            print(out.getvalue())
     return 0
 
 

@@ -1,5 +1,6 @@
 """Real-browser tests: headless Chromium (Debian's package, /usr/bin/chromium) driven by Playwright against the
-real app served by gunicorn (the product's gunicorn.conf.py, 2 workers) on a free port of 127.0.0.1, with CSRF on, like production.
+real app served by gunicorn (the product's gunicorn.conf.py, 2 workers) on a free port of 127.0.0.1, with CSRF
+on, like production.
 
 The server gets a database of its own for the session, on the suite's backend (``--db``): a SQLite file in a
 temporary folder, or a PostgreSQL database ``hotline_browser_<pid>`` created and dropped here. It is migrated

@@ -67,10 +67,10 @@ def embedded_server(backend, tmp_path):
 
 def _request(url: str, token: str, body: dict | None = None) -> int:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method="POST" if data else "GET", headers={
+    req = urllib.request.Request(url, data=data, method="POST" if data else "GET", headers={  # noqa: S310
         "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(req, timeout=30) as response:
+        with urllib.request.urlopen(req, timeout=30) as response:  # noqa: S310 - the test server on 127.0.0.1
             response.read()
             return response.status
     except urllib.error.HTTPError as exc:
