@@ -4,13 +4,17 @@ gthread workers: a connection is handed to a thread only once its request has ar
 connection open between requests (browsers with keep-alive, a person reading a page) do not hold a worker. Sync
 workers would wait on such a connection — with no buffering proxy in front, a handful of idle clients stall
 every worker (bench/RESULTS.md, the users run of the mixed load).
+
+Four threads per worker: a connection stays with the worker that accepted it, so a request waits there while
+that worker's threads are busy even when another worker is idle; with two threads, single requests of the
+mixed load's users waited 400-700 ms behind two slow ones (p99), with four less often (bench/RESULTS.md).
 """
 
 import os
 
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", 4))
-threads = int(os.environ.get("GUNICORN_THREADS", 2))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
 keepalive = 5
 timeout = 60
 

@@ -79,6 +79,8 @@ YEARS = (2014, 2015)
 PROVINCE, CHANGSHA = "430000", "430100"
 TARGETS_PER_KIND = 4000
 GOAL_P95_MS = 200.0
+# --access-log: time, worker pid, status, microseconds, request line.
+ACCESS_LOG_FORMAT = '%(t)s %(p)s %(s)s %(D)s "%(r)s"'
 MARK_BEGIN = "<!-- load_mix.py: begin (written by bench/load_mix.py; edits here are overwritten) -->"
 MARK_END = "<!-- load_mix.py: end -->"
 
@@ -661,6 +663,7 @@ def render_section(*, command: str, info: dict, started: dt.datetime, git_rev: s
         "section otherwise)",
         f"- Goal p95 < {GOAL_P95_MS:.0f} ms for every kind, {sum(conns.values())} closed-loop connections "
         "(no think time): " + ("**met**" if not misses else f"**NOT met** for {', '.join(misses)}"),
+        capacity_note(sum(conns.values()), total_req / elapsed, mix_cpu, total_req, info["nproc"]),
         *([f"- Goal p95 < {GOAL_P95_MS:.0f} ms for every kind, the same connections with {think[0]}–{think[1]} ms "
            "think time: " + ("**met**" if not user_misses else f"**NOT met** for {', '.join(user_misses)}")]
           if users else []),
@@ -668,6 +671,20 @@ def render_section(*, command: str, info: dict, started: dt.datetime, git_rev: s
         MARK_END,
     ]
     return "\n".join(lines) + "\n"
+
+
+def capacity_note(connections: int, rps: float, cpu: dict, requests: int, nproc: int) -> str:
+    """What the closed-loop goal asks of the machine, from Little's law, against what this run's requests cost."""
+    needed = connections / (GOAL_P95_MS / 1000)
+    budget_ms = 1000 * nproc / needed
+    busy_ms = 1000 * (cpu["machine_busy_pct"] / 100) * cpu["elapsed_s"] * nproc / max(1, requests)
+    return (f"- What the closed-loop goal needs: with {connections} connections and no think time the mean latency "
+            f"is {connections} / throughput ({connections} / {rps:.0f} req/s = {1000 * connections / rps:.0f} ms "
+            f"here), and a kind's p95 is above the mean, so p95 < {GOAL_P95_MS:.0f} ms needs more than "
+            f"{needed:.0f} req/s: at most {budget_ms:.1f} ms of CPU per request on {nproc} CPUs for the app, "
+            f"PostgreSQL, the worker and the load generator together. This run's requests cost {busy_ms:.1f} ms of "
+            f"busy machine CPU each (app {1000 * cpu['app_cpu_s'] / max(1, requests):.1f}, PostgreSQL "
+            f"{1000 * cpu['pg_cpu_s'] / max(1, requests):.1f})")
 
 
 def write_section(path: Path, section: str) -> None:
@@ -695,8 +712,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4)")
     p.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"),
                    help="gunicorn worker class (default gthread, as gunicorn.conf.py)")
-    p.add_argument("--threads", type=int, default=2,
-                   help="threads per gthread worker (default 2, as gunicorn.conf.py)")
+    p.add_argument("--threads", type=int, default=4,
+                   help="threads per gthread worker (default 4, as gunicorn.conf.py)")
     p.add_argument("--db-name", default=DEFAULT_DB, help=f"database (default {DEFAULT_DB}); dropped and recreated")
     p.add_argument("--reuse", action="store_true", help="reuse the database if it already holds demo data "
                    "(build it otherwise); implies --keep")
@@ -707,6 +724,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="after the closed-loop mix, the same connections as users who wait MIN-MAX ms (uniform) "
                         "before each request (default 500-1500; 0 skips that run)")
     p.add_argument("--seed", type=int, default=1, help="seed of the targets and of wrk's choices")
+    p.add_argument("--access-log", metavar="FILE", help="gunicorn's access log with each request's time and "
+                   "worker (for finding slow requests; costs some CPU, so not for the figures written down)")
     args = p.parse_args(argv)
     if not intake._IDENT.match(args.db_name):
         p.error("--db-name must be a lower-case SQL identifier")
@@ -797,6 +816,8 @@ def main(argv: list[str]) -> int:
         app_proc = procs.start("gunicorn", [gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(args.workers),
                                             "-k", args.worker_class, "--threads", str(args.threads),
                                             "--log-level", "warning", "--timeout", "60", "-b", f"127.0.0.1:{port}",
+                                            *(["--access-logfile", args.access_log, "--access-logformat",
+                                               ACCESS_LOG_FORMAT] if args.access_log else []),
                                             "hotline:create_app()"],
                                env=env, log_path=app_log)
         worker_proc = procs.start("celery", [venv_bin("celery"), "-A", "workers.celery_app", "worker", "-B",
@@ -864,6 +885,7 @@ def main(argv: list[str]) -> int:
         users: dict = {}
         users_cpu: dict = {}
         if think and not failures:
+            time.sleep(3)  # the closed loop's last queued requests are still being answered when wrk stops
             users, users_cpu, _cmds = run_mix(f"USERS (think {think[0]}-{think[1]} ms)", base, conns, args.duration,
                                               target_files, token, args.seed + 1, gunicorn_pid=app_proc.pid,
                                               celery_pid=worker_proc.pid, dbname=dbname, think=think)
