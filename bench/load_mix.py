@@ -678,10 +678,11 @@ def capacity_note(connections: int, rps: float, cpu: dict, requests: int, nproc:
     needed = connections / (GOAL_P95_MS / 1000)
     budget_ms = 1000 * nproc / needed
     busy_ms = 1000 * (cpu["machine_busy_pct"] / 100) * cpu["elapsed_s"] * nproc / max(1, requests)
-    return (f"- What the closed-loop goal needs: with {connections} connections and no think time the mean latency "
-            f"is {connections} / throughput ({connections} / {rps:.0f} req/s = {1000 * connections / rps:.0f} ms "
-            f"here), and a kind's p95 is above the mean, so p95 < {GOAL_P95_MS:.0f} ms needs more than "
-            f"{needed:.0f} req/s: at most {budget_ms:.1f} ms of CPU per request on {nproc} CPUs for the app, "
+    return (f"- What the closed-loop goal needs: with {connections} connections and no think time the requests' "
+            f"mean latency is {connections} / throughput ({connections} / {rps:.0f} req/s = "
+            f"{1000 * connections / rps:.0f} ms here), so some kind averages at least that and its p95 is higher "
+            f"still; every kind's p95 < {GOAL_P95_MS:.0f} ms therefore needs more than {needed:.0f} req/s: at most "
+            f"{budget_ms:.1f} ms of CPU per request on {nproc} CPUs for the app, "
             f"PostgreSQL, the worker and the load generator together. This run's requests cost {busy_ms:.1f} ms of "
             f"busy machine CPU each (app {1000 * cpu['app_cpu_s'] / max(1, requests):.1f}, PostgreSQL "
             f"{1000 * cpu['pg_cpu_s'] / max(1, requests):.1f})")
