@@ -333,5 +333,6 @@ class CalendarDayOut(Out):
 
 class CalendarYearOut(Out):
     year: int
+    region_code: str | None = Field(None, description="The region whose own holidays are included (null: national).")
     days: list[CalendarDayOut]
     working_days: int

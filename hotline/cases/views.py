@@ -352,9 +352,14 @@ def _parse_month(value: str | None) -> date | None:
     return first if 2000 <= first.year <= 2099 else None
 
 
+def _user_calendar() -> WorkCalendar:
+    """The working days of the user's region (its own holidays included); the national ones for the province."""
+    return WorkCalendar(None if current_user.region_code == PROVINCE_CODE else current_user.region_code)
+
+
 def _month_kinds(days: list[date]) -> tuple[dict[date, str], str | None]:
     """Day kinds from the working-day calendar; a year without data is reported, never guessed."""
-    cal = WorkCalendar()
+    cal = _user_calendar()
     kinds: dict[date, str] = {}
     error = None
     for day in days:
@@ -369,7 +374,11 @@ def _day_names(first: date, last: date) -> dict[date, str]:
     rows = db.session.execute(select(CalendarDay.day, CalendarDay.name)
                               .where(CalendarDay.day >= first, CalendarDay.day <= last,
                                      CalendarDay.name.is_not(None))).all()
-    return dict(rows)
+    names = dict(rows)
+    cal = _user_calendar()
+    for year in range(first.year, last.year + 1):
+        names.update({day: name for day, name in cal.regional_holidays(year).items() if first <= day <= last})
+    return names
 
 
 def _month_entries(first: date, last: date, *, mine: bool) -> dict[date, list[dict]]:

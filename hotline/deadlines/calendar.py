@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hotline.core.errors import DomainError
 from hotline.core.i18n import gettext as _
-from hotline.deadlines.models import WORKING_KINDS, CalendarDay
+from hotline.deadlines.models import WORKING_KINDS, CalendarDay, DayKind, RegionHoliday
 from hotline.extensions import db
 
 
@@ -28,21 +28,56 @@ class CalendarMissing(DomainError):
         self.year = year
 
 
-#: Process-wide cache of loaded years: {year: (loaded_at_monotonic, {date: kind})}. Admin edits clear it here;
-#: other processes see an edit within the TTL.
+#: Process-wide cache of loaded years: {year: (loaded_at_monotonic, {date: kind})}, and of regional holidays:
+#: {(year, region_code): (loaded_at_monotonic, {date: name})}. Admin edits clear them here; other processes see
+#: an edit within the TTL.
 _CACHE: dict[int, tuple[float, dict[date, str]]] = {}
+_REGION_CACHE: dict[tuple[int, str], tuple[float, dict[date, str]]] = {}
 _CACHE_TTL_SECONDS = 60.0
 
 
 def invalidate_calendar_cache() -> None:
     _CACHE.clear()
+    _REGION_CACHE.clear()
 
 
 class WorkCalendar:
-    """Working days by year, loaded lazily from the table (and cached per process for a minute)."""
+    """Working days by year, loaded lazily from the table (and cached per process for a minute).
 
-    def __init__(self) -> None:
-        self._years: dict[int, dict[date, str]] = {}
+    With a ``region_code``, that region's own holidays (RegionHoliday) are days off too: ``for_region`` gives the
+    view of one region, sharing the national years already loaded.
+    """
+
+    def __init__(self, region_code: str | None = None, *, _years: dict[int, dict[date, str]] | None = None) -> None:
+        self.region_code = region_code
+        self._years: dict[int, dict[date, str]] = {} if _years is None else _years
+        self._regional: dict[int, dict[date, str]] = {}
+
+    def for_region(self, region_code: str | None) -> WorkCalendar:
+        """This calendar as ``region_code``'s offices work (the national one for None)."""
+        if region_code == self.region_code:
+            return self
+        return WorkCalendar(region_code, _years=self._years)
+
+    def regional_holidays(self, year: int) -> dict[date, str]:
+        """{day: name} of this calendar's region's own holidays in ``year`` (none without a region)."""
+        if not self.region_code:
+            return {}
+        days = self._regional.get(year)
+        if days is not None:
+            return days
+        key = (year, self.region_code)
+        hit = _REGION_CACHE.get(key)
+        if hit and time.monotonic() - hit[0] < _CACHE_TTL_SECONDS:
+            days = hit[1]
+        else:
+            days = dict(db.session.execute(
+                select(RegionHoliday.day, RegionHoliday.name)
+                .where(RegionHoliday.region_code == self.region_code,
+                       RegionHoliday.day >= date(year, 1, 1), RegionHoliday.day <= date(year, 12, 31))).all())
+            _REGION_CACHE[key] = (time.monotonic(), days)
+        self._regional[year] = days
+        return days
 
     def _year(self, year: int) -> dict[date, str]:
         days = self._years.get(year)
@@ -64,7 +99,10 @@ class WorkCalendar:
         return days
 
     def kind(self, day: date) -> str:
-        return self._year(day.year)[day]
+        kind = self._year(day.year)[day]
+        if self.region_code and kind in WORKING_KINDS and day in self.regional_holidays(day.year):
+            return DayKind.holiday.value
+        return kind
 
     def is_working(self, day: date) -> bool:
         return self.kind(day) in WORKING_KINDS

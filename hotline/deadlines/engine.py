@@ -177,8 +177,9 @@ def capped_extension(rule: RuleInfo, months: int, days: int) -> tuple[int, int]:
 
 
 def case_deadlines(case, cal: WorkCalendar | None = None, *, today: date | None = None) -> list[Deadline]:
-    """Every deadline of ``case`` under its rule set: file, close, publish (+ the 7-day target)."""
-    cal = cal or WorkCalendar()
+    """Every deadline of ``case`` under its rule set: file, close, publish (+ the 7-day target), counted in the
+    working days of the case's region (its own holidays included)."""
+    cal = (cal or WorkCalendar()).for_region(case.region_code)
     today = today or local_today()
     deadlines: list[Deadline] = []
 

@@ -1,4 +1,5 @@
-"""Calendar admin forms: change one day, import a year's holiday arrangement (State Council notice)."""
+"""Calendar admin forms: change one day, import a year's holiday arrangement (State Council notice), add or remove
+a region's own holiday."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import unicodedata
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
-from hotline.core.forms import HotlineForm
+from hotline.core.forms import HotlineForm, check_year
 from hotline.deadlines.models import DayKind
 from hotline.deadlines.operations import MAX_YEAR, MIN_YEAR, NAME_LIMIT, HolidayRange
 
@@ -112,6 +113,28 @@ class ImportYearForm(HotlineForm):
     def validate_makeup_days(self, field):
         self.parsed_makeup_days, problems = parse_makeup_days(field.data)
         _report(field, problems)
+
+
+class RegionHolidayForm(HotlineForm):
+    region_code = SelectField(_l("Region"), [DataRequired(message=_l("Choose the region."))])
+    day = DateField(_l("Day"), [InputRequired(message=_l("Give the date."))])
+    name = StringField(_l("Holiday"), [DataRequired(message=_l("Name the holiday (e.g. 四月八).")),
+                                       Length(max=NAME_LIMIT)],
+                       description=_l("An ethnic holiday of an autonomous prefecture (e.g. 湘西州's 四月八): a "
+                                      "day off for that region's offices only."))
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region_code.choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(r.code, r.name) for r in regions]
+
+    def validate_day(self, field):
+        check_year(field)
+
+
+class RemoveRegionHolidayForm(HotlineForm):
+    region_code = HiddenField(validators=[DataRequired()])
+    day = HiddenField(validators=[DataRequired()])
 
 
 def _report(field, problems: list[str]) -> None:

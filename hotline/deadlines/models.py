@@ -49,6 +49,24 @@ class CalendarDay(db.Model):
         return self.kind in WORKING_KINDS
 
 
+class RegionHoliday(db.Model):
+    """A day off in one 市州 only: an ethnic holiday of an autonomous prefecture (湘西州), which 全国年节及纪念日放假
+    办法 §4 lets it set. Deadlines of that region's cases skip it; the national calendar is unchanged."""
+
+    __tablename__ = "region_holidays"
+    __audit_type__ = "region_holiday"
+
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    @property
+    def id(self) -> int:
+        # audit events key objects by an integer id: region code and date, 433100 + YYYYMMDD
+        return int(self.region_code + self.day.strftime("%Y%m%d"))
+
+
 class PeriodUnit(enum.StrEnum):
     working_days = "working_days"
     days = "days"

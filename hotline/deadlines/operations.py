@@ -1,4 +1,5 @@
-"""Admin changes to the working-day calendar: one day, or a whole year's State Council arrangement.
+"""Admin changes to the working-day calendar: one day, a whole year's State Council arrangement, or a holiday of
+one region (an autonomous prefecture's ethnic holiday).
 
 Both write ``source='admin'`` rows, audit the change, clear the calendar cache and recompute the stored
 deadlines of the cases whose clock still runs, all in the caller's transaction (the caller commits, then clears
@@ -18,7 +19,7 @@ from hotline.core.errors import ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.text import clean_text
 from hotline.deadlines.calendar import WorkCalendar, invalidate_calendar_cache
-from hotline.deadlines.models import CalendarDay, DayKind
+from hotline.deadlines.models import WORKING_KINDS, CalendarDay, DayKind, RegionHoliday
 from hotline.extensions import db
 
 MIN_YEAR, MAX_YEAR = 2000, 2099
@@ -70,8 +71,9 @@ def _kind_fits_day(kind: str, day: date) -> str | None:
     return None
 
 
-def recompute_open_cases(until: date) -> int:
-    """Recompute the stored deadlines of every case whose clock may still run and that was received by ``until``.
+def recompute_open_cases(until: date, region_code: str | None = None) -> int:
+    """Recompute the stored deadlines of every case whose clock may still run and that was received by ``until``
+    (only ``region_code``'s cases when given).
 
     Running clocks: cases received, filed or suspended, and penalized closed cases not yet published (their
     publication deadline). Returns how many cases got different due dates.
@@ -85,7 +87,10 @@ def recompute_open_cases(until: date) -> int:
     )
     cal = WorkCalendar()
     changed = 0
-    cases = db.session.scalars(select(Case).where(running, Case.received_on <= until).order_by(Case.id)).all()
+    stmt = select(Case).where(running, Case.received_on <= until)
+    if region_code is not None:
+        stmt = stmt.where(Case.region_code == region_code)
+    cases = db.session.scalars(stmt.order_by(Case.id)).all()
     for case in cases:
         before = (case.file_due_on, case.close_due_on, case.publish_due_on, case.next_due_on)
         recompute_deadlines(case, cal)
@@ -228,3 +233,63 @@ def import_year(year: int, holidays: list[HolidayRange], makeup_days: list, *, a
         "makeup_days": (None, sorted(d.isoformat() for d in seen)),
     }, note=f"{changed_days} day(s) written; deadlines changed for {recomputed} case(s)")
     return recomputed
+
+
+def _region_holiday_errors(region_code, day, errors: dict) -> None:
+    from hotline.reference import queries as ref
+
+    region = ref.region_map().get(region_code) if isinstance(region_code, str) else None
+    if region is None or region.level != "prefecture":
+        errors.setdefault("region_code", []).append(_("Choose one of the 14 市州."))
+    if not isinstance(day, date) or not MIN_YEAR <= day.year <= MAX_YEAR:
+        errors.setdefault("day", []).append(_("A date between %(first)d and %(last)d.", first=MIN_YEAR,
+                                              last=MAX_YEAR))
+
+
+def add_region_holiday(region_code: str, day: date, name: str | None, *, actor) -> RegionHoliday:
+    """Make ``day`` a day off for ``region_code``'s offices only (an autonomous prefecture's ethnic holiday, 放假办法
+    §4), and recompute the deadlines of that region's running cases. The day must be a working day of the national
+    calendar, in a loaded year (a holiday or weekend is off already)."""
+    errors: dict[str, list[str]] = {}
+    _region_holiday_errors(region_code, day, errors)
+    name = clean_text(name)
+    if not name:
+        errors.setdefault("name", []).append(_("Name the holiday (e.g. 四月八)."))
+    elif len(name) > NAME_LIMIT:
+        errors.setdefault("name", []).append(_("At most %(limit)d characters.", limit=NAME_LIMIT))
+    if "day" not in errors:
+        national = db.session.get(CalendarDay, day)
+        if national is None:
+            errors["day"] = [_("The calendar has no data for %(year)s: import %(year)s's arrangement first.",
+                               year=day.year)]
+        elif national.kind not in WORKING_KINDS:
+            errors["day"] = [_("%(date)s is not a working day anywhere in the province (%(kind)s).",
+                               date=day.isoformat(), kind=national.name or national.kind)]
+        elif "region_code" not in errors and db.session.get(RegionHoliday, (region_code, day)) is not None:
+            errors["day"] = [_("%(date)s is already a holiday of this region.", date=day.isoformat())]
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
+    row = RegionHoliday(region_code=region_code, day=day, name=name)
+    db.session.add(row)
+    db.session.flush()
+    invalidate_calendar_cache()
+    recomputed = recompute_open_cases(date(day.year, 12, 31), region_code)
+    record_event(row, "create", actor, {"day": (None, day.isoformat()), "name": (None, name)},
+                 note=f"deadlines changed for {recomputed} case(s)")
+    return row
+
+
+def remove_region_holiday(region_code: str, day: date, *, actor) -> int:
+    """Make ``day`` a working day again for ``region_code``; returns how many cases' deadlines changed."""
+    errors: dict[str, list[str]] = {}
+    _region_holiday_errors(region_code, day, errors)
+    row = None if errors else db.session.get(RegionHoliday, (region_code, day))
+    if row is None and not errors:
+        errors["day"] = [_("%(date)s is not a holiday of this region.", date=day.isoformat())]
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), errors)
+    record_event(row, "delete", actor, {"day": (day.isoformat(), None), "name": (row.name, None)})
+    db.session.delete(row)
+    db.session.flush()
+    invalidate_calendar_cache()
+    return recompute_open_cases(date(day.year, 12, 31), region_code)

@@ -12,15 +12,29 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hotline.core.clock import local_today
-from hotline.core.errors import DomainError
+from hotline.core.errors import DomainError, ValidationFailed
 from hotline.core.models import AuditEvent
 from hotline.core.permissions import Role, role_required
 from hotline.deadlines import bp, logger
 from hotline.deadlines.calendar import covered_years, invalidate_calendar_cache
-from hotline.deadlines.forms import DAY_KIND_LABELS, ImportYearForm, SetDayForm
-from hotline.deadlines.models import WORKING_KINDS, CalendarDay, DayKind
-from hotline.deadlines.operations import MAX_YEAR, MIN_YEAR, import_year, set_day
+from hotline.deadlines.forms import (
+    DAY_KIND_LABELS,
+    ImportYearForm,
+    RegionHolidayForm,
+    RemoveRegionHolidayForm,
+    SetDayForm,
+)
+from hotline.deadlines.models import WORKING_KINDS, CalendarDay, DayKind, RegionHoliday
+from hotline.deadlines.operations import (
+    MAX_YEAR,
+    MIN_YEAR,
+    add_region_holiday,
+    import_year,
+    remove_region_holiday,
+    set_day,
+)
 from hotline.extensions import db
+from hotline.reference import queries as ref
 
 AUDIT_LIMIT = 20
 
@@ -55,12 +69,21 @@ def _runs(rows: list[CalendarDay], kind: str) -> list[dict]:
 
 def _calendar_audit() -> list[AuditEvent]:
     return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.object_type.in_(("calendar_day", "calendar_year")))
+        select(AuditEvent).where(AuditEvent.object_type.in_(("calendar_day", "calendar_year", "region_holiday")))
         .order_by(AuditEvent.id.desc()).limit(AUDIT_LIMIT)))
 
 
+def _prefectures() -> list:
+    return [r for r in ref.list_regions() if r.level == "prefecture"]
+
+
+def _region_holiday_form(formdata=None) -> RegionHolidayForm:
+    kwargs = {} if formdata is not None else {"formdata": None}
+    return RegionHolidayForm(regions=_prefectures(), **kwargs)
+
+
 def _render(year: int, status: int = 200, *, notice: str | None = None, set_form: SetDayForm | None = None,
-            import_form: ImportYearForm | None = None):
+            import_form: ImportYearForm | None = None, region_form: RegionHolidayForm | None = None):
     rows = list(db.session.scalars(select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1),
                                                              CalendarDay.day <= date(year, 12, 31))
                                    .order_by(CalendarDay.day)))
@@ -84,8 +107,17 @@ def _render(year: int, status: int = 200, *, notice: str | None = None, set_form
     if import_form is None:
         suggested = year if year not in covered else max([*covered, year]) + 1
         import_form = ImportYearForm(formdata=None, year=min(suggested, MAX_YEAR))
+    regions = ref.region_map()
+    regional = [(row, regions[row.region_code].name if row.region_code in regions else row.region_code)
+                for row in db.session.scalars(
+                    select(RegionHoliday).where(RegionHoliday.day >= date(year, 1, 1),
+                                                RegionHoliday.day <= date(year, 12, 31))
+                    .order_by(RegionHoliday.day, RegionHoliday.region_code))]
     return render_template(
-        "deadlines/index.html", year=year, rows=rows, by_day=by_day, covered=covered, complete=year in covered,
+        "deadlines/index.html", regional=regional, region_form=region_form or _region_holiday_form(),
+        region_names={code: info.name for code, info in regions.items()},
+        remove_form=RemoveRegionHolidayForm(formdata=None),
+        year=year, rows=rows, by_day=by_day, covered=covered, complete=year in covered,
         holidays=_runs(rows, DayKind.holiday.value), makeup=_runs(rows, DayKind.makeup_workday.value),
         per_month=per_month, working_total=sum(per_month), admin_days=admin_days, months=months,
         working_kinds=working, kind_labels=DAY_KIND_LABELS, audit=_calendar_audit(), notice=notice,
@@ -159,3 +191,52 @@ def import_arrangement():
                     year=form.year.data), "success")
             return redirect(url_for("deadlines.index", year=form.year.data))
     return _render(year, 422, import_form=form)
+
+
+@bp.route("/regional", methods=["POST"])
+@role_required(Role.admin)
+def add_regional():
+    form = _region_holiday_form(request.form)
+    year = form.day.data.year if isinstance(form.day.data, date) and MIN_YEAR <= form.day.data.year <= MAX_YEAR \
+        else local_today().year
+    if form.validate_on_submit():
+        try:
+            row = add_region_holiday(form.region_code.data, form.day.data, form.name.data, actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            invalidate_calendar_cache()
+            _failed(form, exc)
+        else:
+            db.session.commit()
+            invalidate_calendar_cache()
+            logger.info("regional holiday %s %s added by user %s", row.region_code, row.day, current_user.id)
+            flash(_("%(day)s is now a holiday in %(region)s (%(name)s); that region's open cases' deadlines were "
+                    "recomputed.", day=row.day.isoformat(), region=ref.region_map()[row.region_code].name,
+                    name=row.name), "success")
+            return redirect(url_for("deadlines.index", year=row.day.year) + "#regional")
+    return _render(year, 422, region_form=form)
+
+
+@bp.route("/regional/delete", methods=["POST"])
+@role_required(Role.admin)
+def remove_regional():
+    form = RemoveRegionHolidayForm()
+    if not form.validate_on_submit():
+        flash(_("The page was out of date; try again."), "error")
+        return redirect(url_for("deadlines.index"))
+    try:
+        day = date.fromisoformat(form.day.data)
+    except ValueError:
+        day = None
+    try:
+        remove_region_holiday(form.region_code.data, day, actor=current_user)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(" ".join(m for messages in exc.errors.values() for m in messages) or exc.message, "error")
+        return redirect(url_for("deadlines.index", year=day.year if day else None))
+    db.session.commit()
+    invalidate_calendar_cache()
+    logger.info("regional holiday %s %s removed by user %s", form.region_code.data, day, current_user.id)
+    flash(_("%(day)s is a working day again in that region; its open cases' deadlines were recomputed.",
+            day=day.isoformat()), "success")
+    return redirect(url_for("deadlines.index", year=day.year) + "#regional")

@@ -911,8 +911,8 @@ class DemoGenerator:
 
     def _deadlines(self, c: dict[str, Any]) -> None:
         """The stored deadline columns, exactly as recompute_deadlines sets them."""
-        ns = SimpleNamespace(case_type=c["case_type"], source=c["source"], rule_set_code=c["rule_set_code"],
-                             received_on=c["received_on"], filed_on=c.get("filed_on"),
+        ns = SimpleNamespace(region_code=c["region_code"], case_type=c["case_type"], source=c["source"],
+                             rule_set_code=c["rule_set_code"], received_on=c["received_on"], filed_on=c.get("filed_on"),
                              rejected_on=c.get("rejected_on"), closed_on=c.get("closed_on"),
                              outcome=c.get("outcome"), published_on=c.get("published_on"),
                              suspensions=[SimpleNamespace(suspended_on=s.suspended_on, resumed_on=s.resumed_on,

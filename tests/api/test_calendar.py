@@ -62,3 +62,34 @@ def test_the_calendar_is_documented(openapi_doc):
         "/CalendarYearOut")
     assert {"401", "404"} <= set(operation["responses"])
     assert "403" not in operation["responses"]
+
+
+def test_a_regions_calendar_includes_its_own_holidays(app, users, api, documented):
+    from datetime import date
+
+    from hotline.deadlines.operations import add_region_holiday
+    from hotline.extensions import db
+
+    with app.app_context():
+        from hotline.accounts.models import User
+
+        add_region_holiday("433100", date(2015, 10, 12), "四月八", actor=db.session.get(User, users.admin.id))
+        db.session.commit()
+    client = api(users.officer_cs)
+    national = client.get("/api/v1/calendar/2015").get_json()
+    response = client.get("/api/v1/calendar/2015?region_code=433100")
+    assert response.status_code == 200
+    body = documented(response)
+    days = {d["date"]: d for d in body["days"]}
+    assert body["region_code"] == "433100" and national["region_code"] is None
+    assert days["2015-10-12"] == {"date": "2015-10-12", "kind": "holiday", "name": "四月八"}
+    assert body["working_days"] == national["working_days"] - 1 == 248
+    other = client.get("/api/v1/calendar/2015?region_code=430100").get_json()
+    assert other["working_days"] == 249
+
+
+@pytest.mark.parametrize("region", ["999999", "abc"])
+def test_an_unknown_region_is_422(users, api, documented, region):
+    response = api(users.op).get(f"/api/v1/calendar/2015?region_code={region}")
+    assert response.status_code == 422
+    assert "region_code" in documented(response)["errors"]

@@ -27,12 +27,12 @@ FAR_FUTURE = date(2026, 12, 1)
 
 def fake_case(case_type="infringement_dispute", *, received_on="2015-09-30", source="request", rule_set=None,
               filed_on=None, rejected_on=None, closed_on=None, outcome=None, published_on=None,
-              suspensions=(), extensions=()):
+              suspensions=(), extensions=(), region_code="430100"):
     """Just the attributes case_deadlines reads. ``suspensions``: [(suspended_on, resumed_on|None)];
     ``extensions``: [(months, days)]."""
     received = D(received_on)
     return SimpleNamespace(
-        case_type=case_type, source=source, received_on=received,
+        case_type=case_type, source=source, received_on=received, region_code=region_code,
         rule_set_code=rule_set or rule_set_for(received).code,
         filed_on=D(filed_on) if filed_on else None, rejected_on=D(rejected_on) if rejected_on else None,
         closed_on=D(closed_on) if closed_on else None, outcome=outcome,

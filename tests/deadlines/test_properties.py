@@ -152,7 +152,8 @@ def test_an_extension_never_gives_an_earlier_deadline(cal, case_type, filed_on, 
 
 def _case(case_type, filed_on, extensions, suspensions=()):
     return SimpleNamespace(
-        case_type=case_type, source="request", received_on=filed_on, rule_set_code=rule_set_for(filed_on).code,
+        region_code="430100", case_type=case_type, source="request", received_on=filed_on,
+        rule_set_code=rule_set_for(filed_on).code,
         filed_on=filed_on, rejected_on=None, closed_on=None, outcome=None, published_on=None,
         suspensions=[SimpleNamespace(suspended_on=filed_on, resumed_on=filed_on + timedelta(days=s), days=s)
                      for s in suspensions],

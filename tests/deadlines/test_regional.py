@@ -1,0 +1,158 @@
+"""Regional holidays: an autonomous prefecture's own days off (湘西州, 放假办法 §4) move the deadlines of that region's
+cases only; the national calendar, other regions and the audit trail behave."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from hotline.core.models import AuditEvent
+from hotline.deadlines.models import RegionHoliday
+from hotline.extensions import db
+from tests.deadlines.test_views import as_user, day_row, make_case, stored, text  # noqa: F401 (fixtures)
+from tests.factories import PASSWORD
+
+XIANGXI = "433100"
+CHANGSHA = "430100"
+
+
+def regional_audit(app) -> list[AuditEvent]:
+    with app.app_context():
+        rows = list(db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "region_holiday")
+                                       .order_by(AuditEvent.id)))
+        for row in rows:
+            db.session.expunge(row)
+        return rows
+
+
+def region_holidays(app) -> list[tuple[str, date, str]]:
+    with app.app_context():
+        return [(r.region_code, r.day, r.name) for r in db.session.scalars(select(RegionHoliday))]
+
+
+def login(app, user):
+    client = app.test_client()
+    client.post("/language/en")
+    assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_a_regional_holiday_moves_that_regions_deadlines_only(app, as_user, create_user, make_case):  # noqa: F811
+    xx_officer, cs_officer = create_user("officer", XIANGXI), create_user("officer", CHANGSHA)
+    xx_case = make_case(xx_officer, region_code=XIANGXI)
+    cs_case = make_case(cs_officer)
+    # received 2015-09-30: 5 working days after the National Day holiday end on 10-13 in both regions
+    assert stored(app, xx_case).file_due_on == stored(app, cs_case).file_due_on == date(2015, 10, 13)
+
+    client, admin = as_user()
+    response = client.post("/admin/calendar/regional", data={"region_code": XIANGXI, "day": "2015-10-12",
+                                                             "name": "四月八"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/calendar?year=2015#regional")
+    assert region_holidays(app) == [(XIANGXI, date(2015, 10, 12), "四月八")]
+    assert stored(app, xx_case).file_due_on == date(2015, 10, 14)
+    assert stored(app, cs_case).file_due_on == date(2015, 10, 13)
+    assert day_row(app, date(2015, 10, 12)).kind == "workday"  # the national calendar is unchanged
+
+    (event,) = regional_audit(app)
+    assert (event.object_id, event.action, event.actor_id, event.region_code) == (
+        43310020151012, "create", admin.id, XIANGXI)
+    assert event.changes == {"day": [None, "2015-10-12"], "name": [None, "四月八"]}
+    assert "deadlines changed for 1 case(s)" in event.note
+    page = text(client.get("/admin/calendar?year=2015"))
+    regional = page.split('id="regional"', 1)[1].split("</section>", 1)[0]
+    assert "2015-10-12" in regional and "湘西土家族苗族自治州" in regional and "四月八" in regional
+    assert "湘西土家族苗族自治州 2015-10-12" in page  # the audit list names the region and day
+
+    # 湘西's officer sees the later date and the holiday on the month calendar; 长沙's officer neither
+    xx_client, cs_client = login(app, xx_officer), login(app, cs_officer)
+    assert "2015-10-14" in text(xx_client.get(f"/cases/{xx_case}"))
+    assert "四月八" in text(xx_client.get("/cases/calendar?month=2015-10"))
+    assert "四月八" not in text(cs_client.get("/cases/calendar?month=2015-10"))
+    assert "2015-10-13" in text(cs_client.get(f"/cases/{cs_case}"))
+
+    # removing it gives the day back
+    response = client.post("/admin/calendar/regional/delete", data={"region_code": XIANGXI, "day": "2015-10-12"})
+    assert response.status_code == 302
+    assert region_holidays(app) == []
+    assert stored(app, xx_case).file_due_on == date(2015, 10, 13)
+    assert [e.action for e in regional_audit(app)] == ["create", "delete"]
+
+
+def test_a_regional_holiday_on_a_make_up_workday_counts(app, as_user, create_user, make_case):  # noqa: F811
+    """2015-10-10 was worked in lieu of National Day: a region may still take it off."""
+    officer = create_user("officer", XIANGXI)
+    case_id = make_case(officer, region_code=XIANGXI, received_on="2015-10-08")
+    before = stored(app, case_id).file_due_on
+    client, _admin = as_user()
+    assert client.post("/admin/calendar/regional", data={"region_code": XIANGXI, "day": "2015-10-10",
+                                                         "name": "测试"}).status_code == 302
+    after = stored(app, case_id).file_due_on
+    assert after > before
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"region_code": "430000", "day": "2015-10-12", "name": "x"}, "Not a valid choice"),  # the province
+    ({"region_code": "", "day": "2015-10-12", "name": "x"}, "Choose the region."),
+    ({"region_code": "999999", "day": "2015-10-12", "name": "x"}, "Not a valid choice"),
+    ({"region_code": XIANGXI, "day": "2015-10-01", "name": "x"}, "is not a working day anywhere in the province"),
+    ({"region_code": XIANGXI, "day": "2015-10-17", "name": "x"}, "is not a working day anywhere in the province"),
+    ({"region_code": XIANGXI, "day": "2027-03-01", "name": "x"}, "import 2027's arrangement first"),
+    ({"region_code": XIANGXI, "day": "1999-03-01", "name": "x"}, "Choose a date between 2000 and 2099."),
+    ({"region_code": XIANGXI, "day": "2015-02-30", "name": "x"}, "Not a valid date value"),
+    ({"region_code": XIANGXI, "day": "2015-10-12", "name": ""}, "Name the holiday"),
+    ({"region_code": XIANGXI, "day": "2015-10-12", "name": "名" * 41}, "Field cannot be longer than 40 characters"),
+])
+def test_bad_regional_holidays_are_refused_and_nothing_is_written(app, as_user, data, message):  # noqa: F811
+    client, _admin = as_user()
+    response = client.post("/admin/calendar/regional", data=data)
+    assert response.status_code == 422
+    assert message in text(response)
+    assert region_holidays(app) == [] and regional_audit(app) == []
+
+
+def test_the_operation_refuses_the_province_and_unknown_regions(app, create_user):
+    from hotline.accounts.models import User
+    from hotline.core.errors import ValidationFailed
+    from hotline.deadlines.operations import add_region_holiday, remove_region_holiday
+
+    admin = create_user("admin", "430000")
+    with app.app_context():
+        actor = db.session.get(User, admin.id)
+        for code in ("430000", "999999", None):
+            with pytest.raises(ValidationFailed) as caught:
+                add_region_holiday(code, date(2015, 10, 12), "x", actor=actor)
+            assert caught.value.errors["region_code"] == ["Choose one of the 14 市州."]
+            with pytest.raises(ValidationFailed):
+                remove_region_holiday(code, date(2015, 10, 12), actor=actor)
+        db.session.rollback()
+    assert region_holidays(app) == []
+
+
+def test_the_same_regional_holiday_twice_is_refused(app, as_user):  # noqa: F811
+    client, _admin = as_user()
+    data = {"region_code": XIANGXI, "day": "2015-10-12", "name": "四月八"}
+    assert client.post("/admin/calendar/regional", data=data).status_code == 302
+    response = client.post("/admin/calendar/regional", data=data)
+    assert response.status_code == 422 and "already a holiday of this region" in text(response)
+    assert len(region_holidays(app)) == 1
+
+
+def test_removing_a_day_that_is_no_regional_holiday_says_so(app, as_user):  # noqa: F811
+    client, _admin = as_user()
+    response = client.post("/admin/calendar/regional/delete", data={"region_code": XIANGXI, "day": "2015-10-12"},
+                           follow_redirects=True)
+    assert "2015-10-12 is not a holiday of this region." in text(response)
+    assert regional_audit(app) == []
+
+
+def test_only_an_admin_changes_regional_holidays(app, as_user):  # noqa: F811
+    officer, _user = as_user("officer", XIANGXI)
+    data = {"region_code": XIANGXI, "day": "2015-10-12", "name": "四月八"}
+    assert officer.post("/admin/calendar/regional", data=data).status_code == 403
+    admin, _admin = as_user()
+    admin.post("/admin/calendar/regional", data=data)
+    assert officer.post("/admin/calendar/regional/delete", data=data).status_code == 403
+    assert len(region_holidays(app)) == 1
