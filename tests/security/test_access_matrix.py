@@ -56,6 +56,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "/admin/calendar"): (LOGIN, 403, 403, 403, OK, None),
     ("POST", "/admin/calendar/day"): (LOGIN, 403, 403, 403, OK, None),
     ("POST", "/admin/calendar/import"): (LOGIN, 403, 403, 403, OK, None),
+    ("POST", "/admin/calendar/regional"): (LOGIN, 403, 403, 403, OK, None),
+    ("POST", "/admin/calendar/regional/delete"): (LOGIN, 403, 403, 403, OK, None),
     # calls
     ("GET", "/calls"): (LOGIN, OK, OK, OK, 403, None),
     ("GET", "/calls/new"): (LOGIN, OK, 403, OK, 403, None),
