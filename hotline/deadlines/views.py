@@ -4,7 +4,9 @@ year's arrangement when the State Council publishes it (each November), before a
 from __future__ import annotations
 
 import calendar as pycal
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -37,6 +39,7 @@ from hotline.extensions import db
 from hotline.reference import queries as ref
 
 AUDIT_LIMIT = 20
+T = TypeVar("T")
 
 
 def _year_arg(value: str | None) -> tuple[int, str | None]:
@@ -141,22 +144,31 @@ def _failed(form, exc: DomainError) -> None:
             field.errors = list(field.errors) + list(messages)
 
 
+def _calendar_change(form, change: Callable[[], T]) -> tuple[bool, T | None]:
+    """Run one admin change of the calendar and end the request's transaction: commit, or on a DomainError roll
+    back and show its messages on ``form``. Either way this process's calendar cache is cleared: days read into
+    it before the commit (or of the rolled-back change) must not linger there."""
+    try:
+        result = change()
+    except DomainError as exc:
+        db.session.rollback()
+        invalidate_calendar_cache()
+        _failed(form, exc)
+        return False, None
+    db.session.commit()
+    invalidate_calendar_cache()
+    return True, result
+
+
 @bp.route("/day", methods=["POST"])
 @role_required(Role.admin)
 def change_day():
     form = SetDayForm()
     year = form.day.data.year if isinstance(form.day.data, date) else local_today().year
     if form.validate_on_submit():
-        try:
-            changes = set_day(form.day.data, form.kind.data, form.name.data, actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            invalidate_calendar_cache()
-            _failed(form, exc)
-        else:
-            db.session.commit()
-            # Days read into this process's cache before the commit must not linger there.
-            invalidate_calendar_cache()
+        done, changes = _calendar_change(
+            form, lambda: set_day(form.day.data, form.kind.data, form.name.data, actor=current_user))
+        if done:
             if changes:
                 logger.info("calendar day %s changed by user %s", form.day.data, current_user.id)
                 flash(_("%(day)s is now: %(kind)s. Deadlines of open cases were recomputed.",
@@ -176,16 +188,10 @@ def import_arrangement():
     year = form.year.data if isinstance(form.year.data, int) and MIN_YEAR <= form.year.data <= MAX_YEAR \
         else local_today().year
     if form.validate_on_submit():
-        try:
-            import_year(form.year.data, form.parsed_holidays, form.parsed_makeup_days, actor=current_user,
-                        replace=form.replace.data)
-        except DomainError as exc:
-            db.session.rollback()
-            invalidate_calendar_cache()
-            _failed(form, exc)
-        else:
-            db.session.commit()
-            invalidate_calendar_cache()
+        done, _recomputed = _calendar_change(
+            form, lambda: import_year(form.year.data, form.parsed_holidays, form.parsed_makeup_days,
+                                      actor=current_user, replace=form.replace.data))
+        if done:
             logger.info("calendar year %s imported by user %s", form.year.data, current_user.id)
             flash(_("The %(year)s arrangement is loaded; deadlines of open cases were recomputed.",
                     year=form.year.data), "success")
@@ -200,15 +206,10 @@ def add_regional():
     year = form.day.data.year if isinstance(form.day.data, date) and MIN_YEAR <= form.day.data.year <= MAX_YEAR \
         else local_today().year
     if form.validate_on_submit():
-        try:
-            row = add_region_holiday(form.region_code.data, form.day.data, form.name.data, actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            invalidate_calendar_cache()
-            _failed(form, exc)
-        else:
-            db.session.commit()
-            invalidate_calendar_cache()
+        done, row = _calendar_change(
+            form, lambda: add_region_holiday(form.region_code.data, form.day.data, form.name.data,
+                                             actor=current_user))
+        if done:
             logger.info("regional holiday %s %s added by user %s", row.region_code, row.day, current_user.id)
             flash(_("%(day)s is now a holiday in %(region)s (%(name)s); that region's open cases' deadlines were "
                     "recomputed.", day=row.day.isoformat(), region=ref.region_map()[row.region_code].name,
