@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from hotline.core.clock import local_today
 from hotline.core.errors import DomainError, ValidationFailed
 from hotline.core.models import AuditEvent
-from hotline.core.permissions import Role, role_required
+from hotline.core.permissions import Role, role_required, sees_region
 from hotline.deadlines import bp, logger
 from hotline.deadlines.calendar import covered_years, invalidate_calendar_cache
 from hotline.deadlines.forms import (
@@ -77,7 +77,8 @@ def _calendar_audit() -> list[AuditEvent]:
 
 
 def _prefectures() -> list:
-    return [r for r in ref.list_regions() if r.level == "prefecture"]
+    """The 市州 whose holidays the admin may set: every one for the province's admins, their own for a 市州's."""
+    return [r for r in ref.list_regions() if r.level == "prefecture" and sees_region(current_user, r.code)]
 
 
 def _region_holiday_form(formdata=None) -> RegionHolidayForm:
@@ -119,7 +120,7 @@ def _render(year: int, status: int = 200, *, notice: str | None = None, set_form
     return render_template(
         "deadlines/index.html", regional=regional, region_form=region_form or _region_holiday_form(),
         region_names={code: info.name for code, info in regions.items()},
-        remove_form=RemoveRegionHolidayForm(formdata=None),
+        remove_form=RemoveRegionHolidayForm(formdata=None), removable={r.code for r in _prefectures()},
         year=year, rows=rows, by_day=by_day, covered=covered, complete=year in covered,
         holidays=_runs(rows, DayKind.holiday.value), makeup=_runs(rows, DayKind.makeup_workday.value),
         per_month=per_month, working_total=sum(per_month), admin_days=admin_days, months=months,
@@ -222,6 +223,8 @@ def add_regional():
 @role_required(Role.admin)
 def remove_regional():
     form = RemoveRegionHolidayForm()
+    if form.region_code.data and not sees_region(current_user, form.region_code.data):
+        abort(404)
     if not form.validate_on_submit():
         flash(_("The page was out of date; try again."), "error")
         return redirect(url_for("deadlines.index"))

@@ -156,3 +156,18 @@ def test_only_an_admin_changes_regional_holidays(app, as_user):  # noqa: F811
     admin.post("/admin/calendar/regional", data=data)
     assert officer.post("/admin/calendar/regional/delete", data=data).status_code == 403
     assert len(region_holidays(app)) == 1
+
+
+def test_a_prefecture_admin_sets_only_their_own_regions_holidays(app, as_user):  # noqa: F811
+    """An autonomous prefecture's own administrator may set its holidays; another 市州's may not touch them."""
+    xiangxi_admin, _a = as_user("admin", XIANGXI)
+    changsha_admin, _b = as_user("admin", CHANGSHA)
+    data = {"region_code": XIANGXI, "day": "2015-10-12", "name": "四月八"}
+    response = changsha_admin.post("/admin/calendar/regional", data=data)
+    assert response.status_code == 422 and "Not a valid choice" in text(response)
+    assert xiangxi_admin.post("/admin/calendar/regional", data=data).status_code == 302
+    assert 'name="region_code" value="433100"' not in text(changsha_admin.get("/admin/calendar?year=2015"))
+    assert changsha_admin.post("/admin/calendar/regional/delete", data=data).status_code == 404
+    assert region_holidays(app) == [(XIANGXI, date(2015, 10, 12), "四月八")]
+    assert xiangxi_admin.post("/admin/calendar/regional/delete", data=data).status_code == 302
+    assert region_holidays(app) == []
