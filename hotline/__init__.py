@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -54,16 +54,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
-    """SQLite: every transaction takes the write lock when it begins (``BEGIN IMMEDIATE``).
+    """SQLite: a web request's transactions take the write lock when they begin (``BEGIN IMMEDIATE``).
 
     With a deferred ``BEGIN``, a transaction that reads and then writes (every form post: the session lookup, then
     the insert) fails at once with "database is locked" when another process or thread committed in between: WAL
     cannot move a reader's snapshot forward, and SQLite does not wait in that case. Taking the lock up front makes
-    concurrent requests of the embedded mode (gunicorn workers, threads, in-process tasks) queue for up to the
-    busy timeout instead of failing. PostgreSQL, the production database, is unaffected.
+    the embedded mode's concurrent requests (gunicorn workers and threads, tasks run in-process by a request) queue
+    for up to the busy timeout instead of failing; a request holds it for milliseconds. Outside requests (a Celery
+    worker, the CLI) transactions stay deferred: a worker's long statistics reads must not lock the web out.
+    PostgreSQL, the production database, is unaffected.
     """
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if has_request_context() else "BEGIN")
 
 
 def create_app(config_class=None) -> Flask:

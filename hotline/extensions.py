@@ -34,7 +34,7 @@ babel = Babel()
 
 def _release_outer_sqlite_transaction() -> None:
     """Embedded mode: a task runs in-process, with its own session, inside the request that queued it. On SQLite
-    every transaction holds the write lock (``BEGIN IMMEDIATE``), so a transaction the request reopened after its
+    a request's transactions hold the write lock (``BEGIN IMMEDIATE``), so a transaction the request reopened after its
     commit (reading an expired attribute, say) would make the task wait for the lock until it gives up. Tasks are
     queued only after the records they work on are committed, so what such a transaction holds is committed now.
     """
