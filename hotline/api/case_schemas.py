@@ -70,6 +70,9 @@ class CaseEditable(Body):
     requester_name: Text | None = Field(None, description="At most 200 characters.")
     respondent_name: Text | None = Field(None, description="At most 200 characters.")
     respondent_kind: Literal["person", "organization"] | None = None
+    respondent_legal_rep: Text | None = Field(
+        None, description="法定代表人 of an organization respondent, at most 50 characters; published with its name. "
+                          "A person respondent has none (422).")
     patent_number: Text | None = Field(None, description="e.g. ZL201710601862.3; sets patent_type when not given.")
     patent_type: Literal[PATENT_TYPES] | None = None  # type: ignore[valid-type]
     amount_involved: Money | None = None
@@ -208,6 +211,7 @@ class CaseOut(Out):
     requester_name: str | None
     respondent_name: str | None
     respondent_kind: Literal["person", "organization"]
+    respondent_legal_rep: str | None = Field(None, description="法定代表人 of an organization respondent.")
     patent_number: str | None
     patent_type: Literal[PATENT_TYPES] | None  # type: ignore[valid-type]
     summary: str

@@ -41,6 +41,7 @@ def case_json(case: Case, today: date | None = None) -> dict:
         "requester_name": case.requester_name,
         "respondent_name": case.respondent_name,
         "respondent_kind": case.respondent_kind,
+        "respondent_legal_rep": case.respondent_legal_rep,
         "patent_number": case.patent_number,
         "patent_type": case.patent_type,
         "summary": case.summary,

@@ -232,6 +232,9 @@ class CaseFieldsMixin:
                                   render_kw={"autocomplete": "off"})
     respondent_kind = SelectField(_l("Respondent is"), default="organization",
                                   description=_l("A person's name is partly masked on the public page."))
+    respondent_legal_rep = StringField(_l("Legal representative (法定代表人)"), [Optional(), Length(max=50)],
+                                       description=_l("An organization's; published with its name."),
+                                       render_kw={"autocomplete": "off"})
     patent_number = StringField(_l("Patent number"), [Optional(), Length(max=40)],
                                 description=_l("e.g. ZL201710601862.3; spaces and the ZL/CN prefix are fine."),
                                 render_kw={"autocomplete": "off"})
@@ -254,9 +257,9 @@ class CaseFieldsMixin:
 
 
 #: Fields the operations read, in form order.
-CASE_FIELDS = ("source", "received_on", "requester_name", "respondent_name", "respondent_kind", "patent_number",
-               "patent_type", "amount_involved", "is_major", "is_exhibition", "is_ecommerce", "foreign_related",
-               "summary")
+CASE_FIELDS = ("source", "received_on", "requester_name", "respondent_name", "respondent_kind", "respondent_legal_rep",
+               "patent_number", "patent_type", "amount_involved", "is_major", "is_exhibition", "is_ecommerce",
+               "foreign_related", "summary")
 NEW_CASE_FIELDS = ("case_type", "region_code", *CASE_FIELDS)
 
 

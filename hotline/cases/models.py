@@ -153,6 +153,8 @@ class Case(TimestampMixin, db.Model):
     respondent_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     #: ``person`` or ``organization``: persons' names are partly masked on the public page.
     respondent_kind: Mapped[str] = mapped_column(String(20), nullable=False, default="organization")
+    #: 法定代表人 of an organization respondent: published with its name (2014 意见); a person has none.
+    respondent_legal_rep: Mapped[str | None] = mapped_column(String(50), nullable=True)
     patent_number: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
     patent_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
     summary: Mapped[str] = mapped_column(String(1000), nullable=False)

@@ -52,10 +52,11 @@ _MONEY = re.compile(r"^-?(\d{1,12}|\d{1,3}(,\d{3}){1,3})(\.\d{1,2})?$")
 #: users.id is a 32-bit INTEGER.
 MAX_USER_ID = 2**31 - 1
 EDITABLE_FIELDS = (
-    "source", "received_on", "requester_name", "respondent_name", "respondent_kind", "patent_number",
-    "patent_type", "amount_involved", "is_major", "is_exhibition", "is_ecommerce", "foreign_related", "summary",
+    "source", "received_on", "requester_name", "respondent_name", "respondent_kind", "respondent_legal_rep",
+    "patent_number", "patent_type", "amount_involved", "is_major", "is_exhibition", "is_ecommerce", "foreign_related",
+    "summary",
 )
-_TEXT_LIMITS = {"requester_name": 200, "respondent_name": 200, "summary": 1000}
+_TEXT_LIMITS = {"requester_name": 200, "respondent_name": 200, "respondent_legal_rep": 50, "summary": 1000}
 CASE_ROLES = frozenset({Role.officer, Role.supervisor})
 OPEN_FROM_CALL_ROLES = frozenset({Role.operator, Role.officer, Role.supervisor})
 
@@ -218,6 +219,12 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, case: Case | None 
             errors.add("respondent_kind", _("person or organization."))
         else:
             out["respondent_kind"] = kind
+    # A person has no 法定代表人: refuse one rather than publish it next to a person's masked name.
+    kind = out.get("respondent_kind", case.respondent_kind if case is not None else "organization")
+    legal_rep = out.get("respondent_legal_rep", case.respondent_legal_rep if case is not None else None)
+    if kind == "person" and legal_rep and "respondent_legal_rep" not in errors:
+        errors.add("respondent_legal_rep", _("Only an organization has a legal representative (法定代表人); leave "
+                                             "it empty when the respondent is a person."))
     if not partial or present("patent_number"):
         raw = data.get("patent_number")
         if raw and isinstance(raw, str) and raw.strip():

@@ -35,6 +35,8 @@ class PublicDecision:
     decision_number: str
     respondent: str
     respondent_is_person: bool
+    #: 法定代表人 of an organization (the 2014 意见 publishes it with the name); None for a person.
+    legal_rep: str | None
     facts: str | None
     fine_amount: Decimal | None
     confiscated_amount: Decimal | None
@@ -73,6 +75,7 @@ def to_public(case: Case) -> PublicDecision:
         decision_number=case.display_number,
         respondent=respondent,
         respondent_is_person=is_person,
+        legal_rep=None if is_person else redact(case.respondent_legal_rep) or None,
         facts=clean(case.violation_facts),
         fine_amount=case.fine_amount,
         confiscated_amount=case.confiscated_amount,

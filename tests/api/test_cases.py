@@ -483,3 +483,43 @@ def test_domain_money_parser_refuses_exponents_with_a_field_error(app, text):
     with app.app_context():
         assert parse_money(text, "amount_involved", errors) is None
     assert "amount_involved" in errors
+
+
+# The respondent's legal representative (法定代表人) -------------------------------------------------------------
+
+def test_an_organizations_legal_representative_round_trips(case_api, documented):
+    client = case_api()
+    response = client.post("/api/v1/cases", json=case_body(respondent_name="长沙某某贸易有限公司",
+                                                            respondent_kind="organization",
+                                                            respondent_legal_rep=" 李四 "))
+    assert response.status_code == 201, response.get_json()
+    case = documented(response)
+    assert case["respondent_legal_rep"] == "李四"
+    assert client.read(case["id"])["respondent_legal_rep"] == "李四"
+    cleared = client.patch(f"/api/v1/cases/{case['id']}", json={"respondent_legal_rep": None,
+                                                                "version": case["version"]})
+    assert cleared.status_code == 200 and documented(cleared)["respondent_legal_rep"] is None
+
+
+def test_a_person_has_no_legal_representative(case_api, documented):
+    client = case_api()
+    response = client.post("/api/v1/cases", json=case_body(respondent_name="张三", respondent_kind="person",
+                                                            respondent_legal_rep="李四"))
+    assert response.status_code == 422
+    assert list(documented(response)["errors"]) == ["respondent_legal_rep"]
+    # turning an organization with a representative into a person needs the representative cleared too
+    case = client.open_case(respondent_kind="organization", respondent_legal_rep="李四")
+    refused = client.patch(f"/api/v1/cases/{case['id']}", json={"respondent_kind": "person",
+                                                                 "version": case["version"]})
+    assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["respondent_legal_rep"]
+    done = client.patch(f"/api/v1/cases/{case['id']}", json={"respondent_kind": "person", "respondent_legal_rep": "",
+                                                             "version": case["version"]})
+    assert done.status_code == 200, done.get_json()
+    assert (done.get_json()["respondent_kind"], done.get_json()["respondent_legal_rep"]) == ("person", None)
+
+
+@pytest.mark.parametrize("value", ["李" * 51, 42, ["李四"]])
+def test_a_bad_legal_representative_is_422(case_api, value):
+    response = case_api().post("/api/v1/cases", json=case_body(respondent_legal_rep=value))
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["respondent_legal_rep"]

@@ -386,6 +386,26 @@ def test_edit_is_a_patch_of_what_changed(app, as_user, crew, make_case):
     assert load(app, case_id).respondent_name == "长沙某某电器有限公司"
 
 
+def test_the_legal_representative_through_the_forms(app, as_user):
+    """An organization's 法定代表人 is kept, shown and edited; a person's is refused with the input kept."""
+    client, _officer = as_user("officer")
+    response = client.post("/cases/new", data=new_case_form(
+        respondent_name="长沙某某电器有限公司", respondent_kind="organization", respondent_legal_rep="王五"))
+    assert response.status_code == 302
+    case_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert load(app, case_id).respondent_legal_rep == "王五"
+    assert "<dt>Legal representative</dt><dd>王五</dd>" in text(client.get(f"/cases/{case_id}"))
+    page = text(client.get(f"/cases/{case_id}/edit"))
+    form = {name: value for name, value in new_case_form(version=hidden_version(page)).items()
+            if name not in ("case_type", "region_code")}
+    form.update(respondent_name="长沙某某电器有限公司", respondent_kind="person", respondent_legal_rep="王五")
+    refused = client.post(f"/cases/{case_id}/edit", data=form)
+    assert refused.status_code == 422
+    assert "Only an organization has a legal representative" in text(refused)
+    assert 'value="王五"' in text(refused)
+    assert load(app, case_id).respondent_kind == "organization"
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # bad input: 422 and nothing saved
 
@@ -428,6 +448,7 @@ def test_closing_before_the_filing_date_is_refused(app, as_user, crew, make_case
     ("summary", "", "A summary is required."),
     ("case_type", "bogus", "Not a valid choice"),
     ("region_code", "430000", "Not a valid choice"),
+    ("respondent_legal_rep", "李" * 51, "Field cannot be longer than 50 characters"),
 ])
 def test_new_case_bad_input(app, as_user, field, value, message):
     client, _officer = as_user("officer")

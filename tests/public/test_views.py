@@ -106,3 +106,17 @@ def test_decisions_are_listed_newest_first_and_paginated(client, penalty, monkey
 def test_empty_list(client):
     response = client.get("/public/decisions")
     assert response.status_code == 200 and "No penalty decisions have been published yet." in body(response)
+
+
+def test_an_organizations_legal_representative_is_published_with_its_name(client, penalty):
+    case_id = penalty(respondent_name="长沙某某贸易有限公司", respondent_kind="organization",
+                      respondent_legal_rep="李四")
+    html = body(client.get(f"/public/decisions/{case_id}"))
+    assert '<dt>Legal representative</dt><dd class="legal-rep">李四</dd>' in html
+    listed = body(client.get("/public/decisions"))
+    assert '<dd class="legal-rep">李四</dd>' in listed
+
+
+def test_a_persons_decision_has_no_legal_representative_line(client, penalty):
+    html = body(client.get(f"/public/decisions/{penalty()}"))
+    assert 'class="legal-rep"' not in html
