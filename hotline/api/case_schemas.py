@@ -118,6 +118,7 @@ ACTION_FIELDS: dict[str, frozenset[str]] = {
                         "transferred_judicial", "violation_facts", "penalty_basis", "penalty_terms",
                         "approved_by_id"}),
     "publish": frozenset({"published_on", "url", "approved_by_id"}),
+    "withdraw": frozenset({"on", "reason", "approved_by_id"}),
 }
 assert set(ACTION_FIELDS) == set(ACTIONS)
 
@@ -128,16 +129,19 @@ class CaseActionIn(Body):
     action: Literal[tuple(ACTION_FIELDS)] = Field(  # type: ignore[valid-type]
         description="file: received → filed; reject: received → not_accepted; suspend / resume: filed ⇄ "
                     "suspended; extend: the closing deadline (filed or suspended); close: filed → closed; "
-                    "publish: a closed penalized counterfeit case's decision.")
+                    "publish: a closed penalized counterfeit case's decision; withdraw: take a published decision "
+                    "off the public page (changed, revoked or annulled: within 3 working days).")
     version: Version | None = None
     filed_on: Day | None = Field(None, description="file. Not before receipt, not in the future.")
     officer_ids: list[Id] | None = Field(None, max_length=50, description="file: active officers or supervisors "
                                          "of the case's region; a dispute 3 or more (odd), a counterfeit case "
                                          "2 or more. The 案号 is given at filing.")
-    on: Day | None = Field(None, description="reject, suspend, resume: the day it happened.")
-    reason: Text | None = Field(None, description="reject, suspend (required); resume, extend (optional).")
-    approved_by_id: Id | None = Field(None, description="extend, close (penalized), publish: the approving "
-                                                        "supervisor (publish defaults to you if you are one).")
+    on: Day | None = Field(None, description="reject, suspend, resume, withdraw: the day it happened.")
+    reason: Text | None = Field(None, description="reject, suspend, withdraw (required); resume, extend "
+                                                  "(optional).")
+    approved_by_id: Id | None = Field(None, description="extend, close (penalized), publish, withdraw: the "
+                                                        "approving supervisor (publish and withdraw default to you "
+                                                        "if you are one).")
     months: int | None = Field(None, ge=0, le=120, description="extend: dispute cases (+1 month at most).")
     days: int | None = Field(None, ge=0, le=3650, description="extend: counterfeit cases (+15 days at most).")
     outcome: Literal[ALL_OUTCOMES] | None = Field(  # type: ignore[valid-type]
@@ -237,6 +241,9 @@ class CaseOut(Out):
     published_on: date | None
     publication_url: str | None
     publish_approved_by_id: int | None
+    publication_withdrawn_on: date | None = Field(None, description="Taken off the public page on this day.")
+    publication_withdrawal_reason: str | None = None
+    withdrawal_approved_by_id: int | None = None
     file_due_on: date | None
     close_due_on: date | None
     publish_due_on: date | None

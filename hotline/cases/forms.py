@@ -437,6 +437,28 @@ class PublishForm(VersionedForm):
         return data
 
 
+class WithdrawForm(VersionedForm):
+    """Take a published decision off the public page (changed, revoked or annulled)."""
+
+    on = DateField(_l("Withdrawn on"), [InputRequired(message=_l("Give the date."))])
+    reason = TextAreaField(_l("Reason"), [DataRequired(message=_l("Say why: changed, revoked or annulled, and by "
+                                                                  "what.")), Length(max=1000)],
+                           render_kw={"rows": 2})
+    approved_by_id = SelectField(_l("Withdrawal approved by"), coerce=_int_or_none, validators=[Optional()],
+                                 description=_l("Empty: you approve it yourself (supervisors only)."))
+
+    def __init__(self, *args, supervisors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.approved_by_id.choices = [SelectChoice("", _l("— choose —"))] + [
+            SelectChoice(u.id, user_label(u)) for u in supervisors]
+
+    def data_for_operation(self) -> dict:
+        data = {"on": self.on.data, "reason": (self.reason.data or "").strip() or None}
+        if self.approved_by_id.data is not None:
+            data["approved_by_id"] = self.approved_by_id.data
+        return data
+
+
 class EventForm(VersionedForm):
     """A step on the timeline. Events are additive: the version is carried but a newer case is no conflict."""
 
@@ -465,4 +487,5 @@ ACTION_FORMS = {
     "extend": ExtendForm,
     "close": CloseForm,
     "publish": PublishForm,
+    "withdraw": WithdrawForm,
 }

@@ -184,6 +184,11 @@ class Case(TimestampMixin, db.Model):
     published_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     publication_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     publish_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    #: Withdrawn from the public page (市场监督管理行政处罚信息公示规定 §11: within 3 working days after the decision
+    #: is changed, revoked or annulled), with the reason and the approving supervisor.
+    publication_withdrawn_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    publication_withdrawal_reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    withdrawal_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     #: Current deadlines, recomputed by every operation (so lists can filter on them in SQL).
     file_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -373,6 +373,7 @@ def _state(case: Case, *allowed: CaseStatus, action: str) -> None:
             "extend": _("Cannot extend a case in status '%(status)s'.", status=status),
             "close": _("Cannot close a case in status '%(status)s'.", status=status),
             "publish": _("Cannot publish a case in status '%(status)s'.", status=status),
+            "withdraw": _("Cannot withdraw the publication of a case in status '%(status)s'.", status=status),
         }
         raise StateError(messages.get(action) or f"Cannot {action} a case in status '{case.status}'.")
 
@@ -636,6 +637,32 @@ def publish_case(case: Case, data: dict, *, actor) -> None:
     record_event(case, "publish", actor, {"published_on": (None, on), "approved_by_id": (None, approver.id)})
 
 
+def withdraw_publication(case: Case, data: dict, *, actor) -> None:
+    """Take a published penalty decision off the public page, with the reason and a supervisor's approval: when
+    the decision is changed, revoked or annulled it must be withdrawn within 3 working days (市场监督管理行政处罚
+    信息公示规定 §11). The case and its history stay; the public page answers 404 for it from then on."""
+    _state(case, CaseStatus.closed, action="withdraw")
+    if not case.published_on:
+        raise StateError(_("Only a published decision can be withdrawn."))
+    if case.publication_withdrawn_on:
+        raise StateError(_("This decision's publication is already withdrawn."))
+    errors = _Errors()
+    on = parse_day(data.get("on"), "on", errors)
+    if on and on < case.published_on:
+        errors.add("on", _("Cannot be before the publication."))
+    reason = _note(data, "reason", errors, required=True)
+    approver = _supervisor(data.get("approved_by_id") if "approved_by_id" in data else
+                           (actor.id if actor.role == Role.supervisor else None), case, errors)
+    errors.raise_if_any()
+    case.publication_withdrawn_on = on
+    case.publication_withdrawal_reason = reason
+    case.withdrawal_approved_by_id = approver.id
+    db.session.flush()
+    record_event(case, "withdraw_publication", actor, {
+        "publication_withdrawn_on": (None, on), "publication_withdrawal_reason": (None, reason),
+        "approved_by_id": (None, approver.id)})
+
+
 ACTIONS = {
     "file": file_case,
     "reject": reject_case,
@@ -644,6 +671,7 @@ ACTIONS = {
     "extend": extend_case,
     "close": close_case,
     "publish": publish_case,
+    "withdraw": withdraw_publication,
 }
 
 

@@ -44,6 +44,7 @@ from hotline.cases.forms import (
     FileForm,
     NewCaseForm,
     PublishForm,
+    WithdrawForm,
     form_values,
     label_of,
 )
@@ -100,6 +101,7 @@ AUDIT_ACTION_LABELS = {
     "extend": _l("Deadline extended"),
     "close": _l("Closed"),
     "publish": _l("Decision published"),
+    "withdraw_publication": _l("Publication withdrawn"),
     "event": _l("Event recorded"),
 }
 
@@ -138,6 +140,8 @@ FIELD_LABELS = {
     "confiscated_amount": _l("Confiscated gains"),
     "transferred_judicial": _l("Transferred to judicial organs"),
     "published_on": _l("Published on"),
+    "publication_withdrawn_on": _l("Withdrawn on"),
+    "publication_withdrawal_reason": _l("Reason for the withdrawal"),
     "kind": _l("Event"),
     "occurred_on": _l("On"),
 }
@@ -628,6 +632,8 @@ def _offered_actions(case: Case) -> set[str]:
             actions.add("extend")
     if status == CaseStatus.closed.value and case.outcome == "penalized" and not case.published_on:
         actions.add("publish")
+    if status == CaseStatus.closed.value and case.published_on and not case.publication_withdrawn_on:
+        actions.add("withdraw")
     if status not in (CaseStatus.received.value, CaseStatus.not_accepted.value):
         actions.add("event")
     if status != CaseStatus.closed.value:
@@ -696,6 +702,10 @@ def _build_form(case: Case, name: str, *, submitted: bool):
         if not submitted:
             kwargs["published_on"] = today
         return PublishForm(supervisors=_supervisors(case.region_code), **kwargs)
+    if name == "withdraw":
+        if not submitted:
+            kwargs["on"] = today
+        return WithdrawForm(supervisors=_supervisors(case.region_code), **kwargs)
     if name == "event":
         if not submitted:
             kwargs["occurred_on"] = today
@@ -715,7 +725,8 @@ def _render_detail(case: Case, status: int = 200, *, alert: str | None = None, *
     attachment_form = active.get("attachment") or AttachmentForm(formdata=None, prefix="attachment")
     deadlines, deadline_error = deadlines_of(case)
     call = case.call if case.call_id and case.call and sees_region(current_user, case.call.region_code) else None
-    people = _actor_names({i for i in (case.created_by_id, case.close_approved_by_id, case.publish_approved_by_id)
+    people = _actor_names({i for i in (case.created_by_id, case.close_approved_by_id, case.publish_approved_by_id,
+                                       case.withdrawal_approved_by_id)
                            if i})
     return render_template(
         "cases/detail.html", case=case, status=status, alert=alert, actions=actions, forms=forms,
@@ -769,6 +780,7 @@ _ACTION_SUCCESS = {
     "extend": _l("Closing deadline of %(number)s extended."),
     "close": _l("Case %(number)s closed."),
     "publish": _l("Publication of %(number)s recorded."),
+    "withdraw": _l("The decision %(number)s is withdrawn from the public page."),
 }
 
 

@@ -48,13 +48,14 @@ class PublicDecision:
 
 
 def _published() -> Select:
-    """Penalty decisions that have been published (and not with a date still to come)."""
+    """Penalty decisions that have been published (and not with a date still to come), and not withdrawn."""
     return select(Case).where(
         Case.case_type == "counterfeit",
         Case.status == "closed",
         Case.outcome == "penalized",
         Case.published_on.is_not(None),
         Case.published_on <= local_today(),
+        Case.publication_withdrawn_on.is_(None),
     )
 
 

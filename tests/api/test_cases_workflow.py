@@ -286,6 +286,7 @@ def test_officers_must_be_case_staff_of_the_region(crew, case_api, users):
     ("resume", {"on": "2015-10-20"}),
     ("extend", {"months": 1}),
     ("publish", {"published_on": "2015-10-20"}),
+    ("withdraw", {"on": "2015-10-20", "reason": "撤销"}),
 ])
 def test_an_action_not_allowed_from_received_is_409_naming_the_status(case_api, action, fields, documented):
     officer = case_api()
@@ -421,6 +422,39 @@ def test_a_judicial_transfer_event_marks_the_case(case_api):
                             json={"kind": "transfer_judicial", "occurred_on": "2015-10-20", "note": "移送公安机关"})
     assert response.status_code == 201
     assert response.get_json()["transferred_judicial"] is True
+
+
+def test_a_published_decision_is_withdrawn_with_a_reason_and_a_supervisors_approval(app, crew, case_api, client,
+                                                                                     documented):
+    """公示规定 §11: a changed, revoked or annulled decision leaves the public page; the case keeps the record."""
+    officer = case_api()
+    case = officer.file(officer.open_case(case_type="counterfeit", received_on="2015-06-01"), count=2)
+    case = officer.act(case, "close", outcome="penalized", closed_on="2015-06-10",
+                       approved_by_id=crew.supervisor.id).get_json()
+    response = officer.act(case, "withdraw", on="2015-06-12", reason="x")
+    assert response.status_code == 409 and "Only a published decision" in response.get_json()["message"]
+    supervisor = case_api(crew.supervisor)
+    case = supervisor.act(case, "publish", published_on="2015-06-11").get_json()
+    assert client.get(f"/public/decisions/{case['id']}").status_code == 200
+
+    response = officer.act(case, "withdraw", on="2015-06-12", reason="行政复议决定撤销")
+    assert response.status_code == 422 and list(response.get_json()["errors"]) == ["approved_by_id"]
+    response = supervisor.act(case, "withdraw", on="2015-06-10", reason="")
+    assert response.status_code == 422 and set(response.get_json()["errors"]) == {"on", "reason"}
+    response = supervisor.act(case, "withdraw", on="2015-06-12", reason="行政复议决定撤销", url="https://x")
+    assert response.status_code == 422 and list(response.get_json()["errors"]) == ["url"]
+    response = supervisor.act(case, "withdraw", on="2015-06-12", reason="行政复议决定撤销")
+    assert response.status_code == 200, response.get_json()
+    case = documented(response)
+    assert (case["publication_withdrawn_on"], case["publication_withdrawal_reason"],
+            case["withdrawal_approved_by_id"], case["published_on"]) == (
+        "2015-06-12", "行政复议决定撤销", crew.supervisor.id, "2015-06-11")
+    assert client.get(f"/public/decisions/{case['id']}").status_code == 404
+    assert f"/public/decisions/{case['id']}" not in client.get("/public/decisions").get_data(as_text=True)
+    events = _audit(app, "case", case["id"])
+    assert events[-1] == "withdraw_publication"
+    response = supervisor.act(case, "withdraw", on="2015-06-13", reason="again")
+    assert response.status_code == 409 and "already withdrawn" in response.get_json()["message"]
 
 
 def test_publish_by_a_supervisor_with_approved_by_null_approves_it_himself(crew, case_api):

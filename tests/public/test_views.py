@@ -120,3 +120,29 @@ def test_an_organizations_legal_representative_is_published_with_its_name(client
 def test_a_persons_decision_has_no_legal_representative_line(client, penalty):
     html = body(client.get(f"/public/decisions/{penalty()}"))
     assert 'class="legal-rep"' not in html
+
+
+def test_a_supervisor_withdraws_a_decision_from_the_case_page(app, client, penalty, team):
+    from tests.cases.test_views import hidden_version
+    from tests.factories import PASSWORD
+
+    sup, _officers = team
+    case_id = penalty(respondent_name="长沙某某贸易有限公司", respondent_kind="organization")
+    assert client.get(f"/public/decisions/{case_id}").status_code == 200
+    staff_client = app.test_client()
+    staff_client.post("/language/en")
+    assert staff_client.post("/login", data={"username": sup.username, "password": PASSWORD}).status_code == 302
+    page = body(staff_client.get(f"/cases/{case_id}"))
+    assert 'id="action-withdraw"' in page and "Withdraw the published decision" in page
+    version = hidden_version(page, "withdraw")
+    refused = staff_client.post(f"/cases/{case_id}/actions/withdraw", data={
+        "withdraw-version": version, "withdraw-on": "2015-05-27", "withdraw-reason": ""})
+    assert refused.status_code == 422 and "Say why" in body(refused)
+    done = staff_client.post(f"/cases/{case_id}/actions/withdraw", data={
+        "withdraw-version": version, "withdraw-on": "2015-05-27", "withdraw-reason": "行政复议决定变更处罚"})
+    assert done.status_code == 302
+    page = body(staff_client.get(f"/cases/{case_id}"))
+    assert "Withdrawn from the public page" in page and "行政复议决定变更处罚" in page
+    assert "Publication withdrawn" in page  # the audit trail
+    assert 'id="action-withdraw"' not in page
+    assert client.get(f"/public/decisions/{case_id}").status_code == 404
