@@ -348,6 +348,11 @@ class ResumeForm(VersionedForm):
     reason = TextAreaField(_l("Note"), [Optional(), Length(max=1000)], render_kw={"rows": 2})
 
 
+def _approver_choices(supervisors) -> list[SelectChoice]:
+    """The approving-supervisor select: a blank first choice, then the region's supervisors."""
+    return [SelectChoice("", _l("— choose —"))] + [SelectChoice(u.id, user_label(u)) for u in supervisors]
+
+
 class ExtendForm(VersionedForm):
     approved_by_id = SelectField(_l("Approved by"), coerce=_int_or_none,
                                  validators=[InputRequired(message=_l("Choose the approving supervisor."))])
@@ -357,8 +362,7 @@ class ExtendForm(VersionedForm):
 
     def __init__(self, *args, supervisors, unit: str | None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.approved_by_id.choices = [SelectChoice("", _l("— choose —"))] + [
-            SelectChoice(u.id, user_label(u)) for u in supervisors]
+        self.approved_by_id.choices = _approver_choices(supervisors)
         # The rule allows months (disputes) or days (counterfeit): offer only that unit.
         if unit == "days":
             del self.months
@@ -401,8 +405,7 @@ class CloseForm(VersionedForm):
         for name in self.COUNTERFEIT_ONLY if is_dispute else self.DISPUTE_ONLY:
             delattr(self, name)
         if not is_dispute:
-            self.approved_by_id.choices = [SelectChoice("", _l("— choose —"))] + [
-                SelectChoice(u.id, user_label(u)) for u in supervisors]
+            self.approved_by_id.choices = _approver_choices(supervisors)
 
     def data_for_operation(self) -> dict:
         data = form_values(self, ("outcome", "closed_on", "judicial_confirmation", "transferred_judicial",
@@ -417,46 +420,47 @@ class CloseForm(VersionedForm):
         return data
 
 
-class PublishForm(VersionedForm):
-    published_on = DateField(_l("Published on"), [InputRequired(message=_l("Give the publication date."))])
-    url = StringField(_l("Address of the publication"), [Optional(), Length(max=500)],
-                      description=_l("http(s) address of the notice on the office's website, if any."),
-                      render_kw={"inputmode": "url", "autocomplete": "off"})
-    approved_by_id = SelectField(_l("Publication approved by"), coerce=_int_or_none, validators=[Optional()],
-                                 description=_l("Empty: you approve it yourself (supervisors only)."))
+class _SelfApprovedForm(VersionedForm):
+    """An action a supervisor approves: ``approved_by_id`` offers the region's supervisors, and left empty the
+    acting supervisor approves it himself (the operation refuses an officer who names nobody)."""
 
     def __init__(self, *args, supervisors, **kwargs):
         super().__init__(*args, **kwargs)
-        self.approved_by_id.choices = [SelectChoice("", _l("— choose —"))] + [
-            SelectChoice(u.id, user_label(u)) for u in supervisors]
+        self.approved_by_id.choices = _approver_choices(supervisors)
 
-    def data_for_operation(self) -> dict:
-        data = {"published_on": self.published_on.data, "url": (self.url.data or "").strip()}
+    def _approved(self, data: dict) -> dict:
         if self.approved_by_id.data is not None:
             data["approved_by_id"] = self.approved_by_id.data
         return data
 
 
-class WithdrawForm(VersionedForm):
+def _approver_field(label):
+    return SelectField(label, coerce=_int_or_none, validators=[Optional()],
+                       description=_l("Empty: you approve it yourself (supervisors only)."))
+
+
+class PublishForm(_SelfApprovedForm):
+    published_on = DateField(_l("Published on"), [InputRequired(message=_l("Give the publication date."))])
+    url = StringField(_l("Address of the publication"), [Optional(), Length(max=500)],
+                      description=_l("http(s) address of the notice on the office's website, if any."),
+                      render_kw={"inputmode": "url", "autocomplete": "off"})
+    approved_by_id = _approver_field(_l("Publication approved by"))
+
+    def data_for_operation(self) -> dict:
+        return self._approved({"published_on": self.published_on.data, "url": (self.url.data or "").strip()})
+
+
+class WithdrawForm(_SelfApprovedForm):
     """Take a published decision off the public page (changed, revoked or annulled)."""
 
     on = DateField(_l("Withdrawn on"), [InputRequired(message=_l("Give the date."))])
     reason = TextAreaField(_l("Reason"), [DataRequired(message=_l("Say why: changed, revoked or annulled, and by "
                                                                   "what.")), Length(max=1000)],
                            render_kw={"rows": 2})
-    approved_by_id = SelectField(_l("Withdrawal approved by"), coerce=_int_or_none, validators=[Optional()],
-                                 description=_l("Empty: you approve it yourself (supervisors only)."))
-
-    def __init__(self, *args, supervisors, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.approved_by_id.choices = [SelectChoice("", _l("— choose —"))] + [
-            SelectChoice(u.id, user_label(u)) for u in supervisors]
+    approved_by_id = _approver_field(_l("Withdrawal approved by"))
 
     def data_for_operation(self) -> dict:
-        data = {"on": self.on.data, "reason": (self.reason.data or "").strip() or None}
-        if self.approved_by_id.data is not None:
-            data["approved_by_id"] = self.approved_by_id.data
-        return data
+        return self._approved({"on": self.on.data, "reason": (self.reason.data or "").strip() or None})
 
 
 class EventForm(VersionedForm):
