@@ -223,12 +223,12 @@ CALL_COLUMNS = (
 )
 CASE_COLUMNS = (
     "id", "version", "case_number", "case_type", "source", "region_code", "status", "call_id", "received_on",
-    "rule_set_code", "requester_name", "respondent_name", "respondent_kind", "patent_number", "patent_type",
-    "summary", "amount_involved", "fine_amount", "confiscated_amount", "is_major", "is_exhibition", "is_ecommerce",
-    "foreign_related", "filed_on", "rejected_on", "reject_reason", "suspended_on", "closed_on", "outcome",
-    "judicial_confirmation", "transferred_judicial", "close_approved_by_id", "violation_facts", "penalty_basis",
-    "penalty_terms", "published_on", "publication_url", "publish_approved_by_id", "file_due_on", "close_due_on",
-    "publish_due_on", "next_due_on", "created_by_id", "created_at", "updated_at",
+    "rule_set_code", "requester_name", "respondent_name", "respondent_kind", "respondent_legal_rep", "patent_number",
+    "patent_type", "summary", "amount_involved", "fine_amount", "confiscated_amount", "is_major", "is_exhibition",
+    "is_ecommerce", "foreign_related", "filed_on", "rejected_on", "reject_reason", "suspended_on", "closed_on",
+    "outcome", "judicial_confirmation", "transferred_judicial", "close_approved_by_id", "violation_facts",
+    "penalty_basis", "penalty_terms", "published_on", "publication_url", "publish_approved_by_id", "file_due_on",
+    "close_due_on", "publish_due_on", "next_due_on", "created_by_id", "created_at", "updated_at",
 )
 CALLER_COLUMNS = ("id", "phone_key", "number_type", "area_code", "first_seen_at", "last_seen_at")
 AUDIT_COLUMNS = ("occurred_at", "actor_id", "actor_name", "object_type", "object_id", "action", "changes",
@@ -813,6 +813,9 @@ class DemoGenerator:
         respondent_is_person = rng.random() < 0.15
         respondent = ("个体工商户" + self.person(rng)) if respondent_is_person else self.company(rng, region)
         c["respondent_name"], c["respondent_kind"] = respondent, "person" if respondent_is_person else "organization"
+        # An organization's 法定代表人: the same for the same company, drawn from a generator seeded by its name so
+        # the rest of the data stays as it was.
+        c["respondent_legal_rep"] = None if respondent_is_person else self.person(random.Random(respondent))
         place = self.place(rng, region)
         if dispute:
             requester = self.company(rng, self.pick_case_region(rng)) if rng.random() < 0.7 else self.person(rng)
@@ -1019,7 +1022,8 @@ class DemoGenerator:
                 rows.append((
                     case_id, 1 + len(steps), c.get("case_number"), c["case_type"], c["source"], c["region_code"],
                     c["status"], c["call_id"], c["received_on"], c["rule_set_code"], c.get("requester_name"),
-                    c["respondent_name"], c["respondent_kind"], c["patent_number"], c["patent_type"], c["summary"],
+                    c["respondent_name"], c["respondent_kind"], c.get("respondent_legal_rep"), c["patent_number"],
+                    c["patent_type"], c["summary"],
                     c["amount_involved"], c.get("fine_amount"), c.get("confiscated_amount"), c["is_major"],
                     c["is_exhibition"], c["is_ecommerce"], c["foreign_related"], c.get("filed_on"),
                     c.get("rejected_on"), c.get("reject_reason"), c.get("suspended_on"), c.get("closed_on"),

@@ -150,6 +150,8 @@ def test_generated_rows_keep_the_model_rules(ctx, app):
         assert case.rule_set_code == rule_set_for(case.received_on).code
         assert case.fine_amount is None or case.outcome == "penalized"
         assert case.published_on is None or (case.outcome == "penalized" and case.published_on >= case.closed_on)
+        # an organization has its 法定代表人 (published with its name), a person none
+        assert bool(case.respondent_legal_rep) == (case.respondent_kind == "organization")
         if case.filed_on:
             assert case.filed_on >= case.received_on
             n = officers[case.id]
