@@ -416,6 +416,14 @@ def _supervisor(user_id: Any, case: Case, errors: _Errors, field: str = "approve
     return user
 
 
+def _named_or_self(data: dict, actor, case: Case, errors: _Errors):
+    """The approving supervisor of a publication or its withdrawal: the one named in ``approved_by_id``, or the
+    acting supervisor when none is named (an officer must name one)."""
+    if "approved_by_id" in data:
+        return _supervisor(data["approved_by_id"], case, errors)
+    return _supervisor(actor.id if actor.role == Role.supervisor else None, case, errors)
+
+
 def _note(data: dict, field: str, errors: _Errors, *, required: bool = False, limit: int = 1000) -> str | None:
     value = data.get(field)
     if value is not None and not isinstance(value, str):
@@ -625,8 +633,7 @@ def publish_case(case: Case, data: dict, *, actor) -> None:
                             or not (url == "" or url.startswith(("https://", "http://")))):
         errors.add("url", _("An http(s) address of at most 500 characters."))
         url = None
-    approver = _supervisor(data.get("approved_by_id") if "approved_by_id" in data else
-                           (actor.id if actor.role == Role.supervisor else None), case, errors)
+    approver = _named_or_self(data, actor, case, errors)
     errors.raise_if_any()
     case.published_on = on
     case.publication_url = url or None
@@ -651,8 +658,7 @@ def withdraw_publication(case: Case, data: dict, *, actor) -> None:
     if on and on < case.published_on:
         errors.add("on", _("Cannot be before the publication."))
     reason = _note(data, "reason", errors, required=True)
-    approver = _supervisor(data.get("approved_by_id") if "approved_by_id" in data else
-                           (actor.id if actor.role == Role.supervisor else None), case, errors)
+    approver = _named_or_self(data, actor, case, errors)
     errors.raise_if_any()
     case.publication_withdrawn_on = on
     case.publication_withdrawal_reason = reason
