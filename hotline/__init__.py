@@ -104,7 +104,7 @@ def create_app(config_class=None) -> Flask:
     celery_init_app(app)
 
     from hotline import templating
-    from hotline.stats import dispatch as _stats_dispatch  # noqa: F401  (after-commit nudge)
+    from hotline.core import dispatch as _outbox_dispatch  # noqa: F401  (after-commit nudge)
 
     templating.init_app(app)
 

@@ -15,20 +15,20 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.calls.models import Call, Caller, CallStatus
 from hotline.calls.phones import PhoneError, parse_phone
+from hotline.core import outbox
 from hotline.core.audit import event_values, log_event, record_event
 from hotline.core.clock import local_date, local_tz
 from hotline.core.errors import StaleVersion, StateError, ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.i18n import pgettext
-from hotline.core.models import AuditEvent, as_loaded, next_reference_number, reference_sequence
+from hotline.core.models import AuditEvent, OutboxMessage, as_loaded, next_reference_number, reference_sequence
 from hotline.core.patents import PatentNumberError, parse_patent_number
 from hotline.core.permissions import PROVINCE_CODE, mask_name, mask_phone, sees_region
 from hotline.core.text import bigram_tokens, clean_text, match_key
 from hotline.core.types import JSONDoc, UTCDateTime, utcnow
 from hotline.extensions import db
 from hotline.reference import queries as ref
-from hotline.stats.models import OutboxMessage
-from hotline.stats.operations import STALE_TOPIC, mark_stale, outbox_written, stale_payload
+from hotline.stats.operations import STALE_TOPIC, mark_stale, stale_payload
 
 #: Fields an edit may change (PATCH and the edit form).
 EDITABLE_FIELDS = (
@@ -344,7 +344,7 @@ def record_call(data: dict[str, Any], *, actor) -> Call:
     event = event_values(Call.__audit_type__, "create", actor, changes, region_code=row["region_code"])
     payload = stale_payload(local_date(row["received_at"]))
     call_id, ref, caller_row = _write_intake(row, phone, tokens, event, payload)
-    outbox_written()
+    outbox.written(STALE_TOPIC)
     caller = _caller_from_row(caller_row) if caller_row is not None else None
     attributes = dict.fromkeys(_CALL_ATTRIBUTES)
     attributes.update((k, v) for k, v in row.items() if k != "search_vector")

@@ -1,4 +1,4 @@
-"""Shared tables: timestamps, the append-only audit log and reference-number counters."""
+"""Shared tables: timestamps, the append-only audit log, reference-number counters and the transactional outbox."""
 
 from __future__ import annotations
 
@@ -146,3 +146,22 @@ def next_reference_number(kind: str, year: int) -> int:
         "ON CONFLICT (kind, year) DO UPDATE SET value = ref_counters.value + 1 RETURNING value"
     )
     return db.session.execute(upsert, {"kind": kind, "year": year}).scalar_one()
+
+
+class OutboxMessage(db.Model):
+    """Work to queue once the transaction that wrote it has committed (transactional outbox).
+
+    Any domain writes rows through ``hotline.core.outbox.write`` in the transaction that made the change; after the
+    commit ``hotline.core.dispatch`` nudges the task that handles the topic, and beat's sweeps catch up anything
+    left, so a Redis outage only delays the work. Topics: ``stats.stale`` carries ``{"months": ["YYYY-MM", …]}``
+    (a change that affects those months' figures); see ``hotline.core.dispatch.ROUTES`` for the others.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "processed_at", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), nullable=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDoc, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

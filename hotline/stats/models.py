@@ -1,14 +1,13 @@
-"""Monthly snapshots, pending revisions of locked months, the outbox and long-running task records."""
+"""Monthly snapshots, pending revisions of locked months and long-running task records."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.core.models import BigId
 from hotline.core.types import JSONDoc, UTCDateTime, utcnow
 from hotline.extensions import db
 
@@ -56,23 +55,6 @@ class SnapshotRevision(db.Model):
     @property
     def region_code(self) -> str:
         return self.snapshot.region_code
-
-
-class OutboxMessage(db.Model):
-    """Work to queue once the transaction that wrote it has committed (transactional outbox).
-
-    Rows are drained right after the request's commit and swept by beat, so a Redis outage only delays them.
-    ``topic`` ``stats.stale`` carries ``{"month": "YYYY-MM"}``: a change that affects that month's figures.
-    """
-
-    __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "processed_at", "id"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    topic: Mapped[str] = mapped_column(String(40), nullable=False)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONDoc, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class TaskRun(db.Model):

@@ -11,6 +11,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from hotline.core import outbox
 from hotline.core.audit import record_event
 from hotline.core.clock import local_today
 from hotline.core.errors import StateError, ValidationFailed
@@ -20,7 +21,7 @@ from hotline.core.permissions import PROVINCE_CODE
 from hotline.core.types import utcnow
 from hotline.extensions import db
 from hotline.stats.compute import Month, compute_month
-from hotline.stats.models import MonthlySnapshot, OutboxMessage, SnapshotRevision, TaskRun
+from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun
 
 logger = logging.getLogger(__name__)
 
@@ -33,18 +34,12 @@ def stale_payload(*days: date | None) -> dict[str, list[str]] | None:
     return {"months": months} if months else None
 
 
-def outbox_written() -> None:
-    """Note that the session's transaction wrote outbox rows: its commit nudges the worker (stats.dispatch).
-    For operations that INSERT the row themselves (intake); ``mark_stale`` does it for the others."""
-    db.session.info["outbox_pending"] = True
-
-
 def mark_stale(*days: date | None) -> None:
-    """Record, in the caller's transaction, that the months of ``days`` need their figures refreshed."""
+    """Record, in the caller's transaction, that the months of ``days`` need their figures refreshed (once per
+    transaction for the same months)."""
     payload = stale_payload(*days)
     if payload:
-        db.session.add(OutboxMessage(topic=STALE_TOPIC, payload=payload))
-        outbox_written()
+        outbox.write(STALE_TOPIC, payload)
 
 
 def _snapshots(month: Month) -> dict[str, MonthlySnapshot]:
@@ -153,11 +148,7 @@ def decide_revision(revision: SnapshotRevision, accept: bool, *, actor) -> None:
 
 def claim_stale_months(limit: int = 1000) -> tuple[list[int], list[Month]]:
     """Pending ``stats.stale`` outbox rows (locked against concurrent sweepers) and the months they name."""
-    stmt = (select(OutboxMessage).where(OutboxMessage.processed_at.is_(None), OutboxMessage.topic == STALE_TOPIC)
-            .order_by(OutboxMessage.id).limit(limit))
-    if db.engine.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = db.session.scalars(stmt).all()
+    rows = outbox.claim(STALE_TOPIC, limit)
     months = []
     for text in sorted({m for row in rows for m in row.payload.get("months", [])}):
         try:
@@ -167,17 +158,6 @@ def claim_stale_months(limit: int = 1000) -> tuple[list[int], list[Month]]:
             # such row must not block every refresh after it: its row is marked processed with the others.
             logger.warning("outbox names month %r, which has no statistics; skipped", text)
     return [row.id for row in rows], months
-
-
-def mark_processed(ids: list[int]) -> None:
-    if ids:
-        db.session.execute(OutboxMessage.__table__.update().where(OutboxMessage.id.in_(ids))
-                           .values(processed_at=utcnow()))
-
-
-def purge_processed(before) -> int:
-    result = db.session.execute(OutboxMessage.__table__.delete().where(OutboxMessage.processed_at < before))
-    return result.rowcount or 0
 
 
 MAX_REBUILD_MONTHS = 120

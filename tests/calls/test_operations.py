@@ -143,7 +143,7 @@ def test_reference_numbers_past_999999_keep_every_digit(app, op, backend):
 def test_record_call_returns_the_call_loaded_without_reading_it_back(app, op, backend):
     """The intake writes with Core statements (one on PostgreSQL) and hands back a persistent, fully loaded Call:
     serializing it reads nothing, and nothing is left pending."""
-    from hotline.stats.models import OutboxMessage
+    from hotline.core.models import OutboxMessage
 
     statements = []
 
@@ -188,7 +188,7 @@ def test_record_call_returns_the_call_loaded_without_reading_it_back(app, op, ba
 
 def test_a_failed_intake_leaves_nothing_behind(app, op):
     """The rows of an intake go together: if the transaction does not commit, none of them is stored."""
-    from hotline.stats.models import OutboxMessage
+    from hotline.core.models import OutboxMessage
 
     with app.app_context():
         before = (_count(Call), _count(Caller), _call_audit_count(), _count(OutboxMessage))

@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from hotline.calls.models import Call
 from hotline.cases.models import Case
 from hotline.core.clock import local_date
+from hotline.core.models import OutboxMessage
 from hotline.core.permissions import PROVINCE_CODE
 from hotline.extensions import db
 from hotline.stats.compute import Month
-from hotline.stats.models import MonthlySnapshot, OutboxMessage
+from hotline.stats.models import MonthlySnapshot
 from tests.factories import PASSWORD
 from tests.faults.conftest import start_worker, stop_worker
 from tests.stats.builders import celery_broker

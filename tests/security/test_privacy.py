@@ -129,7 +129,8 @@ def test_no_personal_data_in_logs_or_task_messages(app, staff, caplog, queued, e
     assert {"stats.rebuild", "stats.refresh_stale", "stats.build_month", "cases.mark_overdue"} <= names
     assert not [(n, a, k) for n, a, k in queued if not (_safe(list(a or ())) and _safe(dict(k or {})))]
 
-    from hotline.stats.models import OutboxMessage, TaskRun
+    from hotline.core.models import OutboxMessage
+    from hotline.stats.models import TaskRun
 
     with app.app_context():
         payloads = db.session.scalars(sa.select(OutboxMessage.payload)).all()

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from hotline.accounts.models import User
 from hotline.calls.operations import update_call
 from hotline.core.errors import StateError, ValidationFailed
-from hotline.core.models import AuditEvent
+from hotline.core.models import AuditEvent, OutboxMessage
 from hotline.core.permissions import PROVINCE_CODE
 from hotline.extensions import db
 from hotline.stats.compute import Month
-from hotline.stats.models import MonthlySnapshot, OutboxMessage, SnapshotRevision, TaskRun
+from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun
 from hotline.stats.operations import (
     MAX_REBUILD_MONTHS,
     build_month,

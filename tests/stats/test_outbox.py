@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from hotline.accounts.models import User
 from hotline.calls.operations import record_call, update_call
 from hotline.core.errors import ValidationFailed
+from hotline.core.models import OutboxMessage
 from hotline.extensions import db
 from hotline.stats.compute import Month
-from hotline.stats.models import OutboxMessage
 from hotline.stats.operations import STALE_TOPIC, build_month, get_snapshot
 from tests.api.conftest import payload
 from tests.conftest import IN_CI
@@ -188,7 +188,7 @@ def live_redis(app):
     """Redis db 13 without the keys this test reads (other test sessions' keys are left alone)."""
     import redis as redis_lib
 
-    from hotline.stats.dispatch import _DEBOUNCE_KEY
+    from hotline.core.dispatch import _DEBOUNCE_KEY
 
     client = redis_lib.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
     try:
@@ -205,7 +205,7 @@ def live_redis(app):
 
 @pytest.mark.services
 def test_changes_nudge_one_debounced_refresh_through_redis(app, api, operator, live_redis):
-    from hotline.stats.dispatch import _DEBOUNCE_KEY, DEBOUNCE_SECONDS
+    from hotline.core.dispatch import _DEBOUNCE_KEY, DEBOUNCE_SECONDS
 
     with celery_broker(app, REDIS_URL, QUEUE):
         for day in (20, 21, 22):
@@ -225,10 +225,10 @@ def test_changes_nudge_one_debounced_refresh_through_redis(app, api, operator, l
 
 
 def test_no_nudge_in_embedded_mode(app, api, operator, monkeypatch):
-    import hotline.stats.dispatch as dispatch
+    import hotline.core.dispatch as dispatch
 
     nudged = []
-    monkeypatch.setattr(dispatch, "nudge_refresh", lambda: nudged.append(1))
+    monkeypatch.setattr(dispatch, "nudge", lambda topic: nudged.append(topic))
     response = api(operator).post("/api/v1/calls", json=payload(received_at="2015-05-20T09:00:00+08:00"))
     assert response.status_code == 201
     assert nudged == []
@@ -271,8 +271,8 @@ def test_each_process_asks_redis_once_per_debounce_window(monkeypatch):
     """A process that saw the debounce key set skips Redis until the key expires: still one refresh per window."""
     import types
 
+    import hotline.core.dispatch as dispatch
     import hotline.core.health as health
-    import hotline.stats.dispatch as dispatch
     import workers.tasks.stats as tasks
 
     clock, store, queued = [100.0], {}, []
@@ -294,3 +294,30 @@ def test_each_process_asks_redis_once_per_debounce_window(monkeypatch):
     assert at(30.5, there) is True        # the next window
     assert queued == [100.0, 130.5]
     assert (here.round_trips, there.round_trips) == (2, 2)
+
+
+def test_the_same_months_are_marked_stale_once_per_transaction(app):
+    """A bulk recompute touching many cases of one month writes one outbox row, not one per case."""
+    from datetime import date
+
+    from hotline.stats.operations import mark_stale
+
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+        for _ in range(50):
+            mark_stale(date(2015, 5, 3))
+        mark_stale(date(2015, 6, 1))
+        db.session.flush()
+        rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[before:]
+        assert [r.payload for r in rows] == [{"months": ["2015-05"]}, {"months": ["2015-06"]}]
+        db.session.rollback()
+
+
+def test_the_dispatcher_routes_every_topic_to_a_task():
+    """Only the dispatcher names the workers' tasks; every route names one that exists."""
+    from hotline.core.dispatch import ROUTES, task_for
+
+    for topic in ROUTES:
+        task = task_for(topic)
+        assert task.name.split(".")[0] == topic.split(".")[0]  # a domain's topic goes to that domain's task
+        assert callable(task.run)

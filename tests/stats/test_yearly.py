@@ -11,11 +11,12 @@ from sqlalchemy import delete
 
 from hotline.calls.models import Call
 from hotline.cases.models import Case, CaseEvent
+from hotline.core.models import OutboxMessage
 from hotline.core.permissions import PROVINCE_CODE
 from hotline.extensions import db
 from hotline.reference.queries import list_regions
 from hotline.stats.compute import Month, _add, empty_figures
-from hotline.stats.models import MonthlySnapshot, OutboxMessage
+from hotline.stats.models import MonthlySnapshot
 from hotline.stats.operations import build_month, month_range
 from hotline.stats.yearly import growth, months_of, yearly_summary
 from tests.stats.builders import CHANGSHA, ZHUZHOU, add_call, add_case, beijing

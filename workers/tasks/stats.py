@@ -14,11 +14,12 @@ from celery import shared_task
 
 from hotline.core.clock import local_today
 from hotline.core.health import redis_client
+from hotline.core.outbox import mark_processed, purge_processed
 from hotline.core.types import utcnow
 from hotline.extensions import db
 from hotline.stats.compute import Month
 from hotline.stats.models import TaskRun
-from hotline.stats.operations import build_month, claim_stale_months, mark_processed, purge_processed
+from hotline.stats.operations import build_month, claim_stale_months
 
 logger = logging.getLogger(__name__)
 
