@@ -64,8 +64,23 @@ def role_required(*roles: Role) -> Callable:
 
 
 def sees_region(user, region_code: str | None) -> bool:
-    """A province user sees every region; a 市州 user only their own."""
+    """A province user sees every region; a 市州 user only their own. (The one place that says who sees which
+    region: records, queries and approvals all ask here or ``region_clause``.)"""
     return user.region_code == PROVINCE_CODE or user.region_code == region_code
+
+
+def region_clause(column, user):
+    """SQL condition on a region-code ``column``: the rows of the regions ``user`` sees."""
+    from sqlalchemy import true
+
+    if user.region_code == PROVINCE_CODE:
+        return true()
+    return column == user.region_code
+
+
+def supervises(user, region_code: str | None) -> bool:
+    """A supervisor of ``region_code`` or of a region above it (the province): who may decide its approvals."""
+    return getattr(user, "role", None) == Role.supervisor and sees_region(user, region_code)
 
 
 def mask_phone(value: str | None) -> str | None:
