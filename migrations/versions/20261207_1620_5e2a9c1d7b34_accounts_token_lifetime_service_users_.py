@@ -25,13 +25,11 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('is_service', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
-    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('revoked_reason', sa.String(length=20), nullable=True))
+    # Plain ADD COLUMN (no table copy): other tables refer to users, and SQLite refuses to drop a referenced table.
+    op.add_column('users', sa.Column('is_service', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('users', sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('api_tokens', sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('api_tokens', sa.Column('revoked_reason', sa.String(length=20), nullable=True))
     tokens = sa.table('api_tokens', sa.column('id', sa.Integer()),
                       sa.column('created_at', sa.DateTime(timezone=True)),
                       sa.column('expires_at', sa.DateTime(timezone=True)))
@@ -48,6 +46,6 @@ def downgrade():
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_column('revoked_reason')
         batch_op.drop_column('expires_at')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('must_change_password')
-        batch_op.drop_column('is_service')
+    # Plain DROP COLUMN (SQLite 3.35+), not a table copy: see upgrade().
+    op.drop_column('users', 'must_change_password')
+    op.drop_column('users', 'is_service')

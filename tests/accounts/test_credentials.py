@@ -311,6 +311,14 @@ def test_an_admin_creates_a_service_account_and_issues_its_token(app, client, cr
         db.session.commit()
     refused = app.test_client().post("/login", data={"username": "cti-switch", "password": NEW_PASSWORD})
     assert refused.status_code == 403 and "service account" in refused.get_data(as_text=True)
+    # Its page has no password field; editing it keeps it a service account.
+    edit = client.get(f"/admin/users/{service_id}").get_data(as_text=True)
+    assert 'name="password"' not in edit and "Issue token" in edit
+    assert client.post(f"/admin/users/{service_id}", data={"display_name": "交换机", "role": "operator",
+                                                           "region_code": "430100", "is_active": "y"}
+                       ).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, service_id).is_service
     # Tokens for ordinary users are theirs to make, not the admin's.
     officer = create_user("officer", "430100")
     assert client.post(f"/admin/users/{officer.id}/tokens", data={"token-name": "x"}).status_code == 409
