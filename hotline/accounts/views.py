@@ -135,7 +135,7 @@ def _forced_password_change():
     if request.endpoint is None or request.endpoint.startswith("public."):
         return None
     if current_user.is_authenticated and current_user.must_change_password:
-        flash(_("An administrator set your password: choose your own before you go on."), "warning")
+        # The change page says why (no flash here: each redirected request would add one).
         return redirect(url_for("accounts.change_password"))
     return None
 
