@@ -58,10 +58,18 @@ class Config:
     ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 64 * 1024))
     ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", 2))
 
-    #: Login throttling: failures per account and per client address inside the window.
-    LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5))
-    LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 20))
-    LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60))
+    #: Login throttling by growing delays, never a lock: after the free failures (per account, per client address;
+    #: counted over the window, for an account only since its last successful login) each further attempt waits
+    #: LOGIN_DELAY_BASE_SECONDS, doubling with every further failure, at most LOGIN_DELAY_MAX_SECONDS.
+    LOGIN_FREE_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FREE_FAILURES_PER_ACCOUNT", 5))
+    LOGIN_FREE_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FREE_FAILURES_PER_ADDRESS", 20))
+    LOGIN_DELAY_BASE_SECONDS = int(os.environ.get("LOGIN_DELAY_BASE_SECONDS", 2))
+    LOGIN_DELAY_MAX_SECONDS = int(os.environ.get("LOGIN_DELAY_MAX_SECONDS", 15 * 60))
+    LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", 24 * 60 * 60))
+    #: Failed logins are kept this long (the record of failures), then purged by the housekeeping task.
+    LOGIN_FAILURE_KEEP_DAYS = int(os.environ.get("LOGIN_FAILURE_KEEP_DAYS", 90))
+    #: An API token lives this many days (api.md, second release).
+    API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", 180))
     #: Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
 
@@ -104,6 +112,8 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
+    # The first login delay long enough that "the next attempt right away waits" holds on a slow, busy machine.
+    LOGIN_DELAY_BASE_SECONDS = 60
     REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
 
 

@@ -685,8 +685,8 @@ def main(argv: list[str]) -> int:
         log("flask db upgrade, flask seed, operator and token")
         run_cli(["db", "upgrade"], env)
         run_cli(["seed"], env)
-        run_cli(["users", "create", "benchop", "--role", "operator", "--region", "430000", "--password-stdin"], env,
-                stdin=secrets.token_urlsafe(18) + "\n")
+        # The intake comes through an integration (the telephony switch): a service account with the operator role.
+        run_cli(["users", "create", "benchop", "--role", "operator", "--region", "430000", "--service"], env)
         token = run_cli(["users", "token", "benchop"], env).strip().splitlines()[-1].strip()
         if not token.startswith("hl_"):
             raise BenchError(f"unexpected output of `flask users token`: {token!r}")

@@ -7,9 +7,10 @@
 What it does (see bench/README.md, "Mixed load"): a fresh database (hotline_bench_mix, dropped first),
 `flask db upgrade` + `flask seed`, demo data through the generator (hotline/demo) with exact monthly volumes
 giving --calls calls and --cases cases over 2014–2015, VACUUM ANALYZE; users with known (random) passwords —
-operator, officer and supervisor of the province (430000) and of 长沙 (430100) — and an API token for the
-province operator; gunicorn (4 sync workers, HOTLINE_CONFIG=production, Redis db 11) and a Celery worker
-(with beat) beside it. It logs every user in through the real form (CSRF token from the login page) and
+operator, officer and supervisor of the province (430000) and of 长沙 (430100) — and an API token for a
+service account with the province operator's role (mix-switch: the telephony switch); gunicorn (4 sync
+workers, HOTLINE_CONFIG=production, Redis db 11) and a Celery worker (with beat) beside it. It logs every
+user in through the real form (CSRF token from the login page) and
 writes, per page kind, a list of request targets drawn from the data: real call and case ids (by region for
 the 长沙 users), real keyset cursors, filters, search words from the data's own vocabulary, months.
 
@@ -197,14 +198,17 @@ def create_users(env: dict, workdir: Path) -> tuple[dict[str, str], str]:
     passwords = {}
     for name, (role, region) in USERS.items():
         password = "mix-" + secrets.token_urlsafe(12)
-        run_cli(["users", "create", name, "--role", role, "--region", region, "--password-stdin"], env,
-                stdin=password + "\n")
+        run_cli(["users", "create", name, "--role", role, "--region", region, "--password-stdin", "--no-must-change"],
+                env, stdin=password + "\n")
         passwords[name] = password
-    token = run_cli(["users", "token", "mix-op", "--name", "load-mix"], env).strip().splitlines()[-1].strip()
+    # The API intake comes through an integration: a service account with mix-op's role and region.
+    run_cli(["users", "create", "mix-switch", "--role", USERS["mix-op"][0], "--region", USERS["mix-op"][1],
+             "--service"], env)
+    token = run_cli(["users", "token", "mix-switch", "--name", "load-mix"], env).strip().splitlines()[-1].strip()
     if not token.startswith("hl_"):
         raise BenchError(f"unexpected output of `flask users token`: {token!r}")
     creds = workdir / "credentials.txt"
-    creds.write_text("".join(f"{n} {p}\n" for n, p in passwords.items()) + f"token mix-op {token}\n")
+    creds.write_text("".join(f"{n} {p}\n" for n, p in passwords.items()) + f"token mix-switch {token}\n")
     creds.chmod(0o600)
     return passwords, token
 
@@ -576,7 +580,8 @@ def render_section(*, command: str, info: dict, started: dt.datetime, git_rev: s
         "products, accused parties and callers' names taken from the data; statistics for a month of 2014–2015 "
         "or the current month (15 %), whole province or one region; case lists with status, type, region, "
         "overdue, filing-date or search filters or a later page. Users: operator, officer and supervisor of the "
-        "province and of 长沙 (430100), logged in through the form; intake with the province operator's token "
+        "province and of 长沙 (430100), logged in through the form; intake with the token of a service account "
+        "with the province operator's role "
         "(bodies of bench/post_call.lua).",
         "",
         f"## Per request kind: {sum(conns.values())} closed-loop connections (no think time)",

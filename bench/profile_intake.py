@@ -343,8 +343,7 @@ def main(argv: list[str]) -> int:
                    LOG_LEVEL="WARNING", HOTLINE_INSTANCE_DIR=str(workdir / "instance"))
         intake.run_cli(["db", "upgrade"], env)
         intake.run_cli(["seed"], env)
-        intake.run_cli(["users", "create", "profop", "--role", "operator", "--region", "430000", "--password-stdin"],
-                       env, stdin=secrets.token_urlsafe(18) + "\n")
+        intake.run_cli(["users", "create", "profop", "--role", "operator", "--region", "430000", "--service"], env)
         token = intake.run_cli(["users", "token", "profop"], env).strip().splitlines()[-1]
 
         # Rows for the duplicate check to find, loaded through a plain worker (not profiled).

@@ -76,10 +76,11 @@ def main(argv: list[str]) -> int:
                 print(f"no user {name}: run bench/load_mix.py --keep first", file=sys.stderr)
                 return 2
             user.password_hash = security.hash_password("profile-" + name)
-        op = db.session.scalar(db.select(User).where(User.username == "mix-op"))
+        op = db.session.scalar(db.select(User).where(User.username == "mix-switch"))
         token = security.new_token_value()
         db.session.add(ApiToken(user_id=op.id, name="profile-pages", prefix=token[:12],
-                                token_hash=security.sha256_hex(token)))
+                                token_hash=security.sha256_hex(token),
+                                expires_at=security.utcnow() + dt.timedelta(days=1)))
         db.session.commit()
         statements: list[float] = []
 

@@ -31,12 +31,18 @@ def seed_command() -> None:
 @click.option("--region", "region_code", default="430000", show_default=True, help="6-digit region code.")
 @click.option("--display-name", default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user_command(username, role, region_code, display_name, password_stdin) -> None:
+@click.option("--must-change/--no-must-change", default=True, show_default=True,
+              help="The user must choose their own password at first login.")
+@click.option("--service", is_flag=True,
+              help="An integration's account: no web login, no password; issue its tokens with `users token`.")
+def create_user_command(username, role, region_code, display_name, password_stdin, must_change, service) -> None:
     """Create a user. Without --password-stdin a password is generated and printed once."""
     from hotline.accounts.operations import create_user
     from hotline.core.errors import ValidationFailed
 
-    if password_stdin:
+    if service:
+        password, generated = None, False
+    elif password_stdin:
         password = sys.stdin.readline().rstrip("\n")
         generated = False
     else:
@@ -44,16 +50,19 @@ def create_user_command(username, role, region_code, display_name, password_stdi
         generated = True
     try:
         user = create_user(username=username, display_name=display_name or username, password=password,
-                           role=role, region_code=region_code, actor=None)
+                           role=role, region_code=region_code, actor=None, is_service=service,
+                           must_change_password=must_change and not service)
     except ValidationFailed as exc:
         for field, messages in exc.errors.items():
             for message in messages:
                 click.echo(f"{field}: {message}", err=True)
         raise SystemExit(1) from exc
     db.session.commit()
-    click.echo(f"Created {user.username} ({role}, {region_code}).")
+    click.echo(f"Created {'service account ' if service else ''}{user.username} ({role}, {region_code}).")
     if generated:
         click.echo(f"Password (shown once): {password}")
+    if user.must_change_password:
+        click.echo("The user must choose a new password at first login.")
 
 
 @users_cli.command("token")
@@ -67,6 +76,11 @@ def token_command(username, name) -> None:
     user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
     if user is None or not user.is_active:
         click.echo(f"No active user {username!r}.", err=True)
+        raise SystemExit(1)
+    if not user.may_hold_tokens:
+        click.echo(f"{username!r} is an operator: operators work in the web pages. API tokens go to officers, "
+                   "supervisors, administrators and service accounts (`users create NAME --service --role ...`).",
+                   err=True)
         raise SystemExit(1)
     _, raw = issue_token(user, name, actor=None)
     db.session.commit()
@@ -84,8 +98,9 @@ def ensure_admin_command(username) -> None:
         click.echo("An admin account exists already; log in with it (or create another with `flask users create`).")
         return
     password = secrets.token_urlsafe(12)
+    # A random strong password printed once to whoever runs this: theirs to keep (no forced change).
     create_user(username=username, display_name="Administrator", password=password, role="admin",
-                region_code="430000", actor=None)
+                region_code="430000", actor=None, must_change_password=False)
     db.session.commit()
     click.echo("=" * 64)
     click.echo(f"Admin account created. Log in as '{username}' with password: {password}")

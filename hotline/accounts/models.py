@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.core.models import BigId, TimestampMixin
@@ -30,6 +30,13 @@ class User(TimestampMixin, db.Model):
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False, index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: An integration's account (the telephony switch, the WeChat backend): it never logs in through the web form and
+    #: holds tokens an administrator issues; its role says what it may call.
+    is_service: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    #: The password was set by an administrator: until the user sets their own, every page leads to the
+    #: change-password page and the API answers 403.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                       server_default=false())
 
     region = relationship("Region")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", order_by="ApiToken.id")
@@ -62,6 +69,12 @@ class User(TimestampMixin, db.Model):
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
 
+    @property
+    def may_hold_tokens(self) -> bool:
+        """API tokens go to those who use them: officers (执法通 handhelds), supervisors (report tools),
+        administrators (who issue them to service accounts) and service accounts; operators work in the web UI."""
+        return self.is_service or self.role != Role.operator
+
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}@{self.region_code}>"
 
@@ -88,7 +101,11 @@ class UserSession(db.Model):
 
 
 class ApiToken(db.Model):
-    """A bearer token for integrations. Only the SHA-256 of the token is stored."""
+    """A bearer token for integrations. Only the SHA-256 of the token is stored.
+
+    A token lives ``API_TOKEN_DAYS`` and is revoked when its user's password, role or region changes or the user is
+    deactivated (operations.py), so a reactivated user needs a new one.
+    """
 
     __tablename__ = "api_tokens"
     __audit_type__ = "api_token"
@@ -102,6 +119,9 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    #: Why it was revoked: 'revoked' (by hand), 'password', 'role', 'region_code' or 'is_active' (the user changed).
+    revoked_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     user: Mapped[User] = relationship(back_populates="tokens")
 
@@ -111,7 +131,11 @@ class ApiToken(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and self.expires_at > utcnow()
+
+    @property
+    def is_expired(self) -> bool:
+        return self.revoked_at is None and self.expires_at <= utcnow()
 
 
 class LoginFailure(db.Model):

@@ -144,12 +144,13 @@ def end_session(raw: str | None) -> None:
         )
 
 
-def end_all_sessions(user: User) -> None:
-    db.session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+def end_all_sessions(user: User, *, keep: str | None = None) -> None:
+    """Revoke every open session of ``user`` but the one whose raw id is ``keep`` (the user's own, when they
+    changed their password)."""
+    stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if keep:
+        stmt = stmt.where(UserSession.token_hash != sha256_hex(keep))
+    db.session.execute(stmt.values(revoked_at=utcnow()))
 
 
 # API tokens ------------------------------------------------------------------------------------
@@ -167,12 +168,12 @@ _TOKEN_USER = (
     select(*_USER_COLUMNS, _TOKENS.c.id.label("token_id"), _TOKENS.c.last_used_at.label("token_last_used_at"))
     .select_from(_USERS.join(_TOKENS, _TOKENS.c.user_id == _USERS.c.id))
     .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None),
-           _USERS.c.is_active.is_(True))
+           _TOKENS.c.expires_at > bindparam("now", type_=ApiToken.expires_at.type), _USERS.c.is_active.is_(True))
 )
 
 
 def authenticate_token(raw: str) -> User | None:
-    """The active user behind a live token. Records last use at most once a minute per token.
+    """The active user behind a live token (not revoked, not expired). Records last use at most once a minute.
 
     One indexed SELECT on the hot path; the UPDATE of last_used_at happens only when it is due.
     """
@@ -181,12 +182,12 @@ def authenticate_token(raw: str) -> User | None:
     session = db.session()
     if session.autoflush:
         session.flush()  # as an ORM query would: changes pending in this session count (nothing to do when clean)
-    found = session.execute(_TOKEN_USER, {"token_hash": sha256_hex(raw)}).first()
+    now = utcnow()
+    found = session.execute(_TOKEN_USER, {"token_hash": sha256_hex(raw), "now": now}).first()
     if found is None:
         return None
     *columns, token_id, last_used_at = found
     user = as_loaded(User, {c.key: value for c, value in zip(_USER_COLUMNS, columns, strict=True)})
-    now = utcnow()
     resolution = timedelta(seconds=current_app.config["TOKEN_LAST_USED_RESOLUTION_SECONDS"])
     if last_used_at is None or now - last_used_at > resolution:
         db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
@@ -205,27 +206,46 @@ def client_address() -> str:
     return (request.remote_addr or "unknown")[:64]
 
 
-def login_blocked(username: str, address: str) -> bool:
-    """Too many recent failures for this account or from this address."""
+def _delay_after(failures: int, free: int) -> timedelta:
+    """The wait after ``failures`` recent failures: none for the first ``free``, then base·2ⁿ up to the cap."""
+    if failures < free:
+        return timedelta(0)
     cfg = current_app.config
-    since = utcnow() - timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"])
-    per_account = db.session.scalar(
-        select(func.count()).where(LoginFailure.username == username, LoginFailure.occurred_at > since)
-    )
-    if per_account >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
-        return True
-    per_address = db.session.scalar(
-        select(func.count()).where(LoginFailure.address == address, LoginFailure.occurred_at > since)
-    )
-    return per_address >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    exponent = min(failures - free, 32)  # 2**32 seconds is far past any cap
+    return timedelta(seconds=min(cfg["LOGIN_DELAY_BASE_SECONDS"] * 2 ** exponent, cfg["LOGIN_DELAY_MAX_SECONDS"]))
+
+
+def login_wait(username: str, address: str) -> timedelta:
+    """How long this login attempt must still wait (zero: go ahead); never a lock.
+
+    Failures count per account name (only since its last successful login, and whether or not the account exists, so
+    the answer tells nothing about existence) and per client address, over ``LOGIN_FAILURE_WINDOW_SECONDS``. After
+    the free failures of each, the next attempt waits ``LOGIN_DELAY_BASE_SECONDS`` after the last failure, doubling
+    with each further failure up to ``LOGIN_DELAY_MAX_SECONDS``. Attempts refused for waiting are not failures (the
+    password is not even checked), so waiting out the delay is always enough for the owner.
+    """
+    cfg = current_app.config
+    now = utcnow()
+    since = now - timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"])
+    last_login = db.session.scalar(select(User.last_login_at).where(User.username == username))
+    account_since = max(since, last_login) if last_login is not None else since
+    wait = timedelta(0)
+    for column, key, free, floor in (
+        (LoginFailure.username, username, cfg["LOGIN_FREE_FAILURES_PER_ACCOUNT"], account_since),
+        (LoginFailure.address, address, cfg["LOGIN_FREE_FAILURES_PER_ADDRESS"], since),
+    ):
+        count, last = db.session.execute(
+            select(func.count(), func.max(LoginFailure.occurred_at)).where(column == key,
+                                                                            LoginFailure.occurred_at > floor)
+        ).one()
+        if count:
+            wait = max(wait, last + _delay_after(count, free) - now)
+    return max(wait, timedelta(0))
 
 
 def record_login_failure(username: str, address: str) -> None:
+    """Kept (not deleted on the next success) as the record of failed logins; purged after LOGIN_FAILURE_KEEP_DAYS."""
     db.session.add(LoginFailure(username=username[:80], address=address))
-
-
-def clear_login_failures(username: str) -> None:
-    db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.username == username))
 
 
 def purge_old_login_failures(before: datetime) -> int:

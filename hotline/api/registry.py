@@ -68,7 +68,10 @@ def _bearer_user():
         abort(401, description=gettext("Send an API token: Authorization: Bearer <token>."))
     user = authenticate_token(raw.strip())
     if user is None:
-        abort(401, description=gettext("The token is invalid, revoked, or its user is deactivated."))
+        abort(401, description=gettext("The token is invalid, expired or revoked, or its user is deactivated."))
+    if user.must_change_password:
+        abort(403, description=gettext("An administrator set this account's password: log in to the web pages and "
+                                       "choose your own before using the API."))
     return user
 
 
@@ -162,8 +165,8 @@ def api_route(rule: str, method: str, *, summary: str, responses: dict[int, type
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _ERROR_TEXT = {
-    401: "No token, or a revoked token or deactivated user (WWW-Authenticate: Bearer).",
-    403: "Your role may not do this.",
+    401: "No token, or an expired or revoked token, or a deactivated user (WWW-Authenticate: Bearer).",
+    403: "Your role may not do this, or your password was set by an administrator and must be changed first.",
     404: "No such record in your region.",
     409: "Stale version (with the current record) or an action not allowed from the current status.",
     413: "Body too large.",

@@ -201,7 +201,7 @@ def test_set_password_rehashes_audits_without_the_hash_and_ends_sessions(app, ad
         assert load_session_user(raw) is None
         event = _events("user", officer.id)[-1]
         assert event.action == "set_password"
-        assert event.changes == {"password": ["***", "***"]}
+        assert event.changes == {"password": ["***", "***"], "must_change_password": [False, True]}
 
 
 def test_set_password_refuses_weak_passwords(app, officer):

@@ -11,13 +11,12 @@ from hotline.accounts.models import ApiToken, LoginFailure, User, UserSession
 from hotline.accounts.operations import issue_token, revoke_token
 from hotline.accounts.security import (
     authenticate_token,
-    clear_login_failures,
     client_address,
     end_all_sessions,
     end_session,
     hash_password,
     load_session_user,
-    login_blocked,
+    login_wait,
     purge_old_login_failures,
     record_login_failure,
     start_session,
@@ -195,46 +194,90 @@ def _fail(username, address, times=1):
     db.session.commit()
 
 
-def test_account_is_blocked_after_n_failures_from_any_address(app):
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+def _age_failures(seconds: float) -> None:
+    """Move every recorded failure ``seconds`` into the past (time passing, without sleeping)."""
+    for failure in db.session.scalars(sa.select(LoginFailure)):
+        failure.occurred_at -= timedelta(seconds=seconds)
+    db.session.commit()
+
+
+def _near(wait: timedelta, seconds: float) -> bool:
+    return abs(wait.total_seconds() - seconds) < 1.5
+
+
+def test_account_waits_after_its_free_failures_growing_and_capped(app, monkeypatch):
+    """No lock: after the free failures each further one doubles the wait, up to the cap; other accounts and
+    addresses go on."""
+    monkeypatch.setitem(app.config, "LOGIN_DELAY_BASE_SECONDS", 10)
+    monkeypatch.setitem(app.config, "LOGIN_DELAY_MAX_SECONDS", 900)
+    free = app.config["LOGIN_FREE_FAILURES_PER_ACCOUNT"]
     with app.app_context():
-        for i in range(limit - 1):
+        for i in range(free - 1):
             _fail("zhang.san", f"10.0.0.{i}")
-        assert not login_blocked("zhang.san", "10.0.1.1")
+        assert login_wait("zhang.san", "10.0.1.1") == timedelta(0)
         _fail("zhang.san", "10.0.0.99")
-        assert login_blocked("zhang.san", "10.0.1.1")       # per account, whatever the address
-        assert not login_blocked("li.si", "10.0.1.1")       # other accounts are unaffected
-        clear_login_failures("zhang.san")
-        db.session.commit()
-        assert not login_blocked("zhang.san", "10.0.1.1")
+        assert _near(login_wait("zhang.san", "10.0.1.1"), 10)     # per account, whatever the address
+        assert login_wait("li.si", "10.0.1.1") == timedelta(0)   # other accounts are unaffected
+        _fail("zhang.san", "10.0.0.98")
+        assert _near(login_wait("zhang.san", "10.0.1.1"), 20)
+        _fail("zhang.san", "10.0.0.97")
+        assert _near(login_wait("zhang.san", "10.0.1.1"), 40)
+        _fail("zhang.san", "10.0.0.96", times=20)
+        assert _near(login_wait("zhang.san", "10.0.1.1"), 900)    # capped at 15 minutes, never a lock
+        _age_failures(901)
+        assert login_wait("zhang.san", "10.0.1.1") == timedelta(0)
 
 
-def test_address_is_blocked_after_n_failures_on_any_accounts(app):
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
-    assert limit > app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+def test_the_wait_is_the_same_for_an_unknown_account(app, create_user):
+    user = create_user("officer", "430100", username="real.one")
+    free = app.config["LOGIN_FREE_FAILURES_PER_ACCOUNT"]
     with app.app_context():
-        for i in range(limit - 1):
+        for name in (user.username, "made.up"):
+            _fail(name, f"10.1.{len(name)}.1", times=free + 2)
+        real, made_up = login_wait(user.username, "10.2.0.1"), login_wait("made.up", "10.2.0.1")
+        assert real > timedelta(0) and abs((real - made_up).total_seconds()) < 1
+
+
+def test_a_successful_login_starts_the_account_count_afresh_but_keeps_the_record(app, create_user):
+    user = create_user("officer", "430100")
+    free = app.config["LOGIN_FREE_FAILURES_PER_ACCOUNT"]
+    with app.app_context():
+        _fail(user.username, "10.0.0.1", times=free + 1)
+        _age_failures(3600)
+        assert login_wait(user.username, "10.0.0.2") == timedelta(0)  # waited long enough
+        _get(user).last_login_at = utcnow()
+        db.session.commit()
+        _fail(user.username, "10.0.0.1")
+        assert login_wait(user.username, "10.0.0.2") == timedelta(0)  # one failure since the login
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == free + 2
+
+
+def test_address_waits_after_its_free_failures_on_any_accounts(app):
+    free = app.config["LOGIN_FREE_FAILURES_PER_ADDRESS"]
+    assert free > app.config["LOGIN_FREE_FAILURES_PER_ACCOUNT"]
+    with app.app_context():
+        for i in range(free - 1):
             _fail(f"user{i}", "203.0.113.7")
-        assert not login_blocked("fresh", "203.0.113.7")
+        assert login_wait("fresh", "203.0.113.7") == timedelta(0)
         _fail("user-last", "203.0.113.7")
-        assert login_blocked("fresh", "203.0.113.7")
-        assert not login_blocked("fresh", "203.0.113.8")
+        assert login_wait("fresh", "203.0.113.7") > timedelta(0)
+        assert login_wait("fresh", "203.0.113.8") == timedelta(0)
 
 
 def test_failures_outside_the_window_do_not_count(app):
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    free = app.config["LOGIN_FREE_FAILURES_PER_ACCOUNT"]
     window = timedelta(seconds=app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
     with app.app_context():
         old = utcnow() - window - timedelta(seconds=5)
-        for _ in range(limit * 5):
+        for _ in range(free * 5):
             db.session.add(LoginFailure(username="zhang.san", address="10.0.0.1", occurred_at=old))
         db.session.commit()
-        assert not login_blocked("zhang.san", "10.0.0.1")
-        _fail("zhang.san", "10.0.0.1", times=limit)
-        assert login_blocked("zhang.san", "10.0.0.1")
-        assert purge_old_login_failures(utcnow() - window) == limit * 5
+        assert login_wait("zhang.san", "10.0.0.1") == timedelta(0)
+        _fail("zhang.san", "10.0.0.1", times=free)
+        assert login_wait("zhang.san", "10.0.0.1") > timedelta(0)
+        assert purge_old_login_failures(utcnow() - window) == free * 5
         db.session.commit()
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == limit
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == free
 
 
 # Client address --------------------------------------------------------------------------------------

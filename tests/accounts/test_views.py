@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -65,22 +67,64 @@ def test_login_gives_a_new_session_cookie(client, create_user, login):
         assert "planted" not in sess
 
 
-def test_login_is_throttled_per_account(app, client, create_user, login):
+def _age_login_failures(app, seconds: float) -> None:
+    """Time passes for the recorded failures (no sleeping in tests)."""
+    from hotline.accounts.models import LoginFailure
+
+    with app.app_context():
+        for failure in db.session.scalars(select(LoginFailure)):
+            failure.occurred_at -= timedelta(seconds=seconds)
+        db.session.commit()
+
+
+def test_login_waits_per_account_and_the_right_password_works_after_the_wait(app, client, create_user, login):
+    """Not a lock against the owner: after the free failures the next attempt waits (the page says how long,
+    and says the same for an account that does not exist); once the wait is over the right password works."""
     user = create_user("operator")
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+    free = app.config["LOGIN_FREE_FAILURES_PER_ACCOUNT"]
+    for _ in range(free):
         assert login(user, password="wrong password!").status_code == 401
-    # Even the right password is refused while the account is throttled.
+        assert client.post("/login", data={"username": "no.such.user", "password": "wrong password!"}
+                           ).status_code == 401
+    # During the wait even the right password is refused, with how long to wait.
     response = login(user)
     assert response.status_code == 429
+    assert "Wait 60 seconds, then try again." in response.get_data(as_text=True)
+    assert response.headers["Retry-After"] in {"59", "60"}
+    unknown = client.post("/login", data={"username": "no.such.user", "password": "wrong password!"})
+    assert unknown.status_code == 429
+    assert unknown.get_data(as_text=True).count("Wait 60 seconds") == 1
     assert client.get("/calls").status_code == 302
+    # Attempts during the wait are not failures: waiting it out is enough.
+    _age_login_failures(app, 61)
+    assert login(user).status_code == 302
+    assert client.get("/calls").status_code == 200
 
 
-def test_login_is_throttled_per_address(app, client, create_user, monkeypatch):
-    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ADDRESS", 3)
+def test_login_wait_grows_and_is_capped_at_15_minutes(app, client, create_user, login):
+    user = create_user("operator")
+    free = app.config["LOGIN_FREE_FAILURES_PER_ACCOUNT"]
+    for _ in range(free):
+        assert login(user, password="wrong password!").status_code == 401
+    waits = []
+    for _ in range(6):
+        response = login(user, password="wrong password!")
+        assert response.status_code == 429
+        waits.append(int(response.headers["Retry-After"]))
+        _age_login_failures(app, waits[-1] + 1)
+        assert login(user, password="wrong password!").status_code == 401   # after the wait: checked again
+    assert [round(w, -1) for w in waits] == [60, 120, 240, 480, 900, 900]
+    assert "Wait 15 minutes" in login(user).get_data(as_text=True)
+
+
+def test_login_waits_per_address(app, client, create_user, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_FREE_FAILURES_PER_ADDRESS", 3)
     for i in range(3):
         client.post("/login", data={"username": f"guess{i}", "password": "wrong password!"})
     user = create_user("operator")
     assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 429
+    _age_login_failures(app, 61)
+    assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 302
 
 
 def test_next_parameter_only_redirects_locally(client, create_user):
@@ -117,8 +161,10 @@ def test_admin_creates_user_who_can_log_in(app, client, create_user, login):
         assert created.password_hash.startswith("$argon2id$")
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "user",
                                                           AuditEvent.object_id == created.id)).action == "create"
+        assert created.must_change_password is True     # an administrator chose it
     client.post("/logout")
-    assert client.post("/login", data={"username": "li.na", "password": "a-good-long-password"}).status_code == 302
+    response = client.post("/login", data={"username": "li.na", "password": "a-good-long-password"})
+    assert response.status_code == 302 and response.location == "/account/password"
 
 
 def test_admin_form_reports_errors_without_saving(app, client, create_user, login):
@@ -166,7 +212,7 @@ def test_admin_cannot_deactivate_self(client, create_user, login):
 
 
 def test_token_page_shows_token_once_and_stores_only_its_hash(app, client, create_user, login):
-    user = create_user("operator")
+    user = create_user("officer")
     login(user)
     page = client.post("/tokens", data={"name": "CTI"}).get_data(as_text=True)
     import re
@@ -182,9 +228,9 @@ def test_token_page_shows_token_once_and_stores_only_its_hash(app, client, creat
 
 
 def test_users_cannot_revoke_each_others_tokens(app, client, create_user, login, make_token):
-    owner = create_user("operator")
+    owner = create_user("officer")
     make_token(owner)
     with app.app_context():
         token_id = db.session.scalar(select(ApiToken.id))
-    login(create_user("operator"))
+    login(create_user("officer"))
     assert client.post(f"/tokens/{token_id}/revoke").status_code == 404

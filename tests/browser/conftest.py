@@ -265,7 +265,8 @@ def live_server(browser, backend, tmp_path_factory) -> Iterator[LiveServer]:
     try:
         commands = [["db", "upgrade"], ["seed"]]
         commands += [["users", "create", a.username, "--role", a.role, "--region", a.region,
-                      "--display-name", a.display_name, "--password-stdin"] for a in ACCOUNTS.values()]
+                      "--display-name", a.display_name, "--password-stdin", "--no-must-change"]
+                     for a in ACCOUNTS.values()]
         commands.append(["demo-data", "--years", str(DEMO_YEAR), "--regions", DEMO_REGION, "--scale", "0.2",
                          "--no-search"])
         (tmp / "prepare.log").write_text(_flask(env, commands, stdin=f"{PASSWORD}\n" * len(ACCOUNTS)))

@@ -43,8 +43,11 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "/login"): (OK, OK, OK, OK, OK, None),
     ("POST", "/logout"): (LOGIN, OK, OK, OK, OK, None),
     ("POST", "/language/<lang>"): (OK, OK, OK, OK, OK, None),
-    ("GET", "/tokens"): (LOGIN, OK, OK, OK, OK, None),
-    ("POST", "/tokens"): (LOGIN, OK, OK, OK, OK, None),
+    ("GET", "/account/password"): (LOGIN, OK, OK, OK, OK, None),
+    ("POST", "/account/password"): (LOGIN, OK, OK, OK, OK, None),
+    # tokens go to those who use the API: officers, supervisors, admins (and service accounts); operators work here
+    ("GET", "/tokens"): (LOGIN, 403, OK, OK, OK, None),
+    ("POST", "/tokens"): (LOGIN, 403, OK, OK, OK, None),
     # the officer's token: only its owner or an administrator of its region may revoke it (others: no such token)
     ("POST", "/tokens/<int:token_id>/revoke"): (LOGIN, 404, OK, 404, OK, Z("admin")),
     # administration
@@ -53,6 +56,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "/admin/users/new"): (LOGIN, 403, 403, 403, OK, None),
     ("GET", "/admin/users/<int:user_id>"): (LOGIN, 403, 403, 403, OK, Z("admin")),
     ("POST", "/admin/users/<int:user_id>"): (LOGIN, 403, 403, 403, OK, Z("admin")),
+    # an administrator issues tokens to a service account of their region
+    ("POST", "/admin/users/<int:user_id>/tokens"): (LOGIN, 403, 403, 403, OK, Z("admin")),
     ("GET", "/admin/calendar"): (LOGIN, 403, 403, 403, OK, None),
     ("POST", "/admin/calendar/day"): (LOGIN, 403, 403, 403, OK, None),
     ("POST", "/admin/calendar/import"): (LOGIN, 403, 403, 403, OK, None),

@@ -337,18 +337,19 @@ def _attempt(client, username: str, password: str, address: str = "10.0.0.1", **
                        environ_base={"REMOTE_ADDR": address}, headers=headers)
 
 
-def test_account_lockout_is_shared_by_two_app_instances(app, make_app, staff):
-    """Five failures for an account on one instance lock it on another one (the counter is in the database):
-    even the right password is refused with 429, from any address; unknown accounts behave the same."""
+def test_account_delay_is_shared_by_two_app_instances(app, make_app, staff):
+    """Five failures for an account on one instance make it wait on another one (the counter is in the database):
+    during the wait even the right password is refused with 429, from any address; unknown accounts behave the
+    same."""
     first, second = app, make_app()
     assert second is not first
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    limit = app.config["LOGIN_FREE_FAILURES_PER_ACCOUNT"]
     for _ in range(limit):
         assert _attempt(first.test_client(), staff.officer.username, "wrong password!").status_code == 401
     locked = _attempt(second.test_client(), staff.officer.username, PASSWORD, address="10.9.9.9")
     assert locked.status_code == 429
     assert _attempt(second.test_client(), staff.supervisor.username, PASSWORD, address="10.9.9.9").status_code == 302
-    # An unknown name answers exactly like a known one (no account enumeration through the lockout).
+    # An unknown name answers exactly like a known one (no account enumeration through the delay).
     for _ in range(limit):
         assert _attempt(second.test_client(), "nobody-here", "wrong password!").status_code == 401
     assert _attempt(first.test_client(), "nobody-here", "wrong password!").status_code == 429
@@ -358,7 +359,7 @@ def test_address_limit_is_shared_and_not_bypassed_with_x_forwarded_for(app, make
     """Twenty failures from one address (different names) block that address on the other instance too; a forged
     X-Forwarded-For does not help (no proxy is trusted); another address is not affected."""
     second = make_app()
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    limit = app.config["LOGIN_FREE_FAILURES_PER_ADDRESS"]
     for i in range(limit):
         assert _attempt(app.test_client(), f"guess{i}", "wrong password!").status_code == 401
     blocked = _attempt(second.test_client(), staff.officer.username, PASSWORD)
@@ -371,7 +372,7 @@ def test_address_limit_is_shared_and_not_bypassed_with_x_forwarded_for(app, make
 
 def test_behind_a_trusted_proxy_the_forwarded_address_counts(app, make_app, staff):
     proxied = make_app(TRUSTED_PROXIES=1)
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    limit = app.config["LOGIN_FREE_FAILURES_PER_ADDRESS"]
     for i in range(limit):
         assert _attempt(proxied.test_client(), f"guess{i}", "wrong password!", address="10.0.0.254",
                         **{"X-Forwarded-For": "198.51.100.1"}).status_code == 401

@@ -92,7 +92,7 @@ def hostile(app, staff):
                        actor=officer, expected_version=published.version)
         review = draw_sample(region_code=REGION, year=2015, size=1, label=payload("label"), actor=user(supervisor),
                              rng_seed=3)[0]
-        issue_token(user(operator), payload("token"), actor=user(operator))
+        issue_token(user(officer), payload("token"), actor=user(officer))
         db.session.commit()
         return SimpleNamespace(call=call.id, second=second.id, case=case.id, attachment=attachment.id,
                                published=published.id, review=review.id, closed=closed.id)
@@ -109,7 +109,6 @@ def _pages(app, staff, h) -> dict[str, tuple[object, str]]:
         "call detail (operator)": (operator, f"/calls/{h.call}"),
         "call edit (operator)": (operator, f"/calls/{h.call}/edit"),
         "case from call (operator)": (operator, f"/cases/from-call/{h.call}"),
-        "tokens (operator)": (operator, "/tokens"),
         "calls list (officer)": (officer, "/calls"),
         "call detail (officer)": (officer, f"/calls/{h.call}"),
         "cases list": (officer, "/cases"),
@@ -117,6 +116,7 @@ def _pages(app, staff, h) -> dict[str, tuple[object, str]]:
         "case detail": (officer, f"/cases/{h.case}"),
         "case edit": (officer, f"/cases/{h.case}/edit"),
         "closed case": (officer, f"/cases/{h.closed}"),
+        "tokens (officer)": (officer, "/tokens"),
         "due": (officer, "/cases/due"),
         "month calendar": (officer, "/cases/calendar?month=2015-10"),
         "review samples": (supervisor, "/review"),
@@ -135,7 +135,7 @@ EXPECTED = {
     "call detail (operator)": ["summary", "caller", "accused", "details", "product", "place"],
     "call edit (operator)": ["summary", "caller", "accused", "details"],
     "case from call (operator)": ["summary", "accused"],
-    "tokens (operator)": ["token"],
+    "tokens (officer)": ["token"],
     "call detail (officer)": ["summary", "accused"],
     "cases list": ["respondent"],
     "cases search": ["respondent"],

@@ -30,7 +30,7 @@ def province_operator() -> User:
     if user is None:
         from hotline.accounts.operations import create_user
 
-        user = create_user(username="stats-op", display_name="stats", password="x" * 12, role="operator",
+        user = create_user(username="stats-op", display_name="stats", password="stats operator passphrase", role="operator",
                            region_code=PROVINCE, actor=None)
         db.session.flush()
     return user

@@ -67,7 +67,7 @@ def test_purge_login_failures_is_idempotent(app):
     from workers.tasks.maintenance import purge_login_failures
 
     with app.app_context():
-        db.session.add_all([LoginFailure(username="a", address="1.1.1.1", occurred_at=utcnow() - timedelta(days=2)),
+        db.session.add_all([LoginFailure(username="a", address="1.1.1.1", occurred_at=utcnow() - timedelta(days=91)),
                             LoginFailure(username="a", address="1.1.1.1", occurred_at=utcnow())])
         db.session.commit()
         assert purge_login_failures.run() == 1

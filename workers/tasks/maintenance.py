@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 from celery import shared_task
+from flask import current_app
 
 from hotline.accounts.security import purge_old_login_failures
 from hotline.core.health import HEARTBEAT_KEY, redis_client
@@ -23,7 +24,12 @@ def heartbeat() -> None:
 
 @shared_task(name="maintenance.purge_login_failures", ignore_result=True)
 def purge_login_failures() -> int:
-    """Delete failed-login records older than a day (throttling only looks at the last minutes). Idempotent."""
-    removed = purge_old_login_failures(utcnow() - timedelta(days=1))
+    """Delete failed-login records past their keeping time (90 days by default; never inside the throttling window).
+
+    Idempotent.
+    """
+    cfg = current_app.config
+    keep = max(timedelta(days=cfg["LOGIN_FAILURE_KEEP_DAYS"]), timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"]))
+    removed = purge_old_login_failures(utcnow() - keep)
     db.session.commit()
     return removed
