@@ -153,7 +153,11 @@ class YearlyCallsOut(CallFiguresOut):
 
 
 class YearlyCasesOut(CaseFiguresOut):
-    closure_rate: float | None = Field(description="Closed / filed in percent, one decimal; null when none filed.")
+    pending_start: int = Field(description="Cases filed and not closed at the start of the period (the end of "
+                                           "the month before it).")
+    closure_rate: float | None = Field(description="结案率: closed ÷ (pending at the start + filed), both in the "
+                                                   "period, in percent with one decimal (never above 100); null when "
+                                                   "there was nothing to close.")
 
 
 class PeriodOut(Out):
