@@ -108,12 +108,31 @@ class CaseFiguresOut(Out):
     confiscated: Money
 
 
+class RecordRefOut(Out):
+    id: int
+    ref: str = Field(description="A call's reference (HL-…) or a case's number (#id before it has one).")
+
+
+class RecordChangesOut(Out):
+    added: list[RecordRefOut] = Field(description="Counted now, not in the locked figures.")
+    removed: list[RecordRefOut] = Field(description="In the locked figures, not counted now (moved to another "
+                                                    "region or month, or deleted).")
+    changed: list[RecordRefOut] = Field(description="In both, with a different value of what the figures count.")
+
+
+class RevisionChangesOut(Out):
+    calls: RecordChangesOut
+    cases: RecordChangesOut
+
+
 class RevisionOut(Out):
     id: int
     status: str = Field(description="pending, accepted or discarded.")
     computed_at: datetime
     calls: CallFiguresOut
     cases: CaseFiguresOut
+    changes: RevisionChangesOut | None = Field(description="The calls and cases that caused the revision; null "
+                                                           "when the month was locked before records were kept.")
 
 
 class SnapshotOut(Out):
@@ -261,7 +280,7 @@ def refresh_if_embedded() -> None:
 
 def revision_json(revision: SnapshotRevision) -> dict[str, Any]:
     return {"id": revision.id, "status": revision.status, "computed_at": iso(revision.computed_at),
-            "calls": revision.data["calls"], "cases": revision.data["cases"]}
+            "calls": revision.data["calls"], "cases": revision.data["cases"], "changes": revision.changes}
 
 
 def snapshot_json(snapshot: MonthlySnapshot) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from hotline.core.clock import local_today
 from hotline.core.permissions import PROVINCE_CODE
 from hotline.extensions import db
 from hotline.reference import queries as ref
-from hotline.stats.compute import Month, _add, empty_figures
+from hotline.stats.compute import Month, _add, empty_figures, subtract
 from hotline.stats.models import MonthlySnapshot
 from hotline.stats.operations import build_month
 
@@ -168,23 +168,13 @@ def yearly_summary(year: int, region_code: str = PROVINCE_CODE) -> dict[str, Any
                 continue
             cur, prev = _total(current_months, region.code), _total(same_period, region.code)
             rows.append(_row(region.stat_label, region.code, cur, prev))
-            _subtract(other_current, cur)
-            _subtract(other_previous, prev)
+            subtract(other_current, cur)
+            subtract(other_previous, prev)
         rows.append(_row("其他", "other", other_current, other_previous))
         rows.append(_row("全省", PROVINCE_CODE, current, previous))
         summary["by_region"] = rows
     summary["narrative"] = narrative(summary)
     return summary
-
-
-def _subtract(into: dict[str, Any], other: dict[str, Any]) -> None:
-    for key, value in other.items():
-        if isinstance(value, dict):
-            _subtract(into[key], value)
-        elif isinstance(value, str):
-            into[key] = str(Decimal(into[key]) - Decimal(value))
-        else:
-            into[key] -= value
 
 
 def _pct(value: float | None) -> str:
