@@ -27,15 +27,16 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgres
 
 
 def upgrade():
-    with op.batch_alter_table('regions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('authority_name', sa.String(length=60), nullable=True))
+    # A plain ADD COLUMN (NOT NULL with a default, then filled): SQLite must not rebuild ``regions``, which every
+    # user, call and case refers to.
+    op.add_column('regions', sa.Column('authority_name', sa.String(length=60), nullable=False, server_default=''))
     regions = sa.table('regions', sa.column('code', sa.String), sa.column('name', sa.String),
-                       sa.column('level', sa.String), sa.column('authority_name', sa.String))
+                       sa.column('authority_name', sa.String))
     op.execute(regions.update().where(regions.c.code == '430000').values(authority_name='湖南省知识产权局'))
-    op.execute(regions.update().where(regions.c.authority_name.is_(None))
+    op.execute(regions.update().where(regions.c.authority_name == '')
                .values(authority_name=regions.c.name + '知识产权局'))
-    with op.batch_alter_table('regions', schema=None) as batch_op:
-        batch_op.alter_column('authority_name', existing_type=sa.String(length=60), nullable=False)
+    if op.get_bind().dialect.name == 'postgresql':
+        op.alter_column('regions', 'authority_name', server_default=None)
 
     with op.batch_alter_table('monthly_snapshots', schema=None) as batch_op:
         batch_op.add_column(sa.Column('records', JSON, nullable=True))
@@ -50,5 +51,5 @@ def downgrade():
         batch_op.drop_column('records')
     with op.batch_alter_table('monthly_snapshots', schema=None) as batch_op:
         batch_op.drop_column('records')
-    with op.batch_alter_table('regions', schema=None) as batch_op:
-        batch_op.drop_column('authority_name')
+    # SQLite 3.35+ drops a column in place (no rebuild of the referenced table).
+    op.execute('ALTER TABLE regions DROP COLUMN authority_name')
