@@ -955,6 +955,48 @@ class DemoGenerator:
                 pending.append(d.due_on)
         c["next_due_on"] = min(pending) if pending else None
 
+    # Live work ----------------------------------------------------------------------------------------------
+    # Data that runs up to today is for trying the product: every region's inbox must have work in it, however
+    # small the scale. Where the draw left a region without it, its most recent finished item is taken back to
+    # where it stood before it was finished (the data stays what the rules allow).
+
+    def ensure_overdue_work(self, cases: list[dict[str, Any]]) -> None:
+        """Each region gets a running case past its closing deadline: where none is, the case of the region that
+        was closed (not penalized, so nothing was published) with the latest deadline already past is still
+        running instead."""
+        for region in self.regions:
+            mine = [c for c in cases if c["region_code"] == region]
+            if any(c["status"] in ("filed", "suspended") and c.get("next_due_on") and c["next_due_on"] < self.today
+                   for c in mine):
+                continue
+            candidates = [c for c in mine if c["status"] == "closed" and c["outcome"] != "penalized"
+                          and c.get("close_due_on") and c["close_due_on"] < self.today]
+            if not candidates:
+                continue
+            c = max(candidates, key=lambda c: (c["close_due_on"], c["received_on"]))
+            for key in ("closed_on", "outcome"):
+                c.pop(key, None)
+            c.update(status="filed", judicial_confirmation=False, transferred_judicial=False)
+            self._deadlines(c)
+
+    def ensure_open_calls(self) -> None:
+        """Each region gets an open call: where none is, its most recent call answered or not accepted within the
+        last five working days is still undecided (its decision, feedback and closing undone)."""
+        since = _local(self.back_working_days(self.today, 5), 0)
+        demo = self.demo_user.id
+        for region in [*self.regions, *([PROVINCE_CODE] if self.o.regions is None else [])]:
+            mine = and_(Call.operator_id == demo, Call.region_code == region, Call.received_at >= since)
+            if db.session.scalar(select(func.count()).select_from(Call).where(mine, Call.status == "open")):
+                continue
+            call_id = db.session.scalar(select(Call.id).where(mine, Call.decision.in_(("answered", "not_accepted")))
+                                        .order_by(Call.received_at.desc(), Call.id.desc()).limit(1))
+            if call_id is None:
+                continue
+            db.session.execute(Call.__table__.update().where(Call.id == call_id).values(
+                status="open", version=1, decision=None, decided_at=None, decided_on=None,
+                not_accepted_reason=None, feedback_at=None, feedback_method=None, feedback_note=None, closed_at=None,
+                updated_at=Call.created_at))
+
     def generate_cases(self, plans: list[MonthPlan], result: DemoResult) -> None:
         specs: list[tuple[Month, list[dict[str, Any]]]] = []
         started = time.monotonic()
@@ -973,6 +1015,8 @@ class DemoGenerator:
             month_cases.sort(key=lambda c: (c.get("filed_on") or c.get("rejected_on") or c["received_on"],
                                             c["received_on"]))
             specs.append((p.month, month_cases))
+        if any(p.month == Month.of(self.today) for p in plans):
+            self.ensure_overdue_work([c for _, cases in specs for c in cases])
         total = sum(len(cs) for _, cs in specs)
         if not total:
             return
@@ -1111,6 +1155,8 @@ class DemoGenerator:
                  f"scale {self.o.scale:g})")
         t0 = time.monotonic()
         self.generate_calls(plans, result)
+        if any(p.month == Month.of(self.today) for p in plans):
+            self.ensure_open_calls()
         self.say(f"Calls loaded: {result.counts.get('calls', 0):,} in {time.monotonic() - t0:.1f} s")
         t0 = time.monotonic()
         self.generate_cases(plans, result)

@@ -27,6 +27,7 @@ from hotline.demo.generator import (
     tsvector_literal,
 )
 from hotline.extensions import db
+from hotline.reference.data import PREFECTURES
 from hotline.stats.models import MonthlySnapshot
 from hotline.stats.yearly import yearly_summary
 
@@ -301,6 +302,16 @@ def test_current_year_up_to_december_has_open_work(ctx):
     for case in cases:
         deadlines = {d.kind: d for d in case_deadlines(case, today=today)}
         assert case.close_due_on == (deadlines["close"].due_on if "close" in deadlines else None)
+        assert case.next_due_on == min((d.due_on for d in deadlines.values() if d.met_on is None and not d.paused
+                                        and not d.is_target and d.due_on), default=None)
+        assert (case.status == "closed") == (case.closed_on is not None)
+    # Every region's inbox has work: an open call and a running case past its deadline.
+    regions = {code for code, *_ in PREFECTURES}
+    assert {c.region_code for c in calls if c.status == "open"} >= regions | {"430000"}
+    assert {c.region_code for c in running if c.next_due_on and c.next_due_on < today} == regions
+    for call in calls:
+        assert (call.decision is None) == (call.status == "open") == (call.decided_at is None)
+        assert (call.status == "closed") == (call.closed_at is not None)
 
 
 def test_cli_for_the_current_year_does_not_fail(app):
