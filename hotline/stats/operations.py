@@ -142,7 +142,7 @@ def _store(month: Month, snapshot: MonthlySnapshot | None, region_code: str, dat
     if pending is None:
         pending = SnapshotRevision(snapshot=snapshot, data=data, computed_at=now, records=records, changes=changes)
         db.session.add(pending)
-    elif pending.data != data or pending.changes != changes:
+    elif pending.data != data or pending.changes != changes or pending.records != records:
         pending.data, pending.computed_at, pending.records, pending.changes = data, now, records, changes
     return "revision", pending
 
