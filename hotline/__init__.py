@@ -121,6 +121,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.main import bp as main_bp
     from hotline.public import bp as public_bp
     from hotline.public import views as _public_views  # noqa: F401
+    from hotline.reference import bp as reference_bp
+    from hotline.reference import views as _reference_views  # noqa: F401
     from hotline.review import bp as review_bp
     from hotline.review import views as _review_views  # noqa: F401
     from hotline.stats import bp as stats_bp
@@ -132,6 +134,7 @@ def create_app(config_class=None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(reference_bp)
     app.register_blueprint(calls_bp)
     app.register_blueprint(stats_bp)
     app.register_blueprint(api_bp)

@@ -79,3 +79,24 @@ def test_seed_is_idempotent(app):
         assert regions[13].code == "433100" and regions[13].stat_label == "湘西州"
         assert regions[-1].code == "430000"
         assert len(regions) == 15
+
+
+def test_existing_regions_get_their_deciding_authority(empty_database):
+    """The migration that adds ``regions.authority_name`` fills the regions already there."""
+    cfg = type("MigrationConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": to_driver_url(empty_database)})
+    app = create_app(cfg)
+    with app.app_context():
+        flask_migrate.upgrade(revision="c4d9e2a7b136-1")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO regions (code, name, short_name, stat_label, level, parent_code, area_code, sort_order, "
+                "is_active) VALUES ('430000', '湖南省', '湖南', '全省', 'province', NULL, NULL, 99, true), "
+                "('430100', '长沙市', '长沙', '长沙市', 'prefecture', '430000', '0731', 1, true), "
+                "('433100', '湘西土家族苗族自治州', '湘西', '湘西州', 'prefecture', '430000', '0743', 14, true)"))
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            names = dict(conn.execute(sa.text("SELECT code, authority_name FROM regions")).all())
+        assert names == {"430000": "湖南省知识产权局", "430100": "长沙市知识产权局",
+                         "433100": "湘西土家族苗族自治州知识产权局"}
+        db.session.remove()
+        db.engine.dispose()

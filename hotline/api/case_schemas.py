@@ -244,6 +244,8 @@ class CaseOut(Out):
     publication_withdrawn_on: date | None = Field(None, description="Taken off the public page on this day.")
     publication_withdrawal_reason: str | None = None
     withdrawal_approved_by_id: int | None = None
+    authority_name: str = Field(description="The deciding authority: the office of the case's region, as its "
+                                            "decisions and the public decision page name it.")
     file_due_on: date | None
     close_due_on: date | None
     publish_due_on: date | None

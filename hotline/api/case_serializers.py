@@ -11,6 +11,7 @@ from hotline.api.serializers import iso
 from hotline.cases import queries
 from hotline.cases.models import Attachment, Case, CaseEvent
 from hotline.core.clock import local_today
+from hotline.reference.queries import authority_name
 
 _CENTS = Decimal("0.01")
 
@@ -70,6 +71,7 @@ def case_json(case: Case, today: date | None = None) -> dict:
         "publication_withdrawn_on": day(case.publication_withdrawn_on),
         "publication_withdrawal_reason": case.publication_withdrawal_reason,
         "withdrawal_approved_by_id": case.withdrawal_approved_by_id,
+        "authority_name": authority_name(case.region_code),
         "file_due_on": day(case.file_due_on),
         "close_due_on": day(case.close_due_on),
         "publish_due_on": day(case.publish_due_on),

@@ -257,6 +257,7 @@ class RegionOut(Out):
     stat_label: str
     level: Literal["province", "prefecture"]
     area_code: str | None
+    authority_name: str = Field(description="The office that decides the region's cases (长沙市知识产权局).")
 
 
 class RegionListOut(Out):

@@ -108,12 +108,31 @@ class CaseFiguresOut(Out):
     confiscated: Money
 
 
+class RecordRefOut(Out):
+    id: int
+    ref: str = Field(description="A call's reference (HL-…) or a case's number (#id before it has one).")
+
+
+class RecordChangesOut(Out):
+    added: list[RecordRefOut] = Field(description="Counted now, not in the locked figures.")
+    removed: list[RecordRefOut] = Field(description="In the locked figures, not counted now (moved to another "
+                                                    "region or month, or deleted).")
+    changed: list[RecordRefOut] = Field(description="In both, with a different value of what the figures count.")
+
+
+class RevisionChangesOut(Out):
+    calls: RecordChangesOut
+    cases: RecordChangesOut
+
+
 class RevisionOut(Out):
     id: int
     status: str = Field(description="pending, accepted or discarded.")
     computed_at: datetime
     calls: CallFiguresOut
     cases: CaseFiguresOut
+    changes: RevisionChangesOut | None = Field(description="The calls and cases that caused the revision; null "
+                                                           "when the month was locked before records were kept.")
 
 
 class SnapshotOut(Out):
@@ -153,7 +172,11 @@ class YearlyCallsOut(CallFiguresOut):
 
 
 class YearlyCasesOut(CaseFiguresOut):
-    closure_rate: float | None = Field(description="Closed / filed in percent, one decimal; null when none filed.")
+    pending_start: int = Field(description="Cases filed and not closed at the start of the period (the end of "
+                                           "the month before it).")
+    closure_rate: float | None = Field(description="结案率: closed ÷ (pending at the start + filed), both in the "
+                                                   "period, in percent with one decimal (never above 100); null when "
+                                                   "there was nothing to close.")
 
 
 class PeriodOut(Out):
@@ -257,7 +280,7 @@ def refresh_if_embedded() -> None:
 
 def revision_json(revision: SnapshotRevision) -> dict[str, Any]:
     return {"id": revision.id, "status": revision.status, "computed_at": iso(revision.computed_at),
-            "calls": revision.data["calls"], "cases": revision.data["cases"]}
+            "calls": revision.data["calls"], "cases": revision.data["cases"], "changes": revision.changes}
 
 
 def snapshot_json(snapshot: MonthlySnapshot) -> dict[str, Any]:

@@ -155,7 +155,8 @@ def caller_history(user, phone: str):
 def regions(user):
     """The 14 市州 in the order of the statistics tables, then the province."""
     items = [{"code": r.code, "name": r.name, "short_name": r.short_name, "stat_label": r.stat_label,
-              "level": r.level, "area_code": r.area_code} for r in list_regions()]
+              "level": r.level, "area_code": r.area_code, "authority_name": r.authority_name}
+             for r in list_regions()]
     return jsonify({"items": items, "next_cursor": None})
 
 

@@ -42,7 +42,7 @@ from hotline.core.models import AuditEvent, RefCounter
 from hotline.core.patents import check_character
 from hotline.core.permissions import PROVINCE_CODE
 from hotline.core.text import bigram_tokens, match_key
-from hotline.deadlines.calendar import WorkCalendar
+from hotline.deadlines.calendar import CalendarMissing, WorkCalendar
 from hotline.deadlines.data import DISCOVERED_SOURCES
 from hotline.deadlines.engine import call_accept_deadline, case_deadlines, compute, find_rule, rule_set_for
 from hotline.deadlines.models import CalendarDay
@@ -77,6 +77,8 @@ class DemoOptions:
     #: Store the full-text search document (bigram tsvector / token text), as intake does.
     search: bool = True
     progress: Callable[[str], None] = print
+    #: The Beijing day the data is drawn up to (None = today; tests pin it). Nothing happens after it.
+    today: date | None = None
 
 
 @dataclass
@@ -243,8 +245,10 @@ class DemoGenerator:
     def __init__(self, options: DemoOptions):
         self.o = options
         self.say = options.progress
-        self.today = local_today()
-        self.now = datetime.now(UTC)
+        self.today = options.today or local_today()
+        # The last instant of the data: now, or the end of the pinned day.
+        self.now = datetime.now(UTC) if options.today is None else _local(options.today + timedelta(days=1), 0) \
+            - timedelta(microseconds=1)
         self.cal = WorkCalendar()
         self.writer = Writer()
         self.region_names = {code: (name, short, area) for code, name, short, _label, area in PREFECTURES}
@@ -479,6 +483,14 @@ class DemoGenerator:
     def add_working_days(self, day: date, n: int) -> date:
         return self.cal.add_working_days(day, n) if n else day
 
+    def try_add_working_days(self, day: date, n: int) -> date | None:
+        """``add_working_days``, or None when it runs into a year the calendar does not have yet (near the end
+        of the current year, the next year's arrangement may not be published): that step has not happened."""
+        try:
+            return self.add_working_days(day, n)
+        except CalendarMissing:
+            return None
+
     def _phone(self, rng: random.Random, region_code: str) -> tuple[str, str, str, str | None]:
         """A new valid number: (raw as typed, E.164 key, number type, area code)."""
         while True:
@@ -533,15 +545,18 @@ class DemoGenerator:
         return self.hour_picker(rng) * 3600 + rng.random() * 3600
 
     def _decided(self, rng: random.Random, received_at: datetime, received_on: date, channel: str,
-                 decision: str, duration: int | None) -> datetime:
+                 decision: str, duration: int | None) -> datetime | None:
+        """When the decision was taken; None when that day lies in a year without calendar data (so after
+        today: the call is still undecided)."""
         if decision == "answered" and channel in ("phone", "visit", "exhibition"):
             return received_at + timedelta(seconds=(duration or 120) + rng.randint(5, 120))
         roll = rng.random()
         if roll < 0.35:
             return received_at + timedelta(minutes=rng.randint(10, 240))
         k = rng.randint(1, 5) if roll < 0.97 else rng.randint(6, 10)
-        day = self.add_working_days(received_on, k)
-        return _local(day, 8.5 * 3600 + rng.random() * 9 * 3600)
+        day = self.try_add_working_days(received_on, k)
+        at = 8.5 * 3600 + rng.random() * 9 * 3600
+        return None if day is None else _local(day, at)
 
     def make_call(self, rng: random.Random, day: date, received_at: datetime, channel: str, request_type: str,
                   call_id: int, ref: str) -> tuple[tuple, list[tuple], str, str]:
@@ -622,9 +637,10 @@ class DemoGenerator:
         transferred_region = agency = transfer_note = not_accepted_reason = None
         feedback_at = feedback_method = feedback_note = closed_at = None
         if decision is not None:
-            decided_at = max(self._decided(rng, received_at, received_on, channel, decision, duration), created_at)
-            if decided_at > self.now:
-                decision = None
+            decided_at = self._decided(rng, received_at, received_on, channel, decision, duration)
+            decided_at = None if decided_at is None else max(decided_at, created_at)
+            if decided_at is None or decided_at > self.now:
+                decision, decided_at = None, None
         if decision is not None:
             decided_on = decided_at.astimezone(TZ).date()
             status, version, updated_at = decision, 2, decided_at
@@ -793,8 +809,8 @@ class DemoGenerator:
         if rejected:
             days = self._working_days(month)
             received_on = rng.choice(days)
-            rejected_on = self.add_working_days(received_on, rng.randint(1, 5))
-            if rejected_on <= self.today:
+            rejected_on = self.try_add_working_days(received_on, rng.randint(1, 5))
+            if rejected_on is not None and rejected_on <= self.today:
                 c.update(rejected_on=rejected_on, reject_reason=rng.choice(V.REJECT_REASONS), status="not_accepted")
             else:
                 c["status"] = "received"
@@ -873,20 +889,28 @@ class DemoGenerator:
                 c["extensions"].append(SimpleNamespace(months=months, days=days, approved_on=approved_on))
         suspended = sum((s.resumed_on - s.suspended_on).days for s in c["suspensions"] if s.resumed_on)
         ongoing = any(s.resumed_on is None for s in c["suspensions"])
-        due = compute(self.cal, close_rule, filed_on, suspended_days=suspended,
-                      extension_months=sum(e.months for e in c["extensions"]),
-                      extension_days=sum(e.days for e in c["extensions"])).due_on if close_rule else None
+        try:
+            due = compute(self.cal, close_rule, filed_on, suspended_days=suspended,
+                          extension_months=sum(e.months for e in c["extensions"]),
+                          extension_days=sum(e.days for e in c["extensions"])).due_on if close_rule else None
+        except CalendarMissing:
+            # The deadline falls in a year without calendar data (after today): the case is still running, its
+            # closing deadline stays empty until an administrator loads that year.
+            due = None
         if ongoing:
             c["status"], c["suspended_on"] = "suspended", c["suspensions"][-1].suspended_on
         elif due is not None:
             earliest = max([filed_on + timedelta(days=1)] + [s.resumed_on for s in c["suspensions"]])
             span = max((due - earliest).days, 0)
-            if rng.random() < 0.95:
-                closed_on = earliest + timedelta(days=int(span * rng.uniform(0.25 if dispute else 0.2, 1.0)))
-                closed_on = min(self.cal.roll_forward(closed_on), due)
-            else:
-                closed_on = self.cal.roll_forward(due + timedelta(days=rng.randint(1, 30)))
-            if closed_on <= self.today:
+            try:
+                if rng.random() < 0.95:
+                    closed_on = earliest + timedelta(days=int(span * rng.uniform(0.25 if dispute else 0.2, 1.0)))
+                    closed_on = min(self.cal.roll_forward(closed_on), due)
+                else:
+                    closed_on = self.cal.roll_forward(due + timedelta(days=rng.randint(1, 30)))
+            except CalendarMissing:
+                closed_on = None  # in a year the calendar does not have: after today, so not closed yet
+            if closed_on is not None and closed_on <= self.today:
                 self._close(rng, c, closed_on)
         self._deadlines(c)
 
@@ -907,8 +931,8 @@ class DemoGenerator:
             roll = rng.random()
             if roll < 0.97:
                 k = rng.randint(1, 7) if roll < 0.72 else (rng.randint(8, 20) if roll < 0.95 else rng.randint(21, 30))
-                published_on = self.add_working_days(closed_on, k)
-                if published_on <= self.today:
+                published_on = self.try_add_working_days(closed_on, k)
+                if published_on is not None and published_on <= self.today:
                     c["published_on"] = published_on
                     c["publish_approved_by_id"] = c["close_approved_by_id"]
 
@@ -931,6 +955,48 @@ class DemoGenerator:
                 pending.append(d.due_on)
         c["next_due_on"] = min(pending) if pending else None
 
+    # Live work ----------------------------------------------------------------------------------------------
+    # Data that runs up to today is for trying the product: every region's inbox must have work in it, however
+    # small the scale. Where the draw left a region without it, its most recent finished item is taken back to
+    # where it stood before it was finished (the data stays what the rules allow).
+
+    def ensure_overdue_work(self, cases: list[dict[str, Any]]) -> None:
+        """Each region gets a running case past its closing deadline: where none is, the case of the region that
+        was closed (not penalized, so nothing was published) with the latest deadline already past is still
+        running instead."""
+        for region in self.regions:
+            mine = [c for c in cases if c["region_code"] == region]
+            if any(c["status"] in ("filed", "suspended") and c.get("next_due_on") and c["next_due_on"] < self.today
+                   for c in mine):
+                continue
+            candidates = [c for c in mine if c["status"] == "closed" and c["outcome"] != "penalized"
+                          and c.get("close_due_on") and c["close_due_on"] < self.today]
+            if not candidates:
+                continue
+            c = max(candidates, key=lambda c: (c["close_due_on"], c["received_on"]))
+            for key in ("closed_on", "outcome"):
+                c.pop(key, None)
+            c.update(status="filed", judicial_confirmation=False, transferred_judicial=False)
+            self._deadlines(c)
+
+    def ensure_open_calls(self) -> None:
+        """Each region gets an open call: where none is, its most recent call answered or not accepted within the
+        last five working days is still undecided (its decision, feedback and closing undone)."""
+        since = _local(self.back_working_days(self.today, 5), 0)
+        demo = self.demo_user.id
+        for region in [*self.regions, *([PROVINCE_CODE] if self.o.regions is None else [])]:
+            mine = and_(Call.operator_id == demo, Call.region_code == region, Call.received_at >= since)
+            if db.session.scalar(select(func.count()).select_from(Call).where(mine, Call.status == "open")):
+                continue
+            call_id = db.session.scalar(select(Call.id).where(mine, Call.decision.in_(("answered", "not_accepted")))
+                                        .order_by(Call.received_at.desc(), Call.id.desc()).limit(1))
+            if call_id is None:
+                continue
+            db.session.execute(Call.__table__.update().where(Call.id == call_id).values(
+                status="open", version=1, decision=None, decided_at=None, decided_on=None,
+                not_accepted_reason=None, feedback_at=None, feedback_method=None, feedback_note=None, closed_at=None,
+                updated_at=Call.created_at))
+
     def generate_cases(self, plans: list[MonthPlan], result: DemoResult) -> None:
         specs: list[tuple[Month, list[dict[str, Any]]]] = []
         started = time.monotonic()
@@ -945,8 +1011,12 @@ class DemoGenerator:
                     month_cases.append(self.make_case(rng, case_type, rng.choice(working), p.month, False))
                 for _ in range(p.rejected[case_type]):
                     month_cases.append(self.make_case(rng, case_type, None, p.month, True))
-            month_cases.sort(key=lambda c: (c.get("filed_on") or c["rejected_on"], c["received_on"]))
+            # A request still being examined (not filed, not yet rejected) sorts by its receipt.
+            month_cases.sort(key=lambda c: (c.get("filed_on") or c.get("rejected_on") or c["received_on"],
+                                            c["received_on"]))
             specs.append((p.month, month_cases))
+        if any(p.month == Month.of(self.today) for p in plans):
+            self.ensure_overdue_work([c for _, cases in specs for c in cases])
         total = sum(len(cs) for _, cs in specs)
         if not total:
             return
@@ -1085,6 +1155,8 @@ class DemoGenerator:
                  f"scale {self.o.scale:g})")
         t0 = time.monotonic()
         self.generate_calls(plans, result)
+        if any(p.month == Month.of(self.today) for p in plans):
+            self.ensure_open_calls()
         self.say(f"Calls loaded: {result.counts.get('calls', 0):,} in {time.monotonic() - t0:.1f} s")
         t0 = time.monotonic()
         self.generate_cases(plans, result)

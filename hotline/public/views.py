@@ -20,6 +20,7 @@ from hotline.core.permissions import mask_name
 from hotline.extensions import db
 from hotline.public import bp
 from hotline.public.redact import mask_in_text, redact
+from hotline.reference.queries import authority_name
 
 PAGE_SIZE = 20
 MAX_ID = 2**63 - 1
@@ -82,7 +83,7 @@ def to_public(case: Case) -> PublicDecision:
         confiscated_amount=case.confiscated_amount,
         basis=clean(case.penalty_basis),
         terms=clean(case.penalty_terms),
-        office=current_app.config["OFFICE_NAME"],
+        office=authority_name(case.region_code),
         decided_on=case.closed_on,
         published_on=case.published_on,
     )

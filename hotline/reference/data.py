@@ -4,6 +4,14 @@ from __future__ import annotations
 
 PROVINCE = {"code": "430000", "name": "湖南省", "short_name": "湖南", "stat_label": "全省", "area_code": None}
 
+#: The deciding authority a region starts with (an admin edits it afterwards; the seed never overwrites it):
+#: the province's IP office, and each 市州's "<市州名>知识产权局".
+PROVINCE_AUTHORITY = "湖南省知识产权局"
+
+
+def default_authority(region_name: str) -> str:
+    return f"{region_name}知识产权局"
+
 #: Official order of the statistics tables (amr.hunan.gov.cn), GB/T 2260 codes, current area codes.
 PREFECTURES = [
     ("430100", "长沙市", "长沙", "长沙市", "0731"),

@@ -25,6 +25,9 @@ class Region(db.Model):
     area_code: Mapped[str | None] = mapped_column(String(5), nullable=True)
     sort_order: Mapped[int] = mapped_column(Integer, nullable=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    #: The deciding authority: the office that decides the region's cases, printed on its decisions and public
+    #: pages (长沙市知识产权局). Data an admin edits, not code (product.md).
+    authority_name: Mapped[str] = mapped_column(String(60), nullable=False)
 
     @property
     def is_province(self) -> bool:

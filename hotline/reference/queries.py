@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from hotline.core.permissions import PROVINCE_CODE
 from hotline.extensions import db
 from hotline.reference.models import Channel, IpType, Region, RequestType
 
@@ -25,6 +26,8 @@ class RegionInfo:
     level: str
     area_code: str | None
     sort_order: int
+    #: The office that decides the region's cases (printed on its decisions and public pages).
+    authority_name: str
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,8 @@ def list_regions() -> list[RegionInfo]:
 
     def load():
         rows = db.session.scalars(select(Region).where(Region.is_active).order_by(Region.sort_order)).all()
-        return [RegionInfo(r.code, r.name, r.short_name, r.stat_label, r.level, r.area_code, r.sort_order)
-                for r in rows]
+        return [RegionInfo(r.code, r.name, r.short_name, r.stat_label, r.level, r.area_code, r.sort_order,
+                           r.authority_name) for r in rows]
 
     return _cached("regions", load)
 
@@ -86,3 +89,10 @@ def list_channels() -> list[CategoryInfo]:
 
 def list_ip_types() -> list[CategoryInfo]:
     return _categories(IpType)
+
+
+def authority_name(region_code: str) -> str:
+    """The deciding authority of ``region_code``'s cases (the province's when the region is unknown)."""
+    regions = region_map()
+    region = regions.get(region_code) or regions.get(PROVINCE_CODE)
+    return region.authority_name if region else ""

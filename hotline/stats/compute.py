@@ -10,6 +10,7 @@ Every figure is additive over regions, so the province row is the sum of the reg
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -123,12 +124,21 @@ def call_figures(month: Month) -> dict[str, dict[str, Any]]:
     return out
 
 
-def case_figures(month: Month) -> dict[str, dict[str, Any]]:
-    """Per region: filed by type, closed by outcome, pending at month end, amounts (one scan)."""
+def _case_conditions(month: Month):
     first, last = month.first_day, month.last_day
     filed = Case.filed_on.between(first, last)
     closed = Case.closed_on.between(first, last)
     pending = and_(Case.filed_on <= last, or_(Case.closed_on.is_(None), Case.closed_on > last))
+    #: Every case any figure of the month counts.
+    counted = or_(Case.received_on.between(first, last), Case.rejected_on.between(first, last), filed, closed,
+                  pending)
+    return filed, closed, pending, counted
+
+
+def case_figures(month: Month) -> dict[str, dict[str, Any]]:
+    """Per region: filed by type, closed by outcome, pending at month end, amounts (one scan)."""
+    first, last = month.first_day, month.last_day
+    filed, closed, pending, counted = _case_conditions(month)
     dispute = Case.case_type.in_(("infringement_dispute", "other_dispute"))
     columns = [
         Case.region_code,
@@ -155,10 +165,7 @@ def case_figures(month: Month) -> dict[str, dict[str, Any]]:
         _sum(Case.fine_amount, closed).label("fines"),
         _sum(Case.confiscated_amount, closed).label("confiscated"),
     ]
-    stmt = (select(*columns)
-            .where(or_(Case.received_on.between(first, last), Case.rejected_on.between(first, last), filed, closed,
-                       pending))
-            .group_by(Case.region_code))
+    stmt = select(*columns).where(counted).group_by(Case.region_code)
     out: dict[str, dict[str, Any]] = {}
     for row in db.session.execute(stmt).mappings():
         figures = {key: row[key] for key in (
@@ -234,3 +241,109 @@ def compute_month(month: Month) -> dict[str, dict[str, Any]]:
             result[code] = figures
     result[PROVINCE_CODE] = total
     return result
+
+
+# The records behind the figures ----------------------------------------------------------------------------------
+
+#: What the figures read of a call and of a case: a record whose fingerprint changes can change the figures.
+CALL_FINGERPRINT = (Call.region_code, Call.received_at, Call.channel, Call.request_type, Call.ip_type,
+                    Call.transferred_at.is_not(None), Call.decision, Call.status, Call.decided_on, Call.accept_due_on)
+CASE_FINGERPRINT = (Case.region_code, Case.case_type, Case.received_on, Case.filed_on, Case.rejected_on,
+                    Case.closed_on, Case.outcome, Case.close_due_on, Case.transferred_judicial,
+                    Case.judicial_confirmation, Case.is_exhibition, Case.is_ecommerce, Case.is_major,
+                    Case.foreign_related, Case.amount_involved, Case.fine_amount, Case.confiscated_amount)
+
+
+def _fingerprint(values) -> str:
+    def text(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        if isinstance(value, Decimal):
+            return f"{value:.2f}"
+        return str(value)
+
+    return hashlib.blake2b("|".join(text(v) for v in values).encode(), digest_size=6).hexdigest()
+
+
+def record_sets(month: Month) -> tuple[dict[str, dict[str, dict[str, str]]], dict[str, dict[str, str]]]:
+    """The calls and cases behind each region's figures of ``month`` (calls and cases recorded against the
+    province itself under ``other``): ``{region: {"calls": {id: fingerprint}, "cases": {id: fingerprint}}}``,
+    and the references to show them by: ``{"calls": {id: ref}, "cases": {id: case number or #id}}``.
+
+    Kept with a locked month, they tell which records a later revision of its figures comes from."""
+    start, end = month.utc_bounds()
+    sets: dict[str, dict[str, dict[str, str]]] = {}
+    refs: dict[str, dict[str, str]] = {"calls": {}, "cases": {}}
+
+    def bucket(region_code: str, kind: str) -> dict[str, str]:
+        key = "other" if region_code == PROVINCE_CODE else region_code
+        return sets.setdefault(key, {"calls": {}, "cases": {}})[kind]
+
+    calls = select(Call.id, Call.ref, *CALL_FINGERPRINT).where(Call.received_at >= start, Call.received_at < end)
+    for row in db.session.execute(calls):
+        bucket(row[2], "calls")[str(row[0])] = _fingerprint(row[2:])
+        refs["calls"][str(row[0])] = row[1]
+    cases = select(Case.id, Case.case_number, *CASE_FINGERPRINT).where(_case_conditions(month)[3])
+    for row in db.session.execute(cases):
+        bucket(row[2], "cases")[str(row[0])] = _fingerprint(row[2:])
+        refs["cases"][str(row[0])] = row[1] or f"#{row[0]}"
+    return sets, refs
+
+
+def empty_records() -> dict[str, dict[str, str]]:
+    return {"calls": {}, "cases": {}}
+
+
+def diff_records(locked: dict[str, dict[str, str]], current: dict[str, dict[str, str]],
+                 refs: dict[str, dict[str, str]]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Which calls and cases differ between the records behind locked figures and the current ones: added (now
+    counted, not then), removed (counted then, not now: moved to another region or month, or deleted) and
+    changed (counted both times, with a different value of what the figures read)."""
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for kind in ("calls", "cases"):
+        old, new = locked.get(kind, {}), current.get(kind, {})
+        added = sorted(set(new) - set(old), key=int)
+        removed = sorted(set(old) - set(new), key=int)
+        changed = sorted((k for k in set(old) & set(new) if old[k] != new[k]), key=int)
+        missing = [k for k in removed if k not in refs.get(kind, {})]
+        if missing:
+            model = Call if kind == "calls" else Case
+            label = Call.ref if kind == "calls" else Case.case_number
+            for record_id, text in db.session.execute(select(model.id, label).where(model.id.in_(
+                    [int(k) for k in missing]))):
+                refs[kind][str(record_id)] = text or f"#{record_id}"
+
+        labels = refs.setdefault(kind, {})
+        out[kind] = {what: [{"id": int(k), "ref": labels.get(k, f"#{k}")} for k in ids]
+                     for what, ids in (("added", added), ("removed", removed), ("changed", changed))}
+    return out
+
+
+def merge_changes(parts: list[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The changes of several regions together (the province's); None when any part is not known."""
+    if any(p is None for p in parts):
+        return None
+    out: dict[str, Any] = {kind: {"added": [], "removed": [], "changed": []} for kind in ("calls", "cases")}
+    for part in parts:
+        for kind, lists in part.items():
+            for what, items in lists.items():
+                out[kind][what].extend(items)
+    for lists in out.values():
+        for what in lists:
+            lists[what].sort(key=lambda item: item["id"])
+    return out
+
+
+def subtract(into: dict[str, Any], other: dict[str, Any]) -> None:
+    """``into -= other``, figure by figure (the inverse of ``_add``)."""
+    for key, value in other.items():
+        if isinstance(value, dict):
+            subtract(into.setdefault(key, _zero_like(value)), value)
+        elif isinstance(value, str):
+            into[key] = str(Decimal(into.get(key, "0")) - Decimal(value))
+        else:
+            into[key] = into.get(key, 0) - value

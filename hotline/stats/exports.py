@@ -44,7 +44,8 @@ TOTAL_ROWS: tuple[tuple[str, str, str], ...] = (
     ("cases.other_disputes", "其他专利纠纷(件)", "count"),
     ("cases.counterfeit", "假冒专利(件)", "count"),
     ("cases.closed", "结案(件)", "count"),
-    ("cases.closure_rate", "结案率(%)", "percent"),
+    ("cases.pending_start", "期初未结(件)", "count"),
+    ("cases.closure_rate", "结案率(%)=结案÷(期初未结+立案)", "percent"),
     ("cases.pending_end", "期末未结(件)", "count"),
     ("cases.mediated", "调解结案(件)", "count"),
     ("cases.transferred_judicial", "移送司法机关(件)", "count"),
@@ -237,7 +238,7 @@ def _ordered(breakdown: dict[str, Any], labels: dict[str, str]) -> list[tuple[st
     return rows
 
 
-_NO_GROWTH_KEYS = ("cases.closure_rate", "cases.pending_end", "calls.monthly_average_phone")
+_NO_GROWTH_KEYS = ("cases.pending_start", "cases.closure_rate", "cases.pending_end", "calls.monthly_average_phone")
 
 
 def total_rows(summary: dict[str, Any]) -> list[tuple[str, Any, Any, float | None, str, bool]]:

@@ -30,6 +30,10 @@ class MonthlySnapshot(db.Model):
     locked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    #: The records behind locked figures: {"calls": {id: fingerprint}, "cases": {id: fingerprint}} (the province
+    #: row: those recorded against the province itself). A revision lists what differs from them. None when
+    #: unlocked, or locked before records were kept.
+    records: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
 
     revisions: Mapped[list[SnapshotRevision]] = relationship(back_populates="snapshot",
                                                              order_by="SnapshotRevision.id")
@@ -49,6 +53,11 @@ class SnapshotRevision(db.Model):
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="pending")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The records behind the revised figures (they become the snapshot's when it is accepted).
+    records: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
+    #: Which records caused it: {"calls"|"cases": {"added"|"removed"|"changed": [{"id", "ref"}]}}; None when the
+    #: locked figures have no records to compare with (locked before they were kept).
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
 
     snapshot: Mapped[MonthlySnapshot] = relationship(back_populates="revisions")
 

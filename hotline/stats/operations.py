@@ -3,6 +3,7 @@ the outbox that marks months stale when calls and cases change."""
 
 from __future__ import annotations
 
+import copy
 import logging
 import uuid
 from datetime import date
@@ -20,7 +21,17 @@ from hotline.core.i18n import pgettext
 from hotline.core.permissions import PROVINCE_CODE
 from hotline.core.types import utcnow
 from hotline.extensions import db
-from hotline.stats.compute import Month, compute_month
+from hotline.stats.compute import (
+    Month,
+    _add,
+    compute_month,
+    diff_records,
+    empty_figures,
+    empty_records,
+    merge_changes,
+    record_sets,
+    subtract,
+)
 from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun
 
 logger = logging.getLogger(__name__)
@@ -50,47 +61,85 @@ def _snapshots(month: Month) -> dict[str, MonthlySnapshot]:
 def build_month(month: Month) -> dict[str, str]:
     """Compute the month for every region and store it. Idempotent: same data, same snapshot.
 
-    A locked snapshot is never overwritten: different figures become (or refresh) a pending revision; when the
-    figures are the locked ones again, a pending revision is out of date and is discarded (by the system).
+    A locked snapshot is never overwritten: different figures become (or refresh) a pending revision, which
+    lists the calls and cases that differ from those behind the locked figures; when the figures are the locked
+    ones again, a pending revision is out of date and is discarded (by the system).
+
+    The province row is the sum of what its 市州 rows hold (a locked 市州 counts with its locked figures) plus
+    the calls and cases recorded against the province itself, so it always agrees with them; a locked province
+    row gets a revision when that sum (with the 市州 revisions) differs.
     Returns {region_code: "created" | "updated" | "unchanged" | "revision" | "locked"}.
     """
     figures = compute_month(month)
-    figures.pop("other", None)
+    other = figures.pop("other")
+    figures.pop(PROVINCE_CODE)
     existing = _snapshots(month)
+    # The records behind the figures are needed only to explain revisions of locked months.
+    sets, refs = record_sets(month) if any(s.locked for s in existing.values()) else ({}, {})
     now = utcnow()
     outcome: dict[str, str] = {}
     superseded: list[SnapshotRevision] = []
+    held, proposed, parts = empty_figures(), empty_figures(), []
     for region_code, data in figures.items():
-        snapshot = existing.get(region_code)
-        if snapshot is None:
-            db.session.add(MonthlySnapshot(month=month.first_day, region_code=region_code, data=data,
-                                           computed_at=now))
-            outcome[region_code] = "created"
-        elif not snapshot.locked:
-            if snapshot.data != data:
-                snapshot.data = data
-                outcome[region_code] = "updated"
-            else:
-                outcome[region_code] = "unchanged"
-            snapshot.computed_at = now
-        elif snapshot.data == data:
-            # The figures are the locked ones again: an earlier pending revision is out of date.
-            for stale in (r for r in snapshot.revisions if r.status == "pending"):
-                stale.status, stale.decided_at = "discarded", now
-                superseded.append(stale)
-            outcome[region_code] = "locked"
-        else:
-            pending = next((r for r in snapshot.revisions if r.status == "pending"), None)
-            if pending is None:
-                db.session.add(SnapshotRevision(snapshot=snapshot, data=data, computed_at=now))
-            elif pending.data != data:
-                pending.data, pending.computed_at = data, now
-            outcome[region_code] = "revision"
+        outcome[region_code], revision = _store(month, existing.get(region_code), region_code, data, now,
+                                                sets.get(region_code, empty_records()), refs, superseded)
+        _add(held, existing[region_code].data if region_code in existing else data)
+        _add(proposed, revision.data if revision is not None else
+             (existing[region_code].data if region_code in existing else data))
+        if revision is not None:
+            parts.append(revision.changes)
+    _add(held, other)
+    _add(proposed, other)
+    province = existing.get(PROVINCE_CODE)
+    if province is None or not province.locked:
+        outcome[PROVINCE_CODE], _revision = _store(month, province, PROVINCE_CODE, held, now, None, refs,
+                                                   superseded)
+    else:
+        own = sets.get("other", empty_records())
+        changes = None if province.records is None else merge_changes(
+            [*parts, diff_records(province.records, own, refs)])
+        outcome[PROVINCE_CODE], _revision = _store(month, province, PROVINCE_CODE, proposed, now, own, refs,
+                                                   superseded, changes=changes)
     db.session.flush()
     for revision in superseded:
         record_event(revision, "discard", None, {"status": ("pending", "discarded")},
                      note=f"{month} {revision.region_code}: the figures are the locked ones again")
     return outcome
+
+
+#: ``_store``'s default: the revision's changes are the diff of the locked records and ``records``.
+_DIFF = object()
+
+
+def _store(month: Month, snapshot: MonthlySnapshot | None, region_code: str, data: dict[str, Any], now,
+           records: dict[str, dict[str, str]] | None, refs: dict[str, dict[str, str]],
+           superseded: list[SnapshotRevision], *, changes: Any = _DIFF) -> tuple[str, SnapshotRevision | None]:
+    """Store one region's figures: (what happened, the pending revision when there is one)."""
+    if snapshot is None:
+        db.session.add(MonthlySnapshot(month=month.first_day, region_code=region_code, data=data, computed_at=now))
+        return "created", None
+    if not snapshot.locked:
+        changed = snapshot.data != data
+        if changed:
+            snapshot.data = data
+        snapshot.computed_at = now
+        return ("updated" if changed else "unchanged"), None
+    pending = next((r for r in snapshot.revisions if r.status == "pending"), None)
+    if snapshot.data == data:
+        # The figures are the locked ones again: an earlier pending revision is out of date.
+        if pending is not None:
+            pending.status, pending.decided_at = "discarded", now
+            superseded.append(pending)
+        return "locked", None
+    if changes is _DIFF:
+        changes = None if snapshot.records is None or records is None else diff_records(snapshot.records, records,
+                                                                                          refs)
+    if pending is None:
+        pending = SnapshotRevision(snapshot=snapshot, data=data, computed_at=now, records=records, changes=changes)
+        db.session.add(pending)
+    elif pending.data != data or pending.changes != changes or pending.records != records:
+        pending.data, pending.computed_at, pending.records, pending.changes = data, now, records, changes
+    return "revision", pending
 
 
 def get_snapshot(month: Month, region_code: str, *, build_missing: bool = True) -> MonthlySnapshot | None:
@@ -109,17 +158,21 @@ def lock_month(month: Month, region_code: str, *, actor) -> list[MonthlySnapshot
     if month.first_day > local_today().replace(day=1):
         raise ValidationFailed(_("Month in the future."),
                                {"month": [_("A month that has not started cannot be locked.")]})
+    # What is locked is what the calls and cases say now, with the records behind it (to explain revisions).
+    build_month(month)
     snapshots = _snapshots(month)
-    if not snapshots:
-        build_month(month)
-        snapshots = _snapshots(month)
     targets = list(snapshots.values()) if region_code == PROVINCE_CODE else [snapshots[region_code]]
+    sets, _refs = record_sets(month)
     now = utcnow()
     locked = []
     for snapshot in targets:
         if snapshot.locked:
             continue
         snapshot.locked, snapshot.locked_at, snapshot.locked_by_id = True, now, actor.id
+        # The province row keeps its own records (calls and cases recorded against the province itself); its
+        # 市州 keep theirs.
+        key = "other" if snapshot.region_code == PROVINCE_CODE else snapshot.region_code
+        snapshot.records = sets.get(key, empty_records())
         locked.append(snapshot)
     db.session.flush()
     for snapshot in locked:
@@ -138,12 +191,45 @@ def decide_revision(revision: SnapshotRevision, accept: bool, *, actor) -> None:
     revision.status = "accepted" if accept else "discarded"
     revision.decided_by_id, revision.decided_at = actor.id, utcnow()
     changes: dict[str, Any] = {"status": ("pending", revision.status)}
+    accepted_parts: list[SnapshotRevision] = []
     if accept:
-        snapshot.data = revision.data
-        snapshot.computed_at = revision.computed_at
+        siblings = _snapshots(Month.of(snapshot.month))
+        province = siblings.get(PROVINCE_CODE)
+        if snapshot.region_code == PROVINCE_CODE:
+            # The province's figures are the sum of its 市州': their pending revisions are part of this one.
+            for sibling in siblings.values():
+                part = next((r for r in sibling.revisions if r.status == "pending"), None)
+                if sibling is not snapshot and part is not None:
+                    part.status, part.decided_by_id, part.decided_at = "accepted", actor.id, revision.decided_at
+                    _apply(part, sibling)
+                    accepted_parts.append(part)
+        elif province is not None:
+            # The province row is the sum of its 市州 rows: it moves with this one, locked or not.
+            total = copy.deepcopy(province.data)
+            subtract(total, snapshot.data)
+            _add(total, revision.data)
+            province.data = total
+            stale = next((r for r in province.revisions if r.status == "pending"), None)
+            if stale is not None and stale.data == total:
+                # The province's own revision was only this 市州's: it is done.
+                stale.status, stale.decided_by_id, stale.decided_at = "accepted", actor.id, revision.decided_at
+                accepted_parts.append(stale)
+        _apply(revision, snapshot)
     db.session.flush()
     record_event(revision, "accept" if accept else "discard", actor, changes,
                  note=f"{snapshot.month:%Y-%m} {snapshot.region_code}")
+    for part in accepted_parts:
+        record_event(part, "accept", actor, {"status": ("pending", "accepted")},
+                     note=f"{snapshot.month:%Y-%m} {part.snapshot.region_code}: decided with "
+                                                          f"{snapshot.region_code}'s revision")
+
+
+def _apply(revision: SnapshotRevision, snapshot: MonthlySnapshot) -> None:
+    """The locked figures (and the records behind them) become the revision's."""
+    snapshot.data = copy.deepcopy(revision.data)
+    snapshot.computed_at = revision.computed_at
+    if revision.records is not None:
+        snapshot.records = revision.records
 
 
 def claim_stale_months(limit: int = 1000) -> tuple[list[int], list[Month]]:

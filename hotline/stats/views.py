@@ -280,6 +280,29 @@ def _monthly_charts(tables: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: At most this many records of each list are shown on the page (the API gives them all).
+CHANGES_SHOWN = 50
+
+
+def _revision_changes(revision: SnapshotRevision) -> list[dict[str, Any]] | None:
+    """The calls and cases that caused a revision, grouped for the page; None when not known."""
+    if revision.changes is None:
+        return None
+    titles = {("calls", "added"): _("Calls added"), ("calls", "removed"): _("Calls no longer counted"),
+              ("calls", "changed"): _("Calls changed"), ("cases", "added"): _("Cases added"),
+              ("cases", "removed"): _("Cases no longer counted"), ("cases", "changed"): _("Cases changed")}
+    groups = []
+    for (kind, what), title in titles.items():
+        items = revision.changes.get(kind, {}).get(what, [])
+        if items:
+            endpoint = "calls.detail" if kind == "calls" else "cases.detail"
+            key = "call_id" if kind == "calls" else "case_id"
+            groups.append({"title": title, "total": len(items), "more": max(len(items) - CHANGES_SHOWN, 0),
+                           "records": [{"ref": item["ref"], "url": url_for(endpoint, **{key: item["id"]})}
+                                     for item in items[:CHANGES_SHOWN]]})
+    return groups
+
+
 def _comparison(locked: dict[str, Any], revised: dict[str, Any]) -> list[dict[str, Any]]:
     """Every figure of a locked snapshot beside its pending revision, changed ones flagged."""
     rows = []
@@ -385,6 +408,7 @@ def _render_monthly(form: MonthlyFilterForm, month: Month | None, region_code: s
         locked_by=_user_name(snapshot.locked_by_id),
         revision=revision,
         comparison=_comparison(snapshot.data, revision.data) if revision else None,
+        revision_changes=_revision_changes(revision) if revision else None,
         other_revisions=[r for r in _regions_with_revisions(month) if r["code"] != region_code]
         if current_user.region_code == PROVINCE_CODE and current_user.role == Role.supervisor else [],
         previous_month=month.previous(),

@@ -11,7 +11,7 @@ from hotline.core.clock import local_today
 from hotline.core.permissions import PROVINCE_CODE
 from hotline.extensions import db
 from hotline.reference import queries as ref
-from hotline.stats.compute import Month, _add, empty_figures
+from hotline.stats.compute import Month, _add, empty_figures, subtract
 from hotline.stats.models import MonthlySnapshot
 from hotline.stats.operations import build_month
 
@@ -80,6 +80,28 @@ def _pending_end(per_month, region_code: str) -> int:
     return per_month[last].get(region_code, {}).get("cases", {}).get("pending_end", 0)
 
 
+def _pending_start(per_month, months: list[Month], region_code: str) -> int:
+    """The stock at the start of the period: cases filed and not closed by the end of the month before its first
+    month (that month's snapshot ``pending_end``)."""
+    if not months:
+        return 0
+    before = months[0].previous()
+    return per_month.get(before, {}).get(region_code, {}).get("cases", {}).get("pending_end", 0)
+
+
+def closure_rate(closed: int, pending_start: int, filed: int) -> float | None:
+    """结案率 (product.md, "Performance of the regions"): closed ÷ (pending at the start + filed), both in the
+    period, in percent with one decimal, half up; None when there was nothing to close.
+
+    Every case closed in the period was either pending at its start or filed in it, so the rate cannot pass
+    100 %. Figures locked at different times can disagree by a case; the rate still never reads above 100 %."""
+    workload = pending_start + filed
+    if workload <= 0:
+        return None
+    rate = (Decimal(min(closed, workload)) * 100 / workload).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return float(rate)
+
+
 def _row(label: str, code: str, current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
     cases, calls = current["cases"], current["calls"]
     return {
@@ -106,6 +128,8 @@ def yearly_summary(year: int, region_code: str = PROVINCE_CODE) -> dict[str, Any
     # A stock, not a flow: the last month's figure, not the sum of the months.
     current["cases"]["pending_end"] = _pending_end(current_months, region_code)
     previous["cases"]["pending_end"] = _pending_end(same_period, region_code)
+    # The stock at the start: the end of last December (a snapshot of the year before, computed when missing).
+    pending_start = _pending_start(previous_months, months_of(year), region_code)
     closed, filed = current["cases"]["closed"], current["cases"]["filed"]
     calls = current["calls"]
     monthly_average_phone = (Decimal(calls["phone_total"]) / n_months).quantize(Decimal("1"), ROUND_HALF_UP) \
@@ -118,9 +142,8 @@ def yearly_summary(year: int, region_code: str = PROVINCE_CODE) -> dict[str, Any
                   "monthly_average_reports_and_complaints": int(
                       (Decimal(calls["reports_and_complaints"]) / n_months).quantize(Decimal("1"), ROUND_HALF_UP))
                   if n_months else 0},
-        "cases": {**current["cases"],
-                  "closure_rate": float((Decimal(closed) * 100 / filed).quantize(Decimal("0.1"), ROUND_HALF_UP))
-                  if filed else None},
+        "cases": {**current["cases"], "pending_start": pending_start,
+                  "closure_rate": closure_rate(closed, pending_start, filed)},
         "previous": {"calls": previous["calls"], "cases": previous["cases"]},
         "growth": {key: growth(_get(current, key), _get(previous, key)) for key in GROWTH_KEYS},
         "monthly": [
@@ -145,23 +168,13 @@ def yearly_summary(year: int, region_code: str = PROVINCE_CODE) -> dict[str, Any
                 continue
             cur, prev = _total(current_months, region.code), _total(same_period, region.code)
             rows.append(_row(region.stat_label, region.code, cur, prev))
-            _subtract(other_current, cur)
-            _subtract(other_previous, prev)
+            subtract(other_current, cur)
+            subtract(other_previous, prev)
         rows.append(_row("其他", "other", other_current, other_previous))
         rows.append(_row("全省", PROVINCE_CODE, current, previous))
         summary["by_region"] = rows
     summary["narrative"] = narrative(summary)
     return summary
-
-
-def _subtract(into: dict[str, Any], other: dict[str, Any]) -> None:
-    for key, value in other.items():
-        if isinstance(value, dict):
-            _subtract(into[key], value)
-        elif isinstance(value, str):
-            into[key] = str(Decimal(into[key]) - Decimal(value))
-        else:
-            into[key] -= value
 
 
 def _pct(value: float | None) -> str:

@@ -216,6 +216,9 @@ def test_lock_then_a_rebuild_becomes_a_revision_to_accept(app, api, users, data,
     assert body["calls"] == locked["calls"]
     assert body["revision"]["status"] == "pending"
     assert body["revision"]["calls"]["total"] == 5
+    # It names the call that caused it.
+    assert [c["ref"] for c in body["revision"]["changes"]["calls"]["added"]] == ["HL-2015-000005"]
+    assert body["revision"]["changes"]["cases"] == {"added": [], "removed": [], "changed": []}
     assert documented(sup.post(f"{MAY}/rebuild"))["task_id"]
 
     revision_id = body["revision"]["id"]

@@ -16,6 +16,7 @@ from hotline.cases.models import COUNTERFEIT_OUTCOMES, DISPUTE_OUTCOMES, Case, c
 from hotline.core.models import AuditEvent
 from hotline.core.patents import parse_patent_number
 from hotline.deadlines.engine import call_accept_deadline, case_deadlines, rule_set_for
+from hotline.deadlines.models import CalendarDay
 from hotline.demo.generator import (
     DEMO_USERNAME,
     DemoDataError,
@@ -26,6 +27,7 @@ from hotline.demo.generator import (
     tsvector_literal,
 )
 from hotline.extensions import db
+from hotline.reference.data import PREFECTURES
 from hotline.stats.models import MonthlySnapshot
 from hotline.stats.yearly import yearly_summary
 
@@ -268,3 +270,57 @@ def test_search_documents_match_intake(ctx, backend):
             assert db.session.scalar(sa.select(document == sa.cast(tsvector_literal(tokens), TSVECTOR)))
         else:
             assert vector == tokens
+
+
+def test_current_year_up_to_december_has_open_work(ctx):
+    """The last year the calendar knows, generated up to 7 December: deadlines that fall in the next year (no
+    calendar yet) stay empty instead of failing, requests still being examined are kept, and there is live work:
+    open calls, running cases due soon and overdue ones."""
+    from datetime import date, timedelta
+
+    from hotline.deadlines.seed import chinesecalendar_years
+
+    year = max(chinesecalendar_years())
+    today = date(year, 12, 7)
+    assert not db.session.scalar(sa.select(sa.func.count()).select_from(CalendarDay).where(
+        CalendarDay.day >= date(year + 1, 1, 1)))
+    result = _generate(years=[year], scale=0.3, today=today)
+    assert len(result.months) == 12
+    calls = db.session.scalars(sa.select(Call)).all()
+    assert all(c.received_at.astimezone(BEIJING).date() <= today for c in calls)
+    assert any(c.status == "open" for c in calls)
+    assert all(c.decided_on is None or c.decided_on <= today for c in calls)
+    cases = db.session.scalars(sa.select(Case)).all()
+    running = [c for c in cases if c.status in ("filed", "suspended")]
+    assert any(c.next_due_on and today <= c.next_due_on <= today + timedelta(days=14) for c in running)
+    assert any(c.next_due_on and c.next_due_on < today for c in running)
+    # A closing deadline in the next year cannot be computed yet: the case runs with it empty.
+    assert any(c.close_due_on is None for c in running if c.status == "filed")
+    assert all(c.closed_on is None or c.closed_on <= today for c in cases)
+    # Requests received in the last days and not yet decided stay "received".
+    assert any(c.status == "received" and c.rejected_on is None for c in cases)
+    for case in cases:
+        deadlines = {d.kind: d for d in case_deadlines(case, today=today)}
+        assert case.close_due_on == (deadlines["close"].due_on if "close" in deadlines else None)
+        assert case.next_due_on == min((d.due_on for d in deadlines.values() if d.met_on is None and not d.paused
+                                        and not d.is_target and d.due_on), default=None)
+        assert (case.status == "closed") == (case.closed_on is not None)
+    # Every region's inbox has work: an open call and a running case past its deadline.
+    regions = {code for code, *_ in PREFECTURES}
+    assert {c.region_code for c in calls if c.status == "open"} >= regions | {"430000"}
+    assert {c.region_code for c in running if c.next_due_on and c.next_due_on < today} == regions
+    for call in calls:
+        assert (call.decision is None) == (call.status == "open") == (call.decided_at is None)
+        assert (call.status == "closed") == (call.closed_at is not None)
+
+
+def test_cli_for_the_current_year_does_not_fail(app):
+    """`flask demo-data --years <this year>` on the real clock: figures or a clear message, never a traceback."""
+    from hotline.core.clock import local_today
+
+    with app.app_context():
+        year = local_today().year
+    result = app.test_cli_runner().invoke(args=["demo-data", "--years", str(year), "--scale", "0.02",
+                                                "--no-stats", "--no-search"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 0 or "calendar" in result.output, result.output

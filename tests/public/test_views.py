@@ -53,7 +53,7 @@ def test_published_decision_is_public_and_redacted(client, penalty):
         assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html and "<script>" not in html
         assert "¥12,500.00" in html and "¥3,000.00" in html
         assert "《专利法》第六十三条" in html and "自收到决定书之日起15日内缴纳罚款" in html
-        assert "湖南省知识产权局 · 2015-05-20" in html and "2015-05-25" in html
+        assert "长沙市知识产权局 · 2015-05-20" in html and "2015-05-25" in html  # the 长沙 office decided
         assert "湘知执字〔2015〕第1号" in html
         assert response.headers["Cache-Control"] == "public, max-age=300"
         assert "Set-Cookie" not in response.headers

@@ -58,6 +58,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "/admin/users/<int:user_id>"): (LOGIN, 403, 403, 403, OK, Z("admin")),
     # an administrator issues tokens to a service account of their region
     ("POST", "/admin/users/<int:user_id>/tokens"): (LOGIN, 403, 403, 403, OK, Z("admin")),
+    # regions: a 市州 admin edits only its own region's deciding authority (another's: no such region)
+    ("GET", "/admin/regions"): (LOGIN, 403, 403, 403, OK, None),
+    ("POST", "/admin/regions/<region_code>"): (LOGIN, 403, 403, 403, OK, Z("admin")),
     ("GET", "/admin/calendar"): (LOGIN, 403, 403, 403, OK, None),
     ("POST", "/admin/calendar/day"): (LOGIN, 403, 403, 403, OK, None),
     ("POST", "/admin/calendar/import"): (LOGIN, 403, 403, 403, OK, None),
@@ -196,7 +199,7 @@ def argument_value(world, name: str, override: str | None = None):
         "token_id": lambda: world.token.id, "review_id": lambda: world.review.id, "task_id": lambda: world.task.id,
         "revision_id": lambda: world.revision.id, "month": lambda: world.month, "year": lambda: 2015,
         "fmt": lambda: "xlsx", "lang": lambda: "en", "name": lambda: "reject", "phone": lambda: world.phone,
-        "decision": lambda: "accept",
+        "decision": lambda: "accept", "region_code": lambda: "430100",
     }
     return values[source]()
 
@@ -258,7 +261,7 @@ def test_every_route_is_classified(app):
     assert ARGUMENTS.keys() <= MATRIX.keys() and BODIES.keys() <= MATRIX.keys()
     for key, row in MATRIX.items():
         assert len(row) == 6, key
-        takes_a_record = any(name.endswith("_id") for name in _ARG.findall(key[1]))
+        takes_a_record = any(name.endswith("_id") or name == "region_code" for name in _ARG.findall(key[1]))
         # a route that reads a record by id is checked against another region's user (public pages excepted)
         assert row[5] is not None or not takes_a_record or row[0] == OK, key
         if row[5] is None:

@@ -186,7 +186,7 @@ def test_growth_figures_match_the_seed_example():
     rows = {row[0].value: [c.value for c in row[1:]] for row in wb["概要"].iter_rows(min_row=2) if row[0].value}
     assert rows["专利行政执法办案总量(件)"] == [3115, 2815, 10.7]
     assert rows["专利纠纷(件)"] == [359, 211, 70.1]
-    assert rows["结案率(%)"][0] == 96.3
+    assert rows["结案率(%)=结案÷(期初未结+立案)"][0] == 96.3
 
 
 @pytest.mark.parametrize("label", ["=1+1", "+SUM(A1)", "-2", "@cmd", "\t=1"])

@@ -266,11 +266,14 @@ def test_accepting_a_revision_replaces_the_locked_figures(ctx, supervisor):
     assert changsha.data == changsha.revisions[0].data
     assert changsha.data["calls"]["total"] == 2
     assert (changsha.revisions[0].status, changsha.revisions[0].decided_by_id) == ("accepted", supervisor.id)
+    # The province row is the sum of its 市州: it moves with 长沙, and its own revision (only 长沙's call) is
+    # decided with it, audited as such.
+    province = snapshot(MAY, PROVINCE_CODE)
+    assert province.data["calls"]["total"] == 4
+    assert [r.status for r in province.revisions] == ["accepted"]
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "accept")) == 1
-    # The province row still has its own pending revision; nothing else changed.
-    assert snapshot(MAY, PROVINCE_CODE).data["calls"]["total"] == 3
-    assert build_month(MAY)[CHANGSHA] == "locked"
+        AuditEvent.action == "accept")) == 2
+    assert build_month(MAY) == {**dict.fromkeys(snapshot_data(MAY), "locked")}
     with pytest.raises(StateError):
         decide_revision(changsha.revisions[0], False, actor=supervisor)
 
@@ -323,7 +326,8 @@ def test_refresh_stale_never_overwrites_a_locked_month(ctx, supervisor):
     after = snapshot_data(MAY)
     assert after[CHANGSHA] == before[CHANGSHA]
     assert after[ZHUZHOU]["calls"]["total"] == before[ZHUZHOU]["calls"]["total"] + 1  # not locked: updated
-    assert after[PROVINCE_CODE]["calls"]["total"] == before[PROVINCE_CODE]["calls"]["total"] + 2
+    # The province row agrees with the locked 长沙: only 株洲's call is new in it.
+    assert after[PROVINCE_CODE]["calls"]["total"] == before[PROVINCE_CODE]["calls"]["total"] + 1
     assert snapshot(MAY, CHANGSHA).revisions[0].data["calls"]["total"] == 2
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.processed_at.is_(None))) == 0
@@ -346,3 +350,110 @@ def test_a_month_that_has_not_started_cannot_be_locked(ctx, supervisor):
         lock_month(Month(2099, 1), PROVINCE_CODE, actor=supervisor)
     assert db.session.scalar(select(func.count()).select_from(SnapshotRevision)) == 0
 
+
+
+# The province agrees with its locked 市州; a revision names the records that caused it -------------------------
+
+def _sum_of_regions(month: Month) -> dict:
+    """What the province row must hold: its 市州 rows as stored plus what is recorded against the province."""
+    from hotline.stats.compute import _add, compute_month, empty_figures
+
+    data = snapshot_data(month)
+    total = empty_figures()
+    for code, figures in data.items():
+        if code != PROVINCE_CODE:
+            _add(total, figures)
+    _add(total, compute_month(month)["other"])
+    return total
+
+
+def test_the_province_row_agrees_with_a_locked_region(ctx, supervisor):
+    some_activity()
+    lock_month(MAY, CHANGSHA, actor=supervisor)
+    db.session.commit()
+    locked_changsha = snapshot_data(MAY)[CHANGSHA]
+    add_call(beijing(2015, 5, 20))                              # 长沙: locked, goes to a revision
+    add_call(beijing(2015, 5, 21), region_code=ZHUZHOU)         # 株洲: not locked
+    add_case(case_type="counterfeit", received_on=MAY.first_day, filed_on=MAY.first_day, amount_involved="100.00")
+    add_call(beijing(2015, 5, 22), region_code=PROVINCE_CODE)   # 其他
+    db.session.commit()
+    build_month(MAY)
+    db.session.commit()
+    data = snapshot_data(MAY)
+    assert data[CHANGSHA] == locked_changsha
+    assert data[PROVINCE_CODE] == _sum_of_regions(MAY)
+    assert data[PROVINCE_CODE]["calls"]["total"] == 3 + 2       # 长沙's new call is not in it yet
+    assert data[PROVINCE_CODE]["cases"]["amount_involved"] == "12500.00"
+
+    # Accepting 长沙's revision moves the province row with it.
+    decide_revision(snapshot(MAY, CHANGSHA).revisions[0], True, actor=supervisor)
+    db.session.commit()
+    data = snapshot_data(MAY)
+    assert data[PROVINCE_CODE] == _sum_of_regions(MAY)
+    assert data[PROVINCE_CODE]["calls"]["total"] == 3 + 3
+    assert data[PROVINCE_CODE]["cases"]["amount_involved"] == "12600.00"
+    assert build_month(MAY)[PROVINCE_CODE] == "unchanged"
+
+
+def test_a_revision_lists_the_records_that_caused_it(ctx, supervisor):
+    from datetime import date
+
+    some_activity()
+    moved = add_call(beijing(2015, 5, 6))
+    case = add_case(received_on=date(2015, 5, 4), filed_on=date(2015, 5, 6))
+    untouched = add_case(received_on=date(2015, 5, 4), filed_on=date(2015, 5, 7))
+    db.session.commit()
+    lock_month(MAY, PROVINCE_CODE, actor=supervisor)
+    db.session.commit()
+
+    added = add_call(beijing(2015, 5, 20))
+    operator = db.session.get(User, moved.operator_id)
+    update_call(moved, {"region_code": ZHUZHOU}, actor=operator, expected_version=moved.version)
+    case.closed_on, case.status, case.outcome = date(2015, 5, 28), "closed", "mediated"
+    case.case_number = "湘知执字〔2015〕第7号"
+    db.session.commit()
+    build_month(MAY)
+    db.session.commit()
+    db.session.expire_all()
+
+    def refs(changes, kind, what):
+        return [item["ref"] for item in changes[kind][what]]
+
+    [changsha] = snapshot(MAY, CHANGSHA).revisions
+    assert refs(changsha.changes, "calls", "added") == [added.ref]
+    assert refs(changsha.changes, "calls", "removed") == [moved.ref]
+    assert refs(changsha.changes, "calls", "changed") == []
+    assert refs(changsha.changes, "cases", "changed") == ["湘知执字〔2015〕第7号"]
+    assert untouched.id not in [item["id"] for item in changsha.changes["cases"]["changed"]]
+    [zhuzhou] = snapshot(MAY, ZHUZHOU).revisions
+    assert refs(zhuzhou.changes, "calls", "added") == [moved.ref]
+    # The province's revision is the sum of its 市州': the same records.
+    [province] = snapshot(MAY, PROVINCE_CODE).revisions
+    assert refs(province.changes, "calls", "added") == sorted([added.ref, moved.ref])
+    assert refs(province.changes, "calls", "removed") == [moved.ref]
+    assert refs(province.changes, "cases", "changed") == ["湘知执字〔2015〕第7号"]
+
+    # Accepted, the revision's records are the locked ones: the next revision lists only what is new since.
+    decide_revision(province, True, actor=supervisor)
+    db.session.commit()
+    assert all(r.status == "accepted" for s in snapshot_data(MAY) for r in snapshot(MAY, s).revisions)
+    assert snapshot_data(MAY)[PROVINCE_CODE] == _sum_of_regions(MAY)
+    newer = add_call(beijing(2015, 5, 25))
+    db.session.commit()
+    build_month(MAY)
+    db.session.commit()
+    pending = [r for r in snapshot(MAY, CHANGSHA).revisions if r.status == "pending"]
+    assert [refs(r.changes, "calls", "added") for r in pending] == [[newer.ref]]
+
+
+def test_a_month_locked_before_records_were_kept_says_so(ctx, supervisor):
+    some_activity()
+    lock_month(MAY, CHANGSHA, actor=supervisor)
+    snapshot(MAY, CHANGSHA).records = None   # as a month locked before this release
+    db.session.commit()
+    add_call(beijing(2015, 5, 20))
+    db.session.commit()
+    build_month(MAY)
+    db.session.commit()
+    [revision] = snapshot(MAY, CHANGSHA).revisions
+    assert revision.changes is None and revision.data["calls"]["total"] == 2

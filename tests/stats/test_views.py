@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from hotline.calls.models import Call
 from hotline.extensions import db
 from hotline.stats.compute import Month
 from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun
@@ -263,6 +264,10 @@ def test_lock_then_new_data_gives_a_pending_revision_side_by_side(app, client, l
     assert row and row.groups() == ("1", "2")
     assert kpi_value(html, "Calls received") == "1"  # the page shows the locked figures
     assert "Accept the revision" in html
+    # It names the call that caused it, linked.
+    with app.app_context():
+        added = db.session.scalar(select(Call).order_by(Call.received_at.desc()))
+    assert re.search(rf'Calls added \(1\)</dt>\s*<dd><a href="/calls/{added.id}">{added.ref}</a></dd>', html)
 
 
 def test_accept_replaces_the_locked_figures(app, client, login, people, create_call):

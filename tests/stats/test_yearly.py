@@ -234,3 +234,54 @@ def test_a_year_in_progress_is_compared_with_the_same_months_of_the_year_before(
     assert summary["narrative"].startswith("2015年1—3月，全省专利行政执法办案15件，同比增长50.0%；")
     rows = {r["region_code"]: r for r in summary["by_region"]}
     assert rows[CHANGSHA]["growth_cases_total"] == 50.0
+
+
+# 结案率: closed ÷ (pending at the start + filed), never above 100 % ---------------------------------------------
+
+def _closure_cases(*, pending_from_2014: int, filed_2015: int, closed_of_pending: int, closed_of_filed: int):
+    for i in range(pending_from_2014):
+        add_case(received_on=date(2014, 11, 3), filed_on=date(2014, 11, 10),
+                 closed_on=date(2015, 2, 10 + i) if i < closed_of_pending else None)
+    for i in range(filed_2015):
+        add_case(received_on=date(2015, 3, 2), filed_on=date(2015, 3, 9),
+                 closed_on=date(2015, 6, 1 + i) if i < closed_of_filed else None)
+    db.session.commit()
+
+
+def test_closure_rate_counts_cases_pending_at_the_start(ctx):
+    """长沙 2015: 4 cases filed in 2014 and closed in 2015, 10 filed in 2015 of which 9 closed. Closed ÷ filed
+    would read 130 %; the workload is 4 pending at the start + 10 filed, so 13 ÷ 14 = 92.9 %."""
+    _closure_cases(pending_from_2014=4, filed_2015=10, closed_of_pending=4, closed_of_filed=9)
+    summary = yearly_summary(2015, CHANGSHA)
+    assert summary["cases"]["closed"] == 13 and summary["cases"]["filed"] == 10
+    assert summary["cases"]["pending_start"] == 4
+    assert summary["cases"]["closure_rate"] == 92.9
+    assert "结案率92.9%" in summary["narrative"]
+    assert yearly_summary(2015)["cases"]["closure_rate"] == 92.9  # the province, the same cases
+
+
+def test_closure_rate_is_100_when_everything_pending_and_filed_closed(ctx):
+    """The boundary: every case pending at the start and every case filed is closed in the period."""
+    _closure_cases(pending_from_2014=3, filed_2015=2, closed_of_pending=3, closed_of_filed=2)
+    summary = yearly_summary(2015, CHANGSHA)
+    assert summary["cases"]["closure_rate"] == 100.0
+    # Nothing filed in 2016, nothing pending at its start: nothing to close, no rate.
+    assert yearly_summary(2016, CHANGSHA)["cases"]["closure_rate"] is None
+
+
+def test_closure_rate_with_only_old_cases_closed(ctx):
+    """Nothing filed in the period, old cases closed: the rate is still a share of the workload."""
+    _closure_cases(pending_from_2014=4, filed_2015=0, closed_of_pending=1, closed_of_filed=0)
+    summary = yearly_summary(2015, CHANGSHA)
+    assert summary["cases"]["filed"] == 0 and summary["cases"]["closure_rate"] == 25.0
+
+
+def test_closure_rate_never_passes_100_with_figures_locked_apart(ctx):
+    """Snapshots stored at different times may disagree (a locked December, later data): still at most 100 %."""
+    for month in month_range(Month(2014, 1), Month(2014, 12)):
+        _store(month, {CHANGSHA: _figures(pending_end=0)})
+    for month in month_range(Month(2015, 1), Month(2015, 12)):
+        _store(month, {CHANGSHA: _figures(counterfeit=1 if month.month == 1 else 0,
+                                          closed=3 if month.month == 1 else 0)})
+    db.session.commit()
+    assert yearly_summary(2015, CHANGSHA)["cases"]["closure_rate"] == 100.0
