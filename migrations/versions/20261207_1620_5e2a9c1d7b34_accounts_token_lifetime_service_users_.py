@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e2a9c1d7b34'
-down_revision = 'f6845ad3fbe8'
+down_revision = "f6845ad3fbe8"
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@
   without (their revisions say that the records are not known).
 
 Revision ID: c4d9e2a7b136
-Revises: f6845ad3fbe8
+Revises: 5e2a9c1d7b34
 Create Date: 2026-12-07 16:30:00
 
 """
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'c4d9e2a7b136'
-down_revision = 'f6845ad3fbe8'
+down_revision = "5e2a9c1d7b34"
 branch_labels = None
 depends_on = None
 
