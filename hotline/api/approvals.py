@@ -6,7 +6,7 @@ hotline/api/cases.py); a supervisor of the case's region or above who is not one
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import abort, jsonify
 
 from hotline.api import approval_schemas as aps
 from hotline.api.case_serializers import case_detail_json
@@ -17,6 +17,7 @@ from hotline.approvals.models import Approval
 from hotline.cases.operations import CASE_ROLES
 from hotline.core.errors import StaleVersion, ValidationFailed
 from hotline.core.i18n import gettext as _
+from hotline.core.permissions import Role
 from hotline.extensions import db
 from hotline.reference import queries as ref
 
@@ -72,7 +73,7 @@ def get_approval(user, approval_id: int):
 
 
 @api_route("/approvals/<int:approval_id>/decision", "POST", summary="Decide an approval", tag="approvals",
-           roles=CASE_ROLES, body=aps.DecisionIn, errors=[404, 409],
+           roles=(Role.supervisor,), body=aps.DecisionIn, errors=[404, 409],
            headers={"If-Match": "The approval's version (optional)."}, responses={200: aps.ApprovalDecidedOut})
 def decide_approval(user, approval_id: int, body: aps.DecisionIn):
     """``approve`` applies the case action with you as the approver, in the same transaction (with ``changes``
@@ -95,8 +96,11 @@ def decide_approval(user, approval_id: int, body: aps.DecisionIn):
            roles=CASE_ROLES, body=aps.CancelIn, body_required=False, errors=[404, 409],
            headers={"If-Match": "The approval's version (optional)."}, responses={200: aps.ApprovalWrapOut})
 def cancel_approval(user, approval_id: int, body: aps.CancelIn):
-    """The requester takes back a pending request (403 for anyone else; 409 once decided)."""
+    """The requester takes back a pending request (404 for anyone else: it is not their request; 409 once
+    decided)."""
     approval = queries.get_approval_or_404(approval_id, user)
+    if approval.requested_by_id != user.id:
+        abort(404)
     data = body.model_dump(exclude_unset=True)
     try:
         operations.cancel_approval(approval, actor=user, expected_version=expected_version(data.get("version")))

@@ -238,7 +238,6 @@ def decide_approval(approval: Approval, decision: str, *, actor, reason: Any = N
     if decision == "reject":
         if changes not in (None, {}):
             raise ValidationFailed(_("Invalid changes."), {"changes": [_("Only an approval has changes.")]})
-        approval.status = ApprovalStatus.rejected.value
         applied: dict = {}
     else:
         applied = _changes(approval, changes)
@@ -247,18 +246,27 @@ def decide_approval(approval: Approval, decision: str, *, actor, reason: Any = N
         if not applies(approval.action, case):
             raise StateError(_("The case is now in status '%(status)s': this request no longer applies.",
                                status=case_ops.status_word(case.status)))
+        # Decided before the case action runs, so the action's sweep of pending requests leaves this one alone;
+        # a refused action rolls the whole decision back with it.
+        _decided(approval, ApprovalStatus.approved, actor, note)
+        approval.changes = {k: [_plain(a), _plain(b)] for k, (a, b) in applied.items()} or None
+        db.session.flush()
         case_ops.perform_action(case, approval.action_enum.case_action, data, actor=actor,
                                 expected_version=case.version, approver=actor)
-        approval.status = ApprovalStatus.approved.value
-        approval.changes = {k: [_plain(a), _plain(b)] for k, (a, b) in applied.items()} or None
-    approval.decided_by_id = actor.id
-    approval.decided_at = utcnow()
-    approval.decision_reason = note
+    if decision == "reject":
+        _decided(approval, ApprovalStatus.rejected, actor, note)
     db.session.flush()
     record_event(approval, decision, actor, {"status": (before, approval.status),
                                              **{f"changes.{k}": v for k, v in applied.items()}}, note=note)
     record_event(case, f"approval_{decision}", actor, {"approval_id": (None, approval.id),
                                                        "approval_action": (None, approval.action)}, note=note)
+
+
+def _decided(approval: Approval, status: ApprovalStatus, actor, note: str | None) -> None:
+    approval.status = status.value
+    approval.decided_by_id = actor.id
+    approval.decided_at = utcnow()
+    approval.decision_reason = note
 
 
 def cancel_approval(approval: Approval, *, actor, expected_version: int | None = None) -> None:

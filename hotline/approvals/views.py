@@ -94,7 +94,7 @@ def detail(approval_id: int):
 
 
 @bp.route("/<int:approval_id>/decision", methods=["POST"])
-@role_required(*CASE_ROLES)
+@role_required(Role.supervisor)
 def decide(approval_id: int):
     approval = get_approval_or_404(approval_id, current_user)
     if not _may_decide(approval):
@@ -139,6 +139,8 @@ def decide(approval_id: int):
 @role_required(*CASE_ROLES)
 def cancel(approval_id: int):
     approval = get_approval_or_404(approval_id, current_user)
+    if approval.requested_by_id != current_user.id:
+        abort(404)  # only the requester has a request to cancel
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)

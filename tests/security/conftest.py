@@ -220,6 +220,19 @@ class World:
             return self._detach(case)
 
     @cached_property
+    def approval(self):
+        """A pending extension request of the 长沙 officer on a filed case (the supervisor is not one of its
+        officers, so may decide it)."""
+        from hotline.approvals.operations import act_or_request
+
+        with self._context():
+            case = self._filed()
+            approval = act_or_request(case, "extend", {"months": 1, "reason": "案情复杂"},
+                                      actor=self._user(self.staff.officer), expected_version=case.version)
+            db.session.commit()
+            return self._detach(approval)
+
+    @cached_property
     def task(self):
         from hotline.stats.compute import Month
         from hotline.stats.operations import start_rebuild
