@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, url_for
+from flask import abort
 from sqlalchemy import and_, exists, select
 from sqlalchemy import case as sql_case
 
+from hotline.approvals import bp
 from hotline.approvals.models import Approval, ApprovalStatus
 from hotline.cases.models import Case, case_officers
 from hotline.core.i18n import gettext as _
@@ -77,7 +78,7 @@ def _title(approval: Approval) -> str:
 def _item(approval: Approval, today: date, cal: WorkCalendar) -> InboxItem:
     left, overdue, missing = working_days_left(cal.for_region(approval.region_code), today, approval.due_on)
     return InboxItem(kind="approval", title=_title(approval), deadline=_("Approval"),
-                     url=url_for("approvals.detail", approval_id=approval.id), due_on=approval.due_on,
+                     url=f"{bp.url_prefix}/{approval.id}", due_on=approval.due_on,
                      working_days_left=left, overdue=overdue, missing_year=missing, case_id=approval.case_id,
                      approval_id=approval.id)
 
