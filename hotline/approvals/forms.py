@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from hotline.approvals.models import CHANGEABLE, ApprovalAction, ApprovalStatus
@@ -77,9 +77,13 @@ class DecisionForm(HotlineForm):
                 delattr(self, name)
         self.changeable = changeable
 
-    def validate_reason(self, field):
-        if self.decision.data == "reject" and not (field.data or "").strip():
-            raise ValidationError(_l("Give the reason for the rejection."))
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # A rejection says why (the requester reads it); Optional() would skip a field-level check when empty.
+        if self.decision.data == "reject" and not (self.reason.data or "").strip():
+            self.reason.errors = [*self.reason.errors, _l("Give the reason for the rejection.")]
+            ok = False
+        return ok
 
     def changes(self, approval) -> dict:
         """The fields the supervisor changed (the form starts with what was asked; a field left empty keeps it)."""

@@ -33,6 +33,7 @@ from hotline.extensions import db
 
 DECISIONS = ("approve", "reject")
 MONEY_FIELDS = ("fine_amount", "confiscated_amount")
+CHANGEABLE_FIELDS = frozenset(f for fields in CHANGEABLE.values() for f in fields)
 
 
 def status_word(status: str) -> str:
@@ -251,8 +252,15 @@ def decide_approval(approval: Approval, decision: str, *, actor, reason: Any = N
         _decided(approval, ApprovalStatus.approved, actor, note)
         approval.changes = {k: [_plain(a), _plain(b)] for k, (a, b) in applied.items()} or None
         db.session.flush()
-        case_ops.perform_action(case, approval.action_enum.case_action, data, actor=actor,
-                                expected_version=case.version, approver=actor)
+        try:
+            case_ops.perform_action(case, approval.action_enum.case_action, data, actor=actor,
+                                    expected_version=case.version, approver=actor)
+        except ValidationFailed as exc:
+            if not applied:
+                raise
+            # The rule refused the changed amount or days: say so on the change.
+            raise ValidationFailed(exc.message, {_change_field(field, applied): messages
+                                                 for field, messages in exc.errors.items()}) from None
     if decision == "reject":
         _decided(approval, ApprovalStatus.rejected, actor, note)
     db.session.flush()
@@ -260,6 +268,13 @@ def decide_approval(approval: Approval, decision: str, *, actor, reason: Any = N
                                              **{f"changes.{k}": v for k, v in applied.items()}}, note=note)
     record_event(case, f"approval_{decision}", actor, {"approval_id": (None, approval.id),
                                                        "approval_action": (None, approval.action)}, note=note)
+
+
+def _change_field(field: str, applied: dict) -> str:
+    """The ``changes.*`` name of a case operation's error field (an extension's limit is reported on months)."""
+    if field == "months" and "days" in applied:
+        return "changes.days"
+    return f"changes.{field}" if field in CHANGEABLE_FIELDS else field
 
 
 def _decided(approval: Approval, status: ApprovalStatus, actor, note: str | None) -> None:

@@ -68,7 +68,7 @@ def test_approve_with_changes_within_the_rules_maximum(app, team, attached, buil
         db.session.commit()
         with pytest.raises(ValidationFailed) as info:
             decide_approval(approval, "approve", actor=attached(team.supervisor), changes={"days": 16})
-        assert "at most 15 days" in str(info.value.errors)
+        assert "at most 15 days" in info.value.errors["changes.days"][0]
         db.session.rollback()  # as the request does: nothing of the refused decision stays
         approval = db.session.get(Approval, approval.id)
         case, supervisor = approval.case, attached(team.supervisor)
