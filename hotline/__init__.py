@@ -111,9 +111,9 @@ def create_app(config_class=None) -> Flask:
     from hotline.accounts import bp as accounts_bp
     from hotline.accounts import views as _accounts_views  # noqa: F401
     from hotline.api import bp as api_bp
+    from hotline.api import views as _api_views  # noqa: F401
     from hotline.approvals import bp as approvals_bp
     from hotline.approvals import views as _approvals_views  # noqa: F401
-    from hotline.api import views as _api_views  # noqa: F401
     from hotline.calls import bp as calls_bp
     from hotline.calls import views as _calls_views  # noqa: F401
     from hotline.cases import bp as cases_bp
