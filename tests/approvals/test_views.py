@@ -103,3 +103,43 @@ def test_the_requester_cancels(app, team, login, pending):
     assert "Cancel my request" in text(officer.get(f"/approvals/{approval_id}"))
     assert officer.post(f"/approvals/{approval_id}/cancel").status_code == 302
     assert _reload(app, approval_id).status == "cancelled"
+
+
+WEB_BOUND = {
+    "extend": {"extend-days": "5", "extend-reason": "鉴定未完成"},
+    "close": {"close-outcome": "penalized", "close-closed_on": "2015-10-20", "close-fine_amount": "5000"},
+    "publish": {"publish-published_on": "2015-10-22"},
+    "withdraw": {"withdraw-on": "2015-10-23", "withdraw-reason": "行政复议决定撤销"},
+}
+
+
+@pytest.mark.parametrize("action", list(WEB_BOUND))
+def test_the_officer_alone_cannot_make_an_approval_bound_action_take_effect_on_the_page(
+        app, team, attached, build_case, login, action):
+    from hotline.cases.models import Case
+    from hotline.cases.operations import perform_action
+
+    with app.app_context():
+        case = build_case("filed", case_type="counterfeit", filed_on="2015-10-08")
+        supervisor = attached(team.supervisor)
+        if action in ("publish", "withdraw"):
+            perform_action(case, "close", {"outcome": "penalized", "closed_on": "2015-10-20", "fine_amount": "1.00"},
+                           actor=supervisor, expected_version=case.version)
+        if action == "withdraw":
+            perform_action(case, "publish", {"published_on": "2015-10-22"}, actor=supervisor,
+                           expected_version=case.version)
+        db.session.commit()
+        case_id, version = case.id, case.version
+    officer = login(team.officers[0])
+    page = text(officer.get(f"/cases/{case_id}"))
+    form = page.split(f'id="action-{action}"', 1)[1].split("</form>", 1)[0]
+    assert "approved_by_id" not in form
+    data = {f"{action}-version": version, **WEB_BOUND[action]}
+    for _attempt in range(2):  # a second submit is refused while the first request is pending
+        response = officer.post(f"/cases/{case_id}/actions/{action}", data=data)
+    assert response.status_code == 409 and "already pending" in text(response)
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        assert case.version == version
+        [approval] = db.session.query(Approval).filter_by(case_id=case_id).all()
+        assert (approval.status, approval.requested_by_id) == ("pending", team.officers[0].id)
