@@ -402,8 +402,9 @@ def _officers(ids: Any, case: Case, errors: _Errors):
     return valid
 
 
-#: Passed as ``approver`` by the approvals domain to check a request's input against the case operation (in a
-#: savepoint it rolls back) before anyone decides it.
+#: Passed as ``approver`` by the approvals domain to check a request's input against the case operation before
+#: anyone decides it: the operation validates in full and returns before changing anything (the approvals domain
+#: runs it in a savepoint it rolls back all the same).
 REQUEST_CHECK = object()
 
 
@@ -423,8 +424,6 @@ def needs_approval(action: str, data: dict) -> bool:
 def _decider(case: Case, approver, actor, officer_ids=()):
     """The supervisor whose approval the action records: ``approver`` (an approval's decider) or the acting user.
     Refused (403) unless they may decide it (``Case.can_decide``): an officer asks for it at /approvals."""
-    if approver is REQUEST_CHECK:
-        return actor
     who = approver or actor
     if not case.can_decide(who, officer_ids):
         raise NotAllowed(_("This needs the approval of a supervisor of the case's region who is not one of its "
@@ -462,6 +461,8 @@ def file_case(case: Case, data: dict, *, actor, approver=None) -> None:
         errors.add("filed_on", _("Cannot be before the receipt date."))
     officers = _officers(data.get("officer_ids"), case, errors)
     errors.raise_if_any()
+    if approver is REQUEST_CHECK:  # a request's input is valid: nothing is changed (no 案号 is taken)
+        return
     decider = None
     if needs_approval("file", data):
         decider = _decider(case, approver, actor, [u.id for u in officers])
@@ -564,6 +565,8 @@ def extend_case(case: Case, data: dict, *, actor, approver=None) -> None:
                             "(%(used)s already approved).", amount=rule.extension_amount, used=used_m or used_d)
             errors.add("months", message)
     errors.raise_if_any()
+    if approver is REQUEST_CHECK:
+        return
     approver = _decider(case, approver, actor)
     today = local_today()
     db.session.add(CaseExtension(case=case, months=months, days=days, approved_by_id=approver.id,
@@ -608,6 +611,8 @@ def close_case(case: Case, data: dict, *, actor, approver=None) -> None:
     penalty_basis = _note(data, "penalty_basis", errors, limit=500)
     penalty_terms = _note(data, "penalty_terms", errors, limit=500)
     errors.raise_if_any()
+    if approver is REQUEST_CHECK:
+        return
     approver = _decider(case, approver, actor) if outcome == "penalized" else None
     case.status = CaseStatus.closed.value
     case.closed_on = closed_on
@@ -645,6 +650,8 @@ def publish_case(case: Case, data: dict, *, actor, approver=None) -> None:
         errors.add("url", _("An http(s) address of at most 500 characters."))
         url = None
     errors.raise_if_any()
+    if approver is REQUEST_CHECK:
+        return
     approver = _decider(case, approver, actor)
     case.published_on = on
     case.publication_url = url or None
@@ -670,6 +677,8 @@ def withdraw_publication(case: Case, data: dict, *, actor, approver=None) -> Non
         errors.add("on", _("Cannot be before the publication."))
     reason = _note(data, "reason", errors, required=True)
     errors.raise_if_any()
+    if approver is REQUEST_CHECK:
+        return
     approver = _decider(case, approver, actor)
     case.publication_withdrawn_on = on
     case.publication_withdrawal_reason = reason

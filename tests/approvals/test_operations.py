@@ -3,6 +3,7 @@ decides; nothing changes on the case before; both steps are audited."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -196,13 +197,20 @@ def test_cancel_by_the_requester_only(app, team, attached, build_case):
 def test_filing_needs_approval_when_the_office_says_so(app, team, attached, build_case, monkeypatch):
     with app.app_context():
         monkeypatch.setitem(app.config, "FILING_NEEDS_APPROVAL", True)
-        case = build_case("received")
         officer_ids = [u.id for u in team.officers[:3]]
+        direct = build_case("received")  # a supervisor who may decide files at once
+        act_or_request(direct, "file", {"filed_on": "2015-10-08", "officer_ids": officer_ids},
+                       actor=attached(team.supervisor), expected_version=direct.version)
+        case = build_case("received")
         approval = _request(case, "file", {"filed_on": "2015-10-08", "officer_ids": officer_ids},
                             attached(team.officers[0]))
         assert case.status == "received" and case.case_number is None
         decide_approval(approval, "approve", actor=attached(team.supervisor))
         assert case.status == "filed" and case.case_number
+        # checking the request took no 案号 (PostgreSQL sequences are not rolled back): the numbers follow on
+        number = re.compile(r"第(\d+)号")
+        first, second = (int(number.search(c.case_number).group(1)) for c in (direct, case))
+        assert second == first + 1
         other = build_case("received")
         with_self = [team.supervisor.id, *officer_ids[:2]]
         # a supervisor filing a case they will work on must ask another supervisor
