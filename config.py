@@ -87,6 +87,11 @@ class Config:
     #: Touch api_tokens.last_used_at at most this often per token (the check sits on every API request).
     TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
 
+    #: Approvals (审批): working days of the case's region a supervisor has to decide a request.
+    APPROVAL_WORKING_DAYS = int(os.environ.get("APPROVAL_WORKING_DAYS", 2))
+    #: The office's setting: filing a case (立案) needs a supervisor's approval too (off by default).
+    FILING_NEEDS_APPROVAL = _bool("FILING_NEEDS_APPROVAL", False)
+
     CELERY: dict = {}
 
 

@@ -112,6 +112,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.accounts import views as _accounts_views  # noqa: F401
     from hotline.api import bp as api_bp
     from hotline.api import views as _api_views  # noqa: F401
+    from hotline.approvals import bp as approvals_bp
+    from hotline.approvals import views as _approvals_views  # noqa: F401
     from hotline.calls import bp as calls_bp
     from hotline.calls import views as _calls_views  # noqa: F401
     from hotline.cases import bp as cases_bp
@@ -130,6 +132,7 @@ def create_app(config_class=None) -> Flask:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(approvals_bp)
     app.register_blueprint(deadlines_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(public_bp)

@@ -98,5 +98,45 @@ def test_existing_regions_get_their_deciding_authority(empty_database):
             names = dict(conn.execute(sa.text("SELECT code, authority_name FROM regions")).all())
         assert names == {"430000": "湖南省知识产权局", "430100": "长沙市知识产权局",
                          "433100": "湘西土家族苗族自治州知识产权局"}
+
+
+def test_approvals_migration_keeps_recorded_approvers_and_invents_no_approvals(empty_database):
+    """Cases closed, published and extended before approvals existed keep the supervisors recorded on them; the
+    migration adds the approvals table empty (those approvals were never requested nor decided here)."""
+    from hotline.seed import seed_all
+
+    cfg = type("MigrationConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": to_driver_url(empty_database)})
+    app = create_app(cfg)
+    with app.app_context():
+        flask_migrate.upgrade(revision="af82e4687df0-1")  # the schema just before approvals
+        seed_all()
+        db.session.commit()
+        with db.engine.begin() as conn:
+            now = "2015-06-01 00:00:00+00:00"
+            conn.execute(sa.text(
+                "INSERT INTO users (id, username, display_name, role, region_code, password_hash, is_active, "
+                "created_at, updated_at) VALUES (7, 'kezhang', '科长', 'supervisor', '430100', 'x', true, :now, :now)"),
+                {"now": now})
+            rule_set = conn.execute(sa.text("SELECT code FROM rule_sets ORDER BY code LIMIT 1")).scalar_one()
+            conn.execute(sa.text(
+                "INSERT INTO cases (id, version, case_type, source, region_code, status, received_on, rule_set_code, "
+                "respondent_kind, summary, is_major, is_exhibition, is_ecommerce, foreign_related, filed_on, "
+                "closed_on, outcome, judicial_confirmation, transferred_judicial, close_approved_by_id, "
+                "published_on, publish_approved_by_id, created_at, updated_at) VALUES (1, 3, 'counterfeit', "
+                "'inspection', '430100', 'closed', '2015-06-01', :rs, 'organization', '假冒专利', false, false, "
+                "false, false, '2015-06-02', '2015-06-20', 'penalized', false, false, 7, '2015-06-25', 7, :now, "
+                ":now)"), {"rs": rule_set, "now": now})
+            conn.execute(sa.text("INSERT INTO case_extensions (id, case_id, months, days, approved_by_id, "
+                                 "approved_on, reason) VALUES (1, 1, 0, 10, 7, '2015-06-10', '案情复杂')"))
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM approvals")).scalar_one() == 0
+            assert conn.execute(sa.text("SELECT close_approved_by_id, publish_approved_by_id FROM cases")).one() == (
+                7, 7)
+            assert conn.execute(sa.text("SELECT approved_by_id FROM case_extensions")).scalar_one() == 7
+        flask_migrate.downgrade(revision="f6845ad3fbe8")
+        with db.engine.connect() as conn:
+            assert "approvals" not in sa.inspect(conn).get_table_names()
+            assert conn.execute(sa.text("SELECT count(*) FROM cases")).scalar_one() == 1
         db.session.remove()
         db.engine.dispose()

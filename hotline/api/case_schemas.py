@@ -116,8 +116,8 @@ ACTION_FIELDS: dict[str, frozenset[str]] = {
     "extend": frozenset({"approved_by_id", "months", "days", "reason"}),
     "close": frozenset({"outcome", "closed_on", "fine_amount", "confiscated_amount", "judicial_confirmation",
                         "transferred_judicial", "violation_facts", "penalty_basis", "penalty_terms",
-                        "approved_by_id"}),
-    "publish": frozenset({"published_on", "url", "approved_by_id"}),
+                        "approved_by_id", "reason"}),
+    "publish": frozenset({"published_on", "url", "approved_by_id", "reason"}),
     "withdraw": frozenset({"on", "reason", "approved_by_id"}),
 }
 assert set(ACTION_FIELDS) == set(ACTIONS)
@@ -137,11 +137,11 @@ class CaseActionIn(Body):
                                          "of the case's region; a dispute 3 or more (odd), a counterfeit case "
                                          "2 or more. The 案号 is given at filing.")
     on: Day | None = Field(None, description="reject, suspend, resume, withdraw: the day it happened.")
-    reason: Text | None = Field(None, description="reject, suspend, withdraw (required); resume, extend "
-                                                  "(optional).")
-    approved_by_id: Id | None = Field(None, description="extend, close (penalized), publish, withdraw: the "
-                                                        "approving supervisor (publish and withdraw default to you "
-                                                        "if you are one).")
+    reason: Text | None = Field(None, description="reject, suspend, withdraw (required); resume (optional); "
+                                                  "extend (required in a request for approval); close "
+                                                  "(penalized) and publish: why, in a request for approval.")
+    approved_by_id: Id | None = Field(None, description="Retired (422): approvals are requested by sending the "
+                                                        "action as an officer and decided at /approvals.")
     months: int | None = Field(None, ge=0, le=120, description="extend: dispute cases (+1 month at most).")
     days: int | None = Field(None, ge=0, le=3650, description="extend: counterfeit cases (+15 days at most).")
     outcome: Literal[ALL_OUTCOMES] | None = Field(  # type: ignore[valid-type]

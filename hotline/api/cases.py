@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from flask import g, jsonify, request, url_for
 
+from hotline.api import approval_schemas as aps
 from hotline.api import case_schemas as cs
+from hotline.api.approvals import approval_json
 from hotline.api.case_serializers import attachment_json, case_detail_json, case_json
 from hotline.api.queries import expected_version
 from hotline.api.registry import Binary, api_route
+from hotline.approvals.operations import act_or_request
 from hotline.calls import queries as call_queries
 from hotline.calls.models import Call
 from hotline.cases import operations, queries
 from hotline.cases.attachments import open_attachment, store_attachment
 from hotline.cases.models import Case
+from hotline.cases.operations import retired_approver_field
 from hotline.core.errors import StaleVersion, ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.permissions import sees_region
@@ -119,13 +123,20 @@ def patch_case(user, case_id: int, body: cs.CasePatch):
 
 @api_route("/cases/<int:case_id>/actions", "POST", summary="Run a workflow action", tag="cases", roles=CASE_ROLES,
            body=cs.CaseActionIn, errors=[404, 409], error_models=CONFLICT, headers=IF_MATCH,
-           responses={200: cs.CaseDetailOut})
+           responses={200: cs.CaseDetailOut, 202: aps.ApprovalWrapOut})
 def case_action(user, case_id: int, body: cs.CaseActionIn):
     """``file`` (received → filed, with the officers; gives the 案号), ``reject`` (received → not_accepted),
     ``suspend`` / ``resume`` (filed ⇄ suspended; the closing deadline moves by the days suspended), ``extend``
-    (a supervisor's approval, within the rule's maximum), ``close`` (filed → closed with an outcome; a
-    penalized counterfeit case needs a supervisor's approval), ``publish`` (a penalty decision, with a
-    supervisor's approval). An action not allowed from the current status answers 409 naming the status."""
+    (within the rule's maximum), ``close`` (filed → closed with an outcome), ``publish`` (a penalty decision),
+    ``withdraw`` (a published decision). An action not allowed from the current status answers 409 naming the
+    status.
+
+    Approvals (审批): ``extend``, ``close`` as ``penalized``, ``publish``, ``withdraw`` (and ``file`` where the
+    office's FILING_NEEDS_APPROVAL setting is on) need a supervisor's approval. Sent by a supervisor of the
+    case's region or above who is not one of its officers, they take effect at once (200) with that supervisor
+    recorded as the approver. Sent by anyone else, they are checked in full (422, 409) and become a pending
+    request: **202** ``{"approval": {...}}``, the case unchanged; a supervisor decides it at
+    POST /approvals/{id}/decision. ``approved_by_id`` is retired (422)."""
     case = _load(case_id, user)
     data = body.model_dump(exclude_unset=True)
     action = data.pop("action")
@@ -134,11 +145,19 @@ def case_action(user, case_id: int, body: cs.CaseActionIn):
     if unused:
         raise ValidationFailed(_("Unknown fields."),
                                {f: [_("Not used by the '%(action)s' action.", action=action)] for f in unused})
-    data = {k: v for k, v in data.items() if v is not None}  # null is "not given" (publish: approved by you)
+    if "approved_by_id" in data:
+        raise retired_approver_field()
+    data = {k: v for k, v in data.items() if v is not None}  # null is "not given"
     try:
-        operations.perform_action(case, action, data, actor=user, expected_version=version)
+        approval = act_or_request(case, action, data, actor=user, expected_version=version)
     except StaleVersion as exc:
         return _stale(case, exc)
+    if approval is not None:
+        db.session.flush()
+        response = jsonify({"approval": approval_json(approval)})
+        response.status_code = 202
+        response.headers["Location"] = url_for("api.get_approval", approval_id=approval.id)
+        return response
     return _case_response(case)
 
 

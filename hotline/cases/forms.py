@@ -348,30 +348,20 @@ class ResumeForm(VersionedForm):
     reason = TextAreaField(_l("Note"), [Optional(), Length(max=1000)], render_kw={"rows": 2})
 
 
-def _approver_choices(supervisors) -> list[SelectChoice]:
-    """The approving-supervisor select: a blank first choice, then the region's supervisors."""
-    return [SelectChoice("", _l("— choose —"))] + [SelectChoice(u.id, user_label(u)) for u in supervisors]
-
-
 class ExtendForm(VersionedForm):
-    approved_by_id = SelectField(_l("Approved by"), coerce=_int_or_none,
-                                 validators=[InputRequired(message=_l("Choose the approving supervisor."))])
+    """An extension: an officer's form asks for it (提交审批), a deciding supervisor's grants it."""
+
     months = IntegerField(_l("Months"), [Optional(), NumberRange(min=0, max=120)], render_kw={"inputmode": "numeric"})
     days = IntegerField(_l("Days"), [Optional(), NumberRange(min=0, max=3650)], render_kw={"inputmode": "numeric"})
     reason = TextAreaField(_l("Reason"), [Optional(), Length(max=1000)], render_kw={"rows": 2})
 
-    def __init__(self, *args, supervisors, unit: str | None, **kwargs):
+    def __init__(self, *args, unit: str | None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.approved_by_id.choices = _approver_choices(supervisors)
         # The rule allows months (disputes) or days (counterfeit): offer only that unit.
         if unit == "days":
             del self.months
         else:
             del self.days
-
-    def validate_approved_by_id(self, field):
-        if field.data is None:
-            raise ValidationError(_l("Choose the approving supervisor."))
 
 
 class CloseForm(VersionedForm):
@@ -389,14 +379,11 @@ class CloseForm(VersionedForm):
                                     render_kw={"rows": 3})
     penalty_basis = StringField(_l("Legal basis of the penalty"), [Optional(), Length(max=500)])
     penalty_terms = StringField(_l("Penalty: how and by when to comply"), [Optional(), Length(max=500)])
-    approved_by_id = SelectField(_l("Penalty approved by"), coerce=_int_or_none, validators=[Optional()],
-                                 description=_l("Required for a penalty decision."))
 
     DISPUTE_ONLY = ("judicial_confirmation",)
-    COUNTERFEIT_ONLY = ("fine_amount", "confiscated_amount", "violation_facts", "penalty_basis", "penalty_terms",
-                        "approved_by_id")
+    COUNTERFEIT_ONLY = ("fine_amount", "confiscated_amount", "violation_facts", "penalty_basis", "penalty_terms")
 
-    def __init__(self, *args, case_type: str, supervisors, **kwargs):
+    def __init__(self, *args, case_type: str, **kwargs):
         super().__init__(*args, **kwargs)
         is_dispute = CaseType(case_type).is_dispute
         outcomes = DISPUTE_OUTCOMES if is_dispute else COUNTERFEIT_OUTCOMES
@@ -404,13 +391,11 @@ class CloseForm(VersionedForm):
             SelectChoice(o, OUTCOME_LABELS[o]) for o in outcomes]
         for name in self.COUNTERFEIT_ONLY if is_dispute else self.DISPUTE_ONLY:
             delattr(self, name)
-        if not is_dispute:
-            self.approved_by_id.choices = _approver_choices(supervisors)
 
     def data_for_operation(self) -> dict:
         data = form_values(self, ("outcome", "closed_on", "judicial_confirmation", "transferred_judicial",
                                   "fine_amount", "confiscated_amount", "violation_facts", "penalty_basis",
-                                  "penalty_terms", "approved_by_id"))
+                                  "penalty_terms"))
         # A transfer to the police is a transfer to judicial organs unless the officer says otherwise.
         if data.get("outcome") == "transferred_police":
             data["transferred_judicial"] = True
@@ -420,47 +405,26 @@ class CloseForm(VersionedForm):
         return data
 
 
-class _SelfApprovedForm(VersionedForm):
-    """An action a supervisor approves: ``approved_by_id`` offers the region's supervisors, and left empty the
-    acting supervisor approves it himself (the operation refuses an officer who names nobody)."""
-
-    def __init__(self, *args, supervisors, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.approved_by_id.choices = _approver_choices(supervisors)
-
-    def _approved(self, data: dict) -> dict:
-        if self.approved_by_id.data is not None:
-            data["approved_by_id"] = self.approved_by_id.data
-        return data
-
-
-def _approver_field(label):
-    return SelectField(label, coerce=_int_or_none, validators=[Optional()],
-                       description=_l("Empty: you approve it yourself (supervisors only)."))
-
-
-class PublishForm(_SelfApprovedForm):
+class PublishForm(VersionedForm):
     published_on = DateField(_l("Published on"), [InputRequired(message=_l("Give the publication date."))])
     url = StringField(_l("Address of the publication"), [Optional(), Length(max=500)],
                       description=_l("http(s) address of the notice on the office's website, if any."),
                       render_kw={"inputmode": "url", "autocomplete": "off"})
-    approved_by_id = _approver_field(_l("Publication approved by"))
 
     def data_for_operation(self) -> dict:
-        return self._approved({"published_on": self.published_on.data, "url": (self.url.data or "").strip()})
+        return {"published_on": self.published_on.data, "url": (self.url.data or "").strip()}
 
 
-class WithdrawForm(_SelfApprovedForm):
+class WithdrawForm(VersionedForm):
     """Take a published decision off the public page (changed, revoked or annulled)."""
 
     on = DateField(_l("Withdrawn on"), [InputRequired(message=_l("Give the date."))])
     reason = TextAreaField(_l("Reason"), [DataRequired(message=_l("Say why: changed, revoked or annulled, and by "
                                                                   "what.")), Length(max=1000)],
                            render_kw={"rows": 2})
-    approved_by_id = _approver_field(_l("Withdrawal approved by"))
 
     def data_for_operation(self) -> dict:
-        return self._approved({"on": self.on.data, "reason": (self.reason.data or "").strip() or None})
+        return {"on": self.on.data, "reason": (self.reason.data or "").strip() or None}
 
 
 class EventForm(VersionedForm):

@@ -222,6 +222,16 @@ class Case(TimestampMixin, db.Model):
     def display_number(self) -> str:
         return self.case_number or f"#{self.id}"
 
+    def can_decide(self, user, officer_ids=()) -> bool:
+        """May ``user`` give the approval this case's extension, penalty, publication, withdrawal (or filing)
+        needs? An active supervisor of the case's region or above who is not one of its officers (nor one of
+        ``officer_ids``, the officers a filing would give it): nobody approves their own work."""
+        from hotline.core.permissions import supervises
+
+        if user is None or not getattr(user, "is_active", False) or not supervises(user, self.region_code):
+            return False
+        return user.id not in {o.id for o in self.officers} and user.id not in set(officer_ids or ())
+
     def __repr__(self) -> str:
         return f"<Case {self.id} {self.case_type} {self.status}>"
 

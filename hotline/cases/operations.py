@@ -402,26 +402,34 @@ def _officers(ids: Any, case: Case, errors: _Errors):
     return valid
 
 
-def _supervisor(user_id: Any, case: Case, errors: _Errors, field: str = "approved_by_id"):
-    from hotline.accounts.models import User
-
-    if not isinstance(user_id, int) or isinstance(user_id, bool):
-        errors.add(field, _("The approving supervisor's user id is required."))
-        return None
-    user = db.session.get(User, user_id) if 0 < user_id <= MAX_USER_ID else None
-    if (user is None or not user.is_active or user.role != Role.supervisor
-            or user.region_code not in (case.region_code, PROVINCE_CODE)):
-        errors.add(field, _("Must be an active supervisor of this region."))
-        return None
-    return user
+#: Passed as ``approver`` by the approvals domain to check a request's input against the case operation before
+#: anyone decides it: the operation validates in full and returns before changing anything (the approvals domain
+#: runs it in a savepoint it rolls back all the same).
+REQUEST_CHECK = object()
 
 
-def _named_or_self(data: dict, actor, case: Case, errors: _Errors):
-    """The approving supervisor of a publication or its withdrawal: the one named in ``approved_by_id``, or the
-    acting supervisor when none is named (an officer must name one)."""
-    if "approved_by_id" in data:
-        return _supervisor(data["approved_by_id"], case, errors)
-    return _supervisor(actor.id if actor.role == Role.supervisor else None, case, errors)
+def needs_approval(action: str, data: dict) -> bool:
+    """Does this workflow action need a supervisor's approval (审批)? An extension, a penalty decision (closing as
+    ``penalized``), publishing and withdrawing a decision; filing too where the office's FILING_NEEDS_APPROVAL
+    setting is on."""
+    if action in ("extend", "publish", "withdraw"):
+        return True
+    if action == "close":
+        return data.get("outcome") == "penalized"
+    if action == "file":
+        return bool(current_app.config.get("FILING_NEEDS_APPROVAL"))
+    return False
+
+
+def _decider(case: Case, approver, actor, officer_ids=()):
+    """The supervisor whose approval the action records: ``approver`` (an approval's decider) or the acting user.
+    Refused (403) unless they may decide it (``Case.can_decide``): an officer asks for it at /approvals."""
+    who = approver or actor
+    if not case.can_decide(who, officer_ids):
+        raise NotAllowed(_("This needs the approval of a supervisor of the case's region who is not one of its "
+                           "officers: request it (POST /api/v1/cases/{id}/actions as an officer, then decided at "
+                           "/approvals)."))
+    return who
 
 
 def _note(data: dict, field: str, errors: _Errors, *, required: bool = False, limit: int = 1000) -> str | None:
@@ -445,7 +453,7 @@ def make_case_number(region_code: str, year: int) -> str:
     return pattern.format(year=year, number=number, region=ref.region_map()[region_code].short_name)
 
 
-def file_case(case: Case, data: dict, *, actor) -> None:
+def file_case(case: Case, data: dict, *, actor, approver=None) -> None:
     _state(case, CaseStatus.received, action="file")
     errors = _Errors()
     filed_on = parse_day(data.get("filed_on"), "filed_on", errors)
@@ -453,6 +461,11 @@ def file_case(case: Case, data: dict, *, actor) -> None:
         errors.add("filed_on", _("Cannot be before the receipt date."))
     officers = _officers(data.get("officer_ids"), case, errors)
     errors.raise_if_any()
+    if approver is REQUEST_CHECK:  # a request's input is valid: nothing is changed (no 案号 is taken)
+        return
+    decider = None
+    if needs_approval("file", data):
+        decider = _decider(case, approver, actor, [u.id for u in officers])
     case.case_number = make_case_number(case.region_code, filed_on.year)
     case.status = CaseStatus.filed.value
     case.filed_on = filed_on
@@ -462,7 +475,8 @@ def file_case(case: Case, data: dict, *, actor) -> None:
     db.session.flush()
     record_event(case, "file", actor, {"status": ("received", "filed"), "filed_on": (None, filed_on),
                                        "case_number": (None, case.case_number),
-                                       "officer_ids": (None, [u.id for u in officers])})
+                                       "officer_ids": (None, [u.id for u in officers]),
+                                       **({"approved_by_id": (None, decider.id)} if decider else {})})
 
 
 def reject_case(case: Case, data: dict, *, actor) -> None:
@@ -524,11 +538,10 @@ def resume_case(case: Case, data: dict, *, actor) -> None:
                                          "suspended_days": (None, open_suspension.days)}, note=reason)
 
 
-def extend_case(case: Case, data: dict, *, actor) -> None:
+def extend_case(case: Case, data: dict, *, actor, approver=None) -> None:
     """An approved extension of the closing deadline, within the rule's maximum."""
     _state(case, CaseStatus.filed, CaseStatus.suspended, action="extend")
     errors = _Errors()
-    approver = _supervisor(data.get("approved_by_id"), case, errors)
     months, days = data.get("months") or 0, data.get("days") or 0
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (months, days)) or months + days == 0:
         errors.add("months", _("Give a positive whole number of months or days."))
@@ -552,6 +565,9 @@ def extend_case(case: Case, data: dict, *, actor) -> None:
                             "(%(used)s already approved).", amount=rule.extension_amount, used=used_m or used_d)
             errors.add("months", message)
     errors.raise_if_any()
+    if approver is REQUEST_CHECK:
+        return
+    approver = _decider(case, approver, actor)
     today = local_today()
     db.session.add(CaseExtension(case=case, months=months, days=days, approved_by_id=approver.id,
                                  approved_on=today, reason=reason))
@@ -568,7 +584,7 @@ def extend_case(case: Case, data: dict, *, actor) -> None:
                                          "approved_by_id": (None, approver.id)}, note=reason)
 
 
-def close_case(case: Case, data: dict, *, actor) -> None:
+def close_case(case: Case, data: dict, *, actor, approver=None) -> None:
     _state(case, CaseStatus.filed, action="close")
     errors = _Errors()
     outcome = data.get("outcome")
@@ -591,13 +607,13 @@ def close_case(case: Case, data: dict, *, actor) -> None:
     if judicial_confirmation and outcome != "mediated":
         errors.add("judicial_confirmation", _("Judicial confirmation applies to a mediation agreement only."))
     transferred = _bool(data, "transferred_judicial", errors, default=outcome == "transferred_police")
-    approver = None
-    if outcome == "penalized":
-        approver = _supervisor(data.get("approved_by_id"), case, errors)
     violation_facts = _note(data, "violation_facts", errors, limit=5000)
     penalty_basis = _note(data, "penalty_basis", errors, limit=500)
     penalty_terms = _note(data, "penalty_terms", errors, limit=500)
     errors.raise_if_any()
+    if approver is REQUEST_CHECK:
+        return
+    approver = _decider(case, approver, actor) if outcome == "penalized" else None
     case.status = CaseStatus.closed.value
     case.closed_on = closed_on
     case.outcome = outcome
@@ -617,7 +633,7 @@ def close_case(case: Case, data: dict, *, actor) -> None:
     record_event(case, "close", actor, {k: v for k, v in changes.items() if v[0] != v[1]})
 
 
-def publish_case(case: Case, data: dict, *, actor) -> None:
+def publish_case(case: Case, data: dict, *, actor, approver=None) -> None:
     """Publish a penalty decision (penalized counterfeit cases), with a supervisor's approval."""
     _state(case, CaseStatus.closed, action="publish")
     if case.outcome != "penalized":
@@ -633,8 +649,10 @@ def publish_case(case: Case, data: dict, *, actor) -> None:
                             or not (url == "" or url.startswith(("https://", "http://")))):
         errors.add("url", _("An http(s) address of at most 500 characters."))
         url = None
-    approver = _named_or_self(data, actor, case, errors)
     errors.raise_if_any()
+    if approver is REQUEST_CHECK:
+        return
+    approver = _decider(case, approver, actor)
     case.published_on = on
     case.publication_url = url or None
     case.publish_approved_by_id = approver.id
@@ -644,7 +662,7 @@ def publish_case(case: Case, data: dict, *, actor) -> None:
     record_event(case, "publish", actor, {"published_on": (None, on), "approved_by_id": (None, approver.id)})
 
 
-def withdraw_publication(case: Case, data: dict, *, actor) -> None:
+def withdraw_publication(case: Case, data: dict, *, actor, approver=None) -> None:
     """Take a published penalty decision off the public page, with the reason and a supervisor's approval: when
     the decision is changed, revoked or annulled it must be withdrawn within 3 working days (市场监督管理行政处罚
     信息公示规定 §11). The case and its history stay; the public page answers 404 for it from then on."""
@@ -658,8 +676,10 @@ def withdraw_publication(case: Case, data: dict, *, actor) -> None:
     if on and on < case.published_on:
         errors.add("on", _("Cannot be before the publication."))
     reason = _note(data, "reason", errors, required=True)
-    approver = _named_or_self(data, actor, case, errors)
     errors.raise_if_any()
+    if approver is REQUEST_CHECK:
+        return
+    approver = _decider(case, approver, actor)
     case.publication_withdrawn_on = on
     case.publication_withdrawal_reason = reason
     case.withdrawal_approved_by_id = approver.id
@@ -681,14 +701,36 @@ ACTIONS = {
 }
 
 
-def perform_action(case: Case, action: str, data: dict, *, actor, expected_version: int | None) -> None:
-    """Run a workflow action by name (the API's ``{"action": ...}``)."""
+#: Actions that record an approving supervisor (when ``needs_approval`` says so for the input).
+APPROVAL_BOUND = ("file", "extend", "close", "publish", "withdraw")
+
+
+def retired_approver_field() -> ValidationFailed:
+    """``approved_by_id`` is no longer accepted: approvals are asked for and decided at /approvals."""
+    return ValidationFailed(_("approved_by_id is retired."), {"approved_by_id": [
+        _("Approvals are now requested and decided at /approvals: send the action without approved_by_id (as an "
+          "officer it becomes a request a supervisor decides at /api/v1/approvals).")]})
+
+
+def perform_action(case: Case, action: str, data: dict, *, actor, expected_version: int | None,
+                   approver=None) -> None:
+    """Run a workflow action by name (the API's ``{"action": ...}``). An action that needs an approval takes effect
+    only with a supervisor who may decide it: ``approver`` (an approval's decider) or the actor themselves."""
     if action not in ACTIONS:
         raise ValidationFailed(_("Unknown action."),
                                {"action": [_("One of: %(choices)s.", choices=", ".join(ACTIONS))]})
+    if "approved_by_id" in data:
+        raise retired_approver_field()
     _require_role(actor, CASE_ROLES)
     _check_version(case, expected_version)
-    ACTIONS[action](case, data, actor=actor)
+    if action in APPROVAL_BOUND:
+        ACTIONS[action](case, data, actor=actor, approver=approver)
+    else:
+        ACTIONS[action](case, data, actor=actor)
+    if approver is not REQUEST_CHECK:
+        from hotline.approvals.operations import retire_inapplicable
+
+        retire_inapplicable(case, actor=actor)
 
 
 def add_event(case: Case, data: dict, *, actor) -> CaseEvent:

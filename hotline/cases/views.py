@@ -22,6 +22,11 @@ from jinja2.filters import do_truncate
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from hotline.approvals.forms import ACTION_LABELS as APPROVAL_ACTION_LABELS
+from hotline.approvals.forms import STATUS_LABELS as APPROVAL_STATUS_LABELS
+from hotline.approvals.models import Approval
+from hotline.approvals.operations import act_or_request
+from hotline.approvals.queries import case_approvals
 from hotline.cases import bp, logger
 from hotline.cases.forms import (
     ACTION_FORMS,
@@ -55,7 +60,6 @@ from hotline.cases.operations import (
     add_event,
     create_case,
     open_case_from_call,
-    perform_action,
     update_case,
 )
 from hotline.cases.queries import (
@@ -69,7 +73,6 @@ from hotline.cases.queries import (
     list_cases,
     officer_choices,
     scope,
-    supervisor_choices,
     week_end,
 )
 from hotline.core.clock import local_date, local_today
@@ -103,12 +106,18 @@ AUDIT_ACTION_LABELS = {
     "publish": _l("Decision published"),
     "withdraw_publication": _l("Publication withdrawn"),
     "event": _l("Event recorded"),
+    "approval_request": _l("Approval requested"),
+    "approval_approve": _l("Approval given"),
+    "approval_reject": _l("Approval refused"),
+    "approval_cancel": _l("Approval request cancelled"),
 }
 
 #: Field names on the audit trail.
 FIELD_LABELS = {
     "case_type": _l("Case type"),
     "region_code": _l("Region"),
+    "approval_id": _l("Approval"),
+    "approval_action": _l("Request"),
     "source": _l("Source"),
     "received_on": _l("Received on"),
     "rule_set_code": _l("Rule set"),
@@ -254,6 +263,8 @@ def _helpers():
         "deadline_kind_label": lambda code: label_of(DEADLINE_KIND_LABELS, code),
         "region_label": _region_label,
         "case_rows": case_rows,
+        "approval_action_label": lambda code: label_of(APPROVAL_ACTION_LABELS, code),
+        "approval_status_label": lambda code: label_of(APPROVAL_STATUS_LABELS, code),
         "today": local_today(),
     }
 
@@ -583,6 +594,8 @@ def _audit_value(field: str, value, names: dict[int, str]):
         return _region_label(value)
     if field in _MONEY_FIELDS:
         return money(value)
+    if field == "approval_action":
+        return label_of(APPROVAL_ACTION_LABELS, value)
     if field == "approved_by_id" and isinstance(value, int):
         return names.get(value, f"#{value}")
     if field == "officer_ids" and isinstance(value, list):
@@ -669,14 +682,6 @@ def _extension_hint(case: Case) -> str:
              "%(used)s already approved.", n=rule.extension_amount, used=used)
 
 
-def _supervisors(region_code: str) -> list:
-    """supervisor_choices, read once per request (the extend, close and publish forms all offer them)."""
-    cache = g.setdefault("_case_supervisors", {})
-    if region_code not in cache:
-        cache[region_code] = supervisor_choices(region_code)
-    return cache[region_code]
-
-
 def _build_form(case: Case, name: str, *, submitted: bool):
     """The form of one action on ``case``: bound to the request when ``submitted``, else fresh with defaults."""
     today = local_today()
@@ -692,20 +697,19 @@ def _build_form(case: Case, name: str, *, submitted: bool):
         return FileForm(officers=officers, rule=_officer_rule(case), **kwargs)
     if name == "extend":
         rule = _close_rule(case)
-        return ExtendForm(supervisors=_supervisors(case.region_code),
-                          unit=rule.extension_unit if rule else None, **kwargs)
+        return ExtendForm(unit=rule.extension_unit if rule else None, **kwargs)
     if name == "close":
         if not submitted:
             kwargs["closed_on"] = today
-        return CloseForm(case_type=case.case_type, supervisors=_supervisors(case.region_code), **kwargs)
+        return CloseForm(case_type=case.case_type, **kwargs)
     if name == "publish":
         if not submitted:
             kwargs["published_on"] = today
-        return PublishForm(supervisors=_supervisors(case.region_code), **kwargs)
+        return PublishForm(**kwargs)
     if name == "withdraw":
         if not submitted:
             kwargs["on"] = today
-        return WithdrawForm(supervisors=_supervisors(case.region_code), **kwargs)
+        return WithdrawForm(**kwargs)
     if name == "event":
         if not submitted:
             kwargs["occurred_on"] = today
@@ -718,7 +722,16 @@ def _build_form(case: Case, name: str, *, submitted: bool):
 
 
 def _render_detail(case: Case, status: int = 200, *, alert: str | None = None, **active):
-    actions = _offered_actions(case)
+    approvals = case_approvals(case)
+    pending = {a.action for a in approvals if a.is_pending}
+    # An action with a request pending is not offered again: the request is decided first.
+    actions = {name for name in _offered_actions(case)
+               if not ({name} & pending or (name == "close" and "close_penalized" in pending))}
+    decides = case.can_decide(current_user)
+    # Where the user's submit becomes a request (提交审批) instead of the change itself.
+    requests = {name for name in actions if name in ("extend", "publish", "withdraw") and not decides}
+    if not decides and "file" in actions and current_app.config.get("FILING_NEEDS_APPROVAL"):
+        requests.add("file")
     forms = {}
     for name in actions - {"edit"}:
         forms[name] = active.get(name) or _build_form(case, name, submitted=False)
@@ -732,6 +745,7 @@ def _render_detail(case: Case, status: int = 200, *, alert: str | None = None, *
         "cases/detail.html", case=case, status=status, alert=alert, actions=actions, forms=forms,
         attachment_form=attachment_form, deadlines=deadlines, deadline_error=deadline_error, call=call,
         people=people, events=case_events(case), audit=audit_entries(case), extension_hint=_extension_hint(case),
+        approvals=approvals, requests=requests, penalty_needs_request=not decides,
     ), status
 
 
@@ -741,14 +755,14 @@ def detail(case_id: int):
     return _render_detail(_load(case_id))
 
 
-def _run(case: Case, name: str, form: HotlineForm, perform: Callable[[], None], success: Callable[[], str],
+def _run(case: Case, name: str, form: HotlineForm, perform: Callable[[], object], success: Callable[[], str],
          aliases: dict[str, str] | None = None):
     """The shared POST lifecycle: validate → operation → one commit → flash → redirect; errors re-render the
     case page with the user's input (422 invalid input, 409 stale version or a move no longer allowed)."""
     status = 422
     if form.validate_on_submit():
         try:
-            perform()
+            result = perform()
         except (StaleVersion, StaleDataError):
             db.session.rollback()
             case = reload_visible(case)
@@ -766,7 +780,11 @@ def _run(case: Case, name: str, form: HotlineForm, perform: Callable[[], None], 
             status = _failure_status(form, exc, aliases)
         else:
             db.session.commit()
-            flash(success(), "success")
+            if isinstance(result, Approval):
+                flash(_("Sent for approval: %(what)s. Nothing changes on the case until a supervisor approves it.",
+                        what=label_of(APPROVAL_ACTION_LABELS, result.action)), "success")
+            else:
+                flash(success(), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     form.lift_hidden_errors()
     return _render_detail(case, status, **{name: form})
@@ -790,7 +808,7 @@ def _action_data(name: str, form) -> dict:
     if name in ("reject", "suspend", "resume"):
         return {"on": form.on.data, "reason": (form.reason.data or "").strip() or None}
     if name == "extend":
-        data = {"approved_by_id": form.approved_by_id.data, "reason": (form.reason.data or "").strip() or None}
+        data = {"reason": (form.reason.data or "").strip() or None}
         for unit in ("months", "days"):
             if unit in form and form[unit].data is not None:
                 data[unit] = form[unit].data
@@ -807,7 +825,8 @@ def action(case_id: int, name: str):
     form = _build_form(case, name, submitted=True)
 
     def perform():
-        perform_action(case, name, _action_data(name, form), actor=current_user, expected_version=form.version.data)
+        return act_or_request(case, name, _action_data(name, form), actor=current_user,
+                              expected_version=form.version.data)
 
     # The extension's limit is reported on "months" whatever the rule's unit.
     aliases = {"months": "days"} if name == "extend" and "days" in form else None

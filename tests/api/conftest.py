@@ -131,7 +131,8 @@ def crew(create_user):
 def case_api(api, crew):
     """``case_api(user=None)``: an ApiClient of ``user`` (default: the first 长沙 officer) with case helpers:
     ``.open(**fields)`` → the created case JSON, ``.act(case, action, **fields)`` → the response (If-Match from
-    the case JSON), ``.read(case_id)`` → the case JSON."""
+    the case JSON), ``.read(case_id)`` → the case JSON, ``.request(case, action, **fields)`` → the pending approval
+    (202), ``.decide(approval, decision, **fields)`` → the decision's response."""
 
     def factory(user=None):
         client = api(user or crew.officers[0])
@@ -157,7 +158,19 @@ def case_api(api, crew):
             assert response.status_code == 200, response.get_json()
             return response.get_json()
 
+        def decide(approval, decision="approve", **fields):
+            """POST /approvals/{id}/decision for the approval JSON (or id) → the response."""
+            approval_id = approval["id"] if isinstance(approval, dict) else approval
+            return client.post(f"/api/v1/approvals/{approval_id}/decision", json={"decision": decision, **fields})
+
+        def request(case, action, **fields):
+            """An approval-bound action sent by someone who may not decide it: 202 → the pending approval JSON."""
+            response = act(case, action, **fields)
+            assert response.status_code == 202, response.get_json()
+            return response.get_json()["approval"]
+
         client.open_case, client.act, client.read, client.file = open_case, act, read, file
+        client.decide, client.request = decide, request
         return client
 
     return factory

@@ -113,19 +113,29 @@ def test_a_dispute_from_a_hotline_call_to_its_closing(app, crew, create_call, ca
     assert (close["due_on"], close["paused"]) == ("2016-01-22", False)
     assert "+10 days suspended" in close["notes"]
 
-    # Extension: only with a supervisor's approval, +1 month at most under this rule.
-    response = officer.act(case, "extend", months=1)
-    assert response.status_code == 422
-    assert "approved_by_id" in response.get_json()["errors"]
-    response = officer.act(case, "extend", months=1, approved_by_id=crew.officers[1].id)
-    assert response.status_code == 422
-    assert response.get_json()["errors"]["approved_by_id"] == ["Must be an active supervisor of this region."]
+    # Extension: the officer asks (202, the case unchanged), the supervisor approves; +1 month at most.
     response = officer.act(case, "extend", months=1, approved_by_id=crew.supervisor.id, reason="案情复杂")
+    assert response.status_code == 422
+    assert "/approvals" in response.get_json()["errors"]["approved_by_id"][0]
+    response = officer.act(case, "extend", months=1)
+    assert response.status_code == 422 and list(response.get_json()["errors"]) == ["reason"]  # say why
+    response = officer.act(case, "extend", months=2, reason="案情复杂")
+    assert response.status_code == 422 and "at most 1 month" in response.get_json()["errors"]["months"][0]
+    response = officer.act(case, "extend", months=1, reason="案情复杂")
+    assert response.status_code == 202, response.get_json()
+    approval = documented(response)["approval"]
+    assert (approval["status"], approval["action"], approval["params"], approval["requested_by_id"]) == (
+        "pending", "extend", {"months": 1, "reason": "案情复杂"}, crew.officers[0].id)
+    assert response.headers["Location"] == f"/api/v1/approvals/{approval['id']}"
+    assert officer.read(case["id"])["close_due_on"] == "2016-01-22" == close["due_on"]
+    response = case_api(crew.supervisor).decide(approval)
     assert response.status_code == 200, response.get_json()
-    case = response.get_json()
+    decided = documented(response)
+    assert (decided["approval"]["status"], decided["approval"]["decided_by_id"]) == ("approved", crew.supervisor.id)
+    case = decided["case"]
     assert deadline(case, "close")["due_on"] == "2016-02-22"
     assert [(e["months"], e["approved_by_id"]) for e in case["extensions"]] == [(1, crew.supervisor.id)]
-    response = officer.act(case, "extend", months=1, approved_by_id=crew.supervisor.id)
+    response = officer.act(case, "extend", months=1, reason="再次延期")
     assert response.status_code == 422
     assert "at most 1 month" in response.get_json()["errors"]["months"][0]
     assert officer.read(case["id"])["close_due_on"] == "2016-02-22"
@@ -145,7 +155,8 @@ def test_a_dispute_from_a_hotline_call_to_its_closing(app, crew, create_call, ca
         ("suspended", "2015-11-02"), ("resumed", "2015-11-12"), ("closed", "2016-02-01"),
         ("extended", datetime.now(BEIJING).date().isoformat())]
     assert _audit(app, "case", case["id"]) == ["create", "file", "event", "event", "event", "suspend", "resume",
-                                              "extend", "close"]
+                                              "approval_request", "extend", "approval_approve", "close"]
+    assert _audit(app, "approval", approval["id"]) == ["request", "approve"]
     assert _audit(app, "attachment", attachment["id"]) == ["upload"]
 
 
@@ -200,16 +211,18 @@ def test_penalized_counterfeit_needs_a_supervisor_then_is_published(crew, case_a
     penalty = {"outcome": "penalized", "closed_on": "2015-06-26", "fine_amount": "5000.00",
                "confiscated_amount": "1200.50", "violation_facts": "在产品包装上标注已终止的专利号",
                "penalty_basis": "《专利法》第六十三条", "penalty_terms": "责令改正并予公告,罚款5000元"}
-    response = officer.act(case, "close", **penalty)
-    assert response.status_code == 422
-    assert response.get_json()["errors"]["approved_by_id"] == ["The approving supervisor's user id is required."]
-    response = officer.act(case, "close", approved_by_id=crew.officers[1].id, **penalty)
-    assert response.status_code == 422
-    response = officer.act(case, "close", approved_by_id=crew.other_supervisor.id, **penalty)
-    assert response.status_code == 422, "a supervisor of another region cannot approve"
     response = officer.act(case, "close", approved_by_id=crew.supervisor.id, **penalty)
+    assert response.status_code == 422 and list(response.get_json()["errors"]) == ["approved_by_id"]
+    approval = officer.request(case, "close", reason="情节较轻,依法从轻处罚", **penalty)
+    assert approval["action"] == "close_penalized" and approval["reason"] == "情节较轻,依法从轻处罚"
+    assert approval["params"]["fine_amount"] == "5000.00" and approval["params"]["outcome"] == "penalized"
+    assert officer.read(case["id"])["status"] == "filed"
+    assert officer.decide(approval).status_code == 403, "nobody decides their own request"
+    assert case_api(crew.officers[1]).decide(approval).status_code == 403, "an officer does not decide"
+    assert case_api(crew.other_supervisor).decide(approval).status_code == 404, "another region's supervisor"
+    response = case_api(crew.supervisor).decide(approval)
     assert response.status_code == 200, response.get_json()
-    case = documented(response)
+    case = documented(response)["case"]
     assert (case["status"], case["outcome"], case["close_approved_by_id"]) == ("closed", "penalized",
                                                                                crew.supervisor.id)
     assert (case["fine_amount"], case["confiscated_amount"]) == ("5000.00", "1200.50")
@@ -218,10 +231,8 @@ def test_penalized_counterfeit_needs_a_supervisor_then_is_published(crew, case_a
     assert deadline(case, "publish_target")["target"] is True
     assert case["next_due_on"] == "2015-07-24"
 
-    # Publication needs a supervisor's approval too: an officer must name one, a supervisor approves it himself.
-    response = officer.act(case, "publish", published_on="2015-07-01", url="https://www.hnipo.gov.cn/cf/1.html")
-    assert response.status_code == 422
-    assert "approved_by_id" in response.get_json()["errors"]
+    # Publication needs a supervisor's approval too: an officer's request waits, a supervisor decides it himself.
+    approval = officer.request(case, "publish", published_on="2015-07-01", url="https://www.hnipo.gov.cn/cf/1.html")
     supervisor = case_api(crew.supervisor)
     response = supervisor.act(case, "publish", published_on="2015-07-01", url="https://www.hnipo.gov.cn/cf/1.html")
     assert response.status_code == 200, response.get_json()
@@ -233,13 +244,18 @@ def test_penalized_counterfeit_needs_a_supervisor_then_is_published(crew, case_a
     response = supervisor.act(case, "publish", published_on="2015-07-02")
     assert response.status_code == 409
     assert "already published" in response.get_json()["message"]
+    # the officer's request no longer applies: the supervisor published it directly
+    response = supervisor.get(f"/api/v1/approvals/{approval['id']}")
+    assert response.get_json()["approval"]["status"] == "obsolete"
+    response = supervisor.decide(approval)
+    assert response.status_code == 409 and "obsolete" in response.get_json()["message"]
 
 
 def test_only_penalty_decisions_are_published(crew, case_api):
     officer = case_api()
     case = officer.file(officer.open_case(case_type="counterfeit", received_on="2015-06-01"), count=2)
     case = officer.act(case, "close", outcome="exempted", closed_on="2015-06-10").get_json()
-    response = officer.act(case, "publish", published_on="2015-06-11", approved_by_id=crew.supervisor.id)
+    response = officer.act(case, "publish", published_on="2015-06-11")
     assert response.status_code == 409
     assert "penalized" in response.get_json()["message"]
 
@@ -382,19 +398,26 @@ def test_extension_of_a_counterfeit_case_is_in_days(crew, case_api):
     case = officer.file(officer.open_case(case_type="counterfeit", received_on="2015-06-01"), filed_on="2015-06-03",
                         count=2)
     assert deadline(case, "close")["due_on"] == "2015-07-03"
-    response = officer.act(case, "extend", months=1, approved_by_id=crew.supervisor.id)
+    supervisor = case_api(crew.supervisor)
+    response = supervisor.act(case, "extend", months=1)
     assert response.status_code == 422
-    response = officer.act(case, "extend", days=16, approved_by_id=crew.supervisor.id)
+    response = supervisor.act(case, "extend", days=16)
     assert response.status_code == 422
-    response = officer.act(case, "extend", days=10, approved_by_id=crew.supervisor.id)
+    response = supervisor.act(case, "extend", days=10)
     assert response.status_code == 200
     case = response.get_json()
     assert deadline(case, "close")["due_on"] == "2015-07-13"
-    response = officer.act(case, "extend", days=6, approved_by_id=crew.supervisor.id)
+    response = officer.act(case, "extend", days=6, reason="案情复杂")
     assert response.status_code == 422
-    response = officer.act(case, "extend", days=5, approved_by_id=crew.supervisor.id)
+    # asked for 5 more days; the supervisor approves 3 (within the rule's maximum: 6 would be refused)
+    approval = officer.request(case, "extend", days=5, reason="案情复杂")
+    response = supervisor.decide(approval, changes={"days": 6})
+    assert response.status_code == 422 and "at most 15 days" in str(response.get_json()["errors"])
+    response = supervisor.decide(approval, changes={"days": 3})
     assert response.status_code == 200
-    assert deadline(response.get_json(), "close")["due_on"] == "2015-07-20"  # 07-18 is a Saturday
+    body = response.get_json()
+    assert body["approval"]["changes"] == {"days": [5, 3]} and body["approval"]["params"]["days"] == 5
+    assert deadline(body["case"], "close")["due_on"] == "2015-07-16"
 
 
 def test_events_before_filing_are_409_and_bad_events_422(case_api):
@@ -429,15 +452,14 @@ def test_a_published_decision_is_withdrawn_with_a_reason_and_a_supervisors_appro
     """公示规定 §11: a changed, revoked or annulled decision leaves the public page; the case keeps the record."""
     officer = case_api()
     case = officer.file(officer.open_case(case_type="counterfeit", received_on="2015-06-01"), count=2)
-    case = officer.act(case, "close", outcome="penalized", closed_on="2015-06-10",
-                       approved_by_id=crew.supervisor.id).get_json()
+    supervisor = case_api(crew.supervisor)
+    case = supervisor.act(case, "close", outcome="penalized", closed_on="2015-06-10").get_json()
     response = officer.act(case, "withdraw", on="2015-06-12", reason="x")
     assert response.status_code == 409 and "Only a published decision" in response.get_json()["message"]
-    supervisor = case_api(crew.supervisor)
     case = supervisor.act(case, "publish", published_on="2015-06-11").get_json()
     assert client.get(f"/public/decisions/{case['id']}").status_code == 200
 
-    response = officer.act(case, "withdraw", on="2015-06-12", reason="行政复议决定撤销")
+    response = officer.act(case, "withdraw", on="2015-06-12", reason="行政复议决定撤销", approved_by_id=1)
     assert response.status_code == 422 and list(response.get_json()["errors"]) == ["approved_by_id"]
     response = supervisor.act(case, "withdraw", on="2015-06-10", reason="")
     assert response.status_code == 422 and set(response.get_json()["errors"]) == {"on", "reason"}
@@ -457,14 +479,18 @@ def test_a_published_decision_is_withdrawn_with_a_reason_and_a_supervisors_appro
     assert response.status_code == 409 and "already withdrawn" in response.get_json()["message"]
 
 
-def test_publish_by_a_supervisor_with_approved_by_null_approves_it_himself(crew, case_api):
+def test_a_supervisor_acting_directly_is_recorded_as_deciding_it(app, crew, case_api):
     officer = case_api()
     case = officer.file(officer.open_case(case_type="counterfeit", received_on="2015-06-01"), count=2)
-    case = officer.act(case, "close", outcome="penalized", closed_on="2015-06-10",
-                       approved_by_id=crew.supervisor.id).get_json()
-    response = case_api(crew.supervisor).act(case, "publish", published_on="2015-06-11", approved_by_id=None)
+    supervisor = case_api(crew.supervisor)
+    case = supervisor.act(case, "close", outcome="penalized", closed_on="2015-06-10").get_json()
+    response = supervisor.act(case, "publish", published_on="2015-06-11")
     assert response.status_code == 200, response.get_json()
-    assert response.get_json()["publish_approved_by_id"] == crew.supervisor.id
+    case = response.get_json()
+    assert case["publish_approved_by_id"] == case["close_approved_by_id"] == crew.supervisor.id
+    assert supervisor.get("/api/v1/approvals").get_json()["items"] == []  # no request was made
+    response = supervisor.act(case, "withdraw", on="2015-06-12", reason="撤销", approved_by_id=None)
+    assert response.status_code == 422 and "/approvals" in response.get_json()["errors"]["approved_by_id"][0]
 
 
 # Bugs found in the domain (hotline/cases/operations.py); reported, not fixed here ----------------------------

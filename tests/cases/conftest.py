@@ -92,9 +92,12 @@ def build_case(team, case_data, attached):
         assert status == "closed", status
         outcome = outcome or ("penalized" if case_type == "counterfeit" else "mediated")
         data = {"outcome": outcome, "closed_on": closed_on or filed_on or received_on}
+        closer = officer
         if outcome == "penalized":
-            data.update(approved_by_id=team.supervisor.id, fine_amount="5000.00")
-        act(case, "close", data, officer)
+            # A penalty decision takes effect with a supervisor's approval: the region's supervisor decides it.
+            data.update(fine_amount="5000.00")
+            closer = attached(team.supervisor)
+        act(case, "close", data, closer)
         return case
 
     return build

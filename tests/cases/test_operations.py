@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from hotline.accounts.models import User
 from hotline.calls.models import Call
 from hotline.cases.models import Case, CaseEvent, CaseExtension, CaseSuspension
 from hotline.cases.operations import MAX_MONEY, create_case, open_case_from_call, perform_action
@@ -50,7 +51,12 @@ def _fixed_deadline_today(monkeypatch):
 
 
 def act(case, action, data, actor):
-    perform_action(case, action, data, actor=actor, expected_version=case.version)
+    """Run ``action`` as ``actor``; ``"_decider": user_id`` in ``data`` names the supervisor whose decided approval
+    applies it (as ``decide_approval`` does), for actions that need one."""
+    data = dict(data)
+    decider = data.pop("_decider", None)
+    approver = db.session.get(User, decider) if decider is not None else None
+    perform_action(case, action, data, actor=actor, expected_version=case.version, approver=approver)
 
 
 def audits(case_id, action=None) -> list[AuditEvent]:
@@ -99,11 +105,11 @@ def valid_data(action, case, team) -> dict:
         "suspend": {"on": on, "reason": "被请求人已提出无效宣告请求"},
         "resume": {"on": on},
         "extend": ({"days": 10} if case.case_type == "counterfeit" else {"months": 1})
-        | {"approved_by_id": team.supervisor.id, "reason": "案情复杂"},
-        "close": {"outcome": "penalized", "closed_on": on, "approved_by_id": team.supervisor.id,
+        | {"_decider": team.supervisor.id, "reason": "案情复杂"},
+        "close": {"outcome": "penalized", "closed_on": on, "_decider": team.supervisor.id,
                   "fine_amount": "5000.00"} if case.case_type == "counterfeit" else {"outcome": "mediated",
                                                                                     "closed_on": on},
-        "publish": {"published_on": on, "approved_by_id": team.supervisor.id, "url": "https://amr.hunan.gov.cn/x"},
+        "publish": {"published_on": on, "_decider": team.supervisor.id, "url": "https://amr.hunan.gov.cn/x"},
     }[action]
 
 
@@ -382,7 +388,7 @@ def test_extension_bumps_the_version_even_when_the_due_date_does_not_move(app, t
         db.session.commit()
         assert case.close_due_on == D("2015-10-19")
         version = case.version
-        act(case, "extend", {"days": 1, "approved_by_id": team.supervisor.id}, officer())
+        act(case, "extend", {"days": 1, "_decider": team.supervisor.id}, officer())
         db.session.commit()
         case = db.session.get(Case, case.id)
         assert case.close_due_on == D("2015-10-19")
@@ -631,20 +637,20 @@ def test_dispute_extension_of_one_month_and_no_more(app, team, officer, build_ca
         case = build_case("filed", received_on="2015-07-16", filed_on="2015-07-20")
         before = snapshot(case)
         with pytest.raises(ValidationFailed) as info:
-            act(case, "extend", {"months": 2, "approved_by_id": team.supervisor.id}, officer())
+            act(case, "extend", {"months": 2, "_decider": team.supervisor.id}, officer())
         assert "months" in info.value.errors
         with pytest.raises(ValidationFailed) as info:
-            act(case, "extend", {"days": 10, "approved_by_id": team.supervisor.id}, officer())
+            act(case, "extend", {"days": 10, "_decider": team.supervisor.id}, officer())
         assert "months" in info.value.errors
         assert snapshot(case) == before
-        act(case, "extend", {"months": 1, "approved_by_id": team.supervisor.id, "reason": "案情复杂"}, officer())
+        act(case, "extend", {"months": 1, "_decider": team.supervisor.id, "reason": "案情复杂"}, officer())
         assert case.close_due_on == D("2015-11-20")
         [audit] = audits(case.id, "extend")
         assert audit.changes["close_due_on"] == ["2015-10-20", "2015-11-20"]
         assert audit.changes["approved_by_id"] == [None, team.supervisor.id]
         before = snapshot(case)
         with pytest.raises(ValidationFailed) as info:
-            act(case, "extend", {"months": 1, "approved_by_id": team.supervisor.id}, officer())
+            act(case, "extend", {"months": 1, "_decider": team.supervisor.id}, officer())
         assert "months" in info.value.errors
         assert snapshot(case) == before
         extension = reload(case).extensions[0]
@@ -657,44 +663,67 @@ def test_counterfeit_extension_up_to_15_days_in_parts(app, team, officer, build_
         case = build_case("filed", case_type="counterfeit", received_on="2015-10-08", filed_on="2015-10-08")
         assert case.close_due_on == D("2015-11-09")  # 11-08 is a Sunday
         with pytest.raises(ValidationFailed):
-            act(case, "extend", {"days": 16, "approved_by_id": team.supervisor.id}, officer())
+            act(case, "extend", {"days": 16, "_decider": team.supervisor.id}, officer())
         with pytest.raises(ValidationFailed):
-            act(case, "extend", {"months": 1, "approved_by_id": team.supervisor.id}, officer())
-        act(case, "extend", {"days": 10, "approved_by_id": team.supervisor.id}, officer())
+            act(case, "extend", {"months": 1, "_decider": team.supervisor.id}, officer())
+        act(case, "extend", {"days": 10, "_decider": team.supervisor.id}, officer())
         assert case.close_due_on == D("2015-11-18")
-        act(case, "extend", {"days": 5, "approved_by_id": team.supervisor.id}, officer())
+        act(case, "extend", {"days": 5, "_decider": team.supervisor.id}, officer())
         assert case.close_due_on == D("2015-11-23")
         before = snapshot(case)
         with pytest.raises(ValidationFailed) as info:
-            act(case, "extend", {"days": 1, "approved_by_id": team.supervisor.id}, officer())
+            act(case, "extend", {"days": 1, "_decider": team.supervisor.id}, officer())
         assert "15" in info.value.errors["months"][0]
         assert snapshot(case) == before
 
 
-@pytest.mark.parametrize(("approver", "data"), [
-    ("officer", {"months": 1}), ("other_supervisor", {"months": 1}), (None, {"months": 1}),
-    ("supervisor", {"months": 0}), ("supervisor", {"months": -1}), ("supervisor", {"months": "1"}),
-    ("supervisor", {"months": True}), ("supervisor", {}),
-])
-def test_extension_refused(app, team, officer, build_case, approver, data):
+@pytest.mark.parametrize("data", [{"months": 0}, {"months": -1}, {"months": "1"}, {"months": True}, {}])
+def test_extension_refused(app, team, officer, build_case, data):
     with app.app_context():
         case = build_case("filed", received_on="2015-07-16", filed_on="2015-07-20")
         before = snapshot(case)
-        if approver == "officer":
-            data = data | {"approved_by_id": team.officers[1].id}
-        elif approver:
-            data = data | {"approved_by_id": getattr(team, approver).id}
         with pytest.raises(ValidationFailed) as info:
+            act(case, "extend", data | {"_decider": team.supervisor.id}, officer())
+        assert set(info.value.errors) == {"months"}
+        assert snapshot(case) == before
+
+
+@pytest.mark.parametrize("decider", [None, "officer", "case_officer_supervisor", "other_supervisor"])
+def test_an_extension_takes_effect_only_with_a_supervisor_who_may_decide_it(
+        app, team, officer, attached, build_case, create_user, decider):
+    """The officer alone, another officer, a supervisor who works on the case, another region's supervisor: 403,
+    nothing changes."""
+    supervisor_officer = create_user("supervisor", REGION)
+    with app.app_context():
+        case = build_case("filed", received_on="2015-07-16", filed_on="2015-07-20")
+        case.officers = [*case.officers, attached(supervisor_officer)]
+        before = snapshot(case)
+        ids = {"officer": team.officers[1].id, "case_officer_supervisor": supervisor_officer.id,
+               "other_supervisor": team.other_supervisor.id}
+        data = {"months": 1} | ({"_decider": ids[decider]} if decider else {})
+        with pytest.raises(NotAllowed):
             act(case, "extend", data, officer())
-        assert set(info.value.errors) <= {"months", "approved_by_id"}
-        assert ("approved_by_id" in info.value.errors) == (approver != "supervisor")
+        with pytest.raises(NotAllowed):  # acting themselves changes nothing either
+            act(case, "extend", {"months": 1}, attached(supervisor_officer))
+        assert snapshot(case) == before
+
+
+@pytest.mark.parametrize("action", ["extend", "close", "publish", "withdraw"])
+def test_approved_by_id_is_retired(app, team, officer, build_case, action):
+    with app.app_context():
+        case = build_case("filed", received_on="2015-07-16", filed_on="2015-07-20")
+        before = snapshot(case)
+        with pytest.raises(ValidationFailed) as info:
+            act(case, action, {"approved_by_id": team.supervisor.id, "months": 1}, officer())
+        assert list(info.value.errors) == ["approved_by_id"]
+        assert "/approvals" in info.value.errors["approved_by_id"][0]
         assert snapshot(case) == before
 
 
 def test_extension_of_a_suspended_case(app, team, officer, build_case):
     with app.app_context():
         case = build_case("suspended", received_on="2015-07-16", filed_on="2015-07-20", suspended_on="2015-08-03")
-        act(case, "extend", {"months": 1, "approved_by_id": team.province_supervisor.id}, officer())
+        act(case, "extend", {"months": 1, "_decider": team.province_supervisor.id}, officer())
         act(case, "resume", {"on": "2015-08-07"}, officer())
         # 10-20 + 1 month = 11-20, + 4 days = 11-24 (Tue)
         assert case.close_due_on == D("2015-11-24")
@@ -754,7 +783,7 @@ def test_bad_fine_amounts_are_refused(app, team, officer, build_case, value):
         before = snapshot(case)
         with pytest.raises(ValidationFailed) as info:
             act(case, "close", {"outcome": "penalized", "closed_on": "2015-11-02", "fine_amount": value,
-                                "approved_by_id": team.supervisor.id}, officer())
+                                "_decider": team.supervisor.id}, officer())
         assert "fine_amount" in info.value.errors
         assert snapshot(case) == before
 
@@ -763,7 +792,7 @@ def test_penalized_close_stores_money_exactly_and_starts_the_publication_clock(a
     with app.app_context():
         case = build_case("filed", case_type="counterfeit", received_on="2015-10-08", filed_on="2015-10-08")
         act(case, "close", {"outcome": "penalized", "closed_on": "2015-10-09", "fine_amount": "12500.00",
-                            "confiscated_amount": "800.5", "approved_by_id": team.supervisor.id,
+                            "confiscated_amount": "800.5", "_decider": team.supervisor.id,
                             "violation_facts": "在产品上标注已失效的专利号", "penalty_basis": "专利法第六十八条"},
             officer())
         assert case.close_approved_by_id == team.supervisor.id
@@ -788,10 +817,9 @@ def test_penalized_close_needs_a_supervisor_of_the_region(app, team, officer, bu
         before = snapshot(case)
         data = {"outcome": "penalized", "closed_on": "2015-10-09", "fine_amount": "100.00"}
         if ids[approver] is not None:
-            data["approved_by_id"] = ids[approver]
-        with pytest.raises(ValidationFailed) as info:
+            data["_decider"] = ids[approver]
+        with pytest.raises(NotAllowed):
             act(case, "close", data, officer())
-        assert list(info.value.errors) == ["approved_by_id"]
         assert snapshot(case) == before
 
 
@@ -799,7 +827,7 @@ def test_province_supervisor_may_approve_a_penalty(app, team, officer, build_cas
     with app.app_context():
         case = build_case("filed", case_type="counterfeit", filed_on="2015-10-08")
         act(case, "close", {"outcome": "penalized", "closed_on": "2015-10-09",
-                            "approved_by_id": team.province_supervisor.id}, officer())
+                            "_decider": team.province_supervisor.id}, officer())
         assert case.close_approved_by_id == team.province_supervisor.id
 
 
@@ -843,7 +871,7 @@ def test_publish_a_penalty_decision_once(app, team, officer, attached, build_cas
         assert case.publish_due_on == D("2015-11-05")
         before = snapshot(case)
         with pytest.raises(StateError, match="already published"):
-            act(case, "publish", {"published_on": "2015-10-20", "approved_by_id": team.supervisor.id}, officer())
+            act(case, "publish", {"published_on": "2015-10-20", "_decider": team.supervisor.id}, officer())
         assert snapshot(case) == before
 
 
@@ -853,7 +881,7 @@ def test_only_penalized_cases_are_published(app, team, officer, build_case, outc
         case = build_case("closed", case_type="counterfeit", filed_on="2015-10-08", outcome=outcome)
         before = snapshot(case)
         with pytest.raises(StateError, match="penalized"):
-            act(case, "publish", {"published_on": "2015-10-16", "approved_by_id": team.supervisor.id}, officer())
+            act(case, "publish", {"published_on": "2015-10-16", "_decider": team.supervisor.id}, officer())
         assert snapshot(case) == before
 
 
@@ -861,28 +889,29 @@ def test_a_dispute_is_never_published(app, team, officer, build_case):
     with app.app_context():
         case = build_case("closed", filed_on="2015-10-08", outcome="infringement_found")
         with pytest.raises(StateError):
-            act(case, "publish", {"published_on": "2015-10-16", "approved_by_id": team.supervisor.id}, officer())
+            act(case, "publish", {"published_on": "2015-10-16", "_decider": team.supervisor.id}, officer())
         assert case.published_on is None
 
 
 @pytest.mark.parametrize(("data", "field"), [
-    ({"published_on": "2015-10-08", "approved_by_id": "supervisor"}, "published_on"),  # before the decision
-    ({"published_on": "2015-10-16", "approved_by_id": "supervisor", "url": "javascript:alert(1)"}, "url"),
-    ({"published_on": "2015-10-16", "approved_by_id": "supervisor", "url": "https://x/" + "a" * 500}, "url"),
-    ({"published_on": "2015-10-16"}, "approved_by_id"),  # an officer acting needs a supervisor's approval
-    ({"published_on": "2015-10-16", "approved_by_id": "officer"}, "approved_by_id"),
-    ({"approved_by_id": "supervisor"}, "published_on"),
+    ({"published_on": "2015-10-08", "_decider": "supervisor"}, "published_on"),  # before the decision
+    ({"published_on": "2015-10-16", "_decider": "supervisor", "url": "javascript:alert(1)"}, "url"),
+    ({"published_on": "2015-10-16", "_decider": "supervisor", "url": "https://x/" + "a" * 500}, "url"),
+    ({"published_on": "2015-10-16"}, None),  # an officer acting alone needs a supervisor's approval
+    ({"published_on": "2015-10-16", "_decider": "officer"}, None),
+    ({"_decider": "supervisor"}, "published_on"),
 ])
 def test_publish_refused(app, team, officer, build_case, data, field):
     ids = {"supervisor": team.supervisor.id, "officer": team.officers[1].id}
-    if "approved_by_id" in data:
-        data = data | {"approved_by_id": ids[data["approved_by_id"]]}
+    if "_decider" in data:
+        data = data | {"_decider": ids[data["_decider"]]}
     with app.app_context():
         case = build_case("closed", case_type="counterfeit", filed_on="2015-10-08", closed_on="2015-10-09")
         before = snapshot(case)
-        with pytest.raises(ValidationFailed) as info:
+        with pytest.raises(ValidationFailed if field else NotAllowed) as info:
             act(case, "publish", data, officer())
-        assert field in info.value.errors
+        if field:
+            assert field in info.value.errors
         assert snapshot(case) == before
 
 
@@ -895,7 +924,7 @@ def test_refused_actions_leave_no_rows_behind(app, team, officer, build_case):
         db.session.commit()
         before = snapshot(case)
         refused = [
-            ("extend", {"months": 2, "approved_by_id": team.supervisor.id}),
+            ("extend", {"months": 2, "_decider": team.supervisor.id}),
             ("suspend", {"on": "2015-07-01", "reason": "x"}),
             ("close", {"outcome": "penalized", "closed_on": "2015-10-01"}),
             ("close", {"outcome": "mediated", "closed_on": "2015-10-01", "fine_amount": "1.00"}),

@@ -474,24 +474,40 @@ def test_city_officer_cannot_open_a_case_for_another_region(app, as_user):
      "Judicial confirmation applies to a mediation agreement only"),
     ("suspend", {"suspend-on": "2015-11-01", "suspend-reason": ""}, "Say why the case is suspended"),
     ("suspend", {"suspend-on": "2015-10-01", "suspend-reason": "x"}, "Cannot be before the filing date"),
-    ("extend", {"extend-approved_by_id": "", "extend-months": "1"}, "Choose the approving supervisor"),
-    ("extend", {"extend-approved_by_id": "SUP", "extend-months": "2"}, "at most 1 month(s)"),
-    ("extend", {"extend-approved_by_id": "OFFICER", "extend-months": "1"}, "Not a valid choice"),
-    ("extend", {"extend-approved_by_id": "SUP", "extend-months": "-1"}, "Number must be between 0 and 120"),
-    ("extend", {"extend-approved_by_id": "SUP", "extend-months": "0"}, "positive whole number"),
-    ("extend", {"extend-approved_by_id": "SUP", "extend-months": "x"}, "Not a valid integer value"),
+    ("extend", {"extend-months": "1"}, "Required."),  # a request says why
+    ("extend", {"extend-months": "2", "extend-reason": "案情复杂"}, "at most 1 month(s)"),
+    ("extend", {"extend-months": "-1"}, "Number must be between 0 and 120"),
+    ("extend", {"extend-months": "0", "extend-reason": "案情复杂"}, "positive whole number"),
+    ("extend", {"extend-months": "x"}, "Not a valid integer value"),
 ])
 def test_action_bad_input(app, as_user, crew, make_case, name, data, message):
     case_id = make_case(crew.officers[0], filed_on="2015-10-12", officers=crew.officers)
     client, _officer = as_user(user=crew.officers[0])
     version = load(app, case_id).version
-    replace = {"SUP": str(crew.supervisor.id), "OFFICER": str(crew.officers[1].id)}
-    data = {k: replace.get(v, v) for k, v in data.items()}
     response = client.post(f"/cases/{case_id}/actions/{name}", data={f"{name}-version": version, **data})
     assert response.status_code == 422
     assert message in text(response)
     case = load(app, case_id)
     assert case.version == version and case.status == "filed" and case.extensions == []
+    assert pending_approvals(app, case_id) == []
+
+
+def pending_approvals(app, case_id: int) -> list[int]:
+    from hotline.approvals.models import Approval
+
+    with app.app_context():
+        return list(db.session.scalars(select(Approval.id).where(Approval.case_id == case_id,
+                                                                    Approval.status == "pending")))
+
+
+def approve(app, client, case_id: int, **changes):
+    """The supervisor approves the case's one pending request through the approval page (with ``changes``)."""
+    [approval_id] = pending_approvals(app, case_id)
+    page = text(client.get(f"/approvals/{approval_id}"))
+    data = {"version": hidden_version(page), "decision": "approve", **changes}
+    response = client.post(f"/approvals/{approval_id}/decision", data=data)
+    assert response.status_code == 302, text(response)
+    return approval_id
 
 
 def test_event_bad_input(app, as_user, crew, make_case):
@@ -586,26 +602,38 @@ def test_detail_offers_only_the_actions_the_status_allows(app, as_user, crew, ma
 
 
 def test_counterfeit_close_and_publish_through_the_forms(app, as_user, crew, make_case):
+    """The officer's penalty decision and publication are requests; each takes effect when the supervisor
+    approves it on the approval page."""
     case_id = make_case(crew.officers[0], case_type="counterfeit", filed_on="2015-10-12", officers=crew.officers[:2])
     client, _officer = as_user(user=crew.officers[0])
+    supervisor, _ = as_user(user=crew.supervisor)
     page = text(client.get(f"/cases/{case_id}"))
-    assert "Fine (yuan)" in page and "Judicial confirmation" not in page
-    assert client.post(f"/cases/{case_id}/actions/close", data={
+    assert "Fine (yuan)" in page and "Judicial confirmation" not in page and "approved_by_id" not in page
+    response = client.post(f"/cases/{case_id}/actions/close", data={
         "close-version": hidden_version(page, "close"), "close-outcome": "penalized",
         "close-closed_on": "2015-11-02", "close-fine_amount": "20000", "close-confiscated_amount": "1234.5",
-        "close-approved_by_id": crew.supervisor.id, "close-penalty_basis": "专利法第六十三条"}).status_code == 302
+        "close-penalty_basis": "专利法第六十三条"}, follow_redirects=True)
+    assert response.status_code == 200 and "Sent for approval" in text(response)
+    assert load(app, case_id).status == "filed"  # nothing changes until the supervisor approves
+    page = text(response)
+    assert "Penalty decision request" in page and "Pending" in page and 'id="action-close"' not in page
+    approve(app, supervisor, case_id)
+    assert load(app, case_id).status == "closed"
     page = text(client.get(f"/cases/{case_id}"))
     assert "¥20,000.00" in page and "¥1,234.50" in page
     assert "2015-11-30" in deadline_row(page, "Publish the penalty decision")  # 20 working days
+    assert "Submit for approval" in page.split('id="action-publish"', 1)[1].split("</form>", 1)[0]
     response = client.post(f"/cases/{case_id}/actions/publish", data={
         "publish-version": hidden_version(page, "publish"), "publish-published_on": "2015-11-10",
-        "publish-url": "ftp://example.org", "publish-approved_by_id": crew.supervisor.id})
+        "publish-url": "ftp://example.org"})
     assert response.status_code == 422 and "http(s) address" in text(response)
     assert client.post(f"/cases/{case_id}/actions/publish", data={
         "publish-version": hidden_version(page, "publish"), "publish-published_on": "2015-11-10",
-        "publish-url": "https://www.hnipo.gov.cn/notice/1", "publish-approved_by_id": crew.supervisor.id,
-    }).status_code == 302
+        "publish-url": "https://www.hnipo.gov.cn/notice/1"}).status_code == 302
+    assert load(app, case_id).published_on is None
+    approve(app, supervisor, case_id)
     case = load(app, case_id)
+    assert case.close_approved_by_id == crew.supervisor.id
     assert case.published_on == date(2015, 11, 10) and case.publish_approved_by_id == crew.supervisor.id
 
 
@@ -615,13 +643,14 @@ def test_counterfeit_extension_is_in_days(app, as_user, crew, make_case):
     page = text(client.get(f"/cases/{case_id}"))
     assert 'name="extend-days"' in page and 'name="extend-months"' not in page
     response = client.post(f"/cases/{case_id}/actions/extend", data={
-        "extend-version": hidden_version(page, "extend"), "extend-approved_by_id": crew.supervisor.id,
-        "extend-days": "20"})
+        "extend-version": hidden_version(page, "extend"), "extend-days": "20", "extend-reason": "案情复杂"})
     assert response.status_code == 422
     assert "at most 15 days" in text(response).split('id="extend-days"', 1)[1]
     assert client.post(f"/cases/{case_id}/actions/extend", data={
-        "extend-version": hidden_version(page, "extend"), "extend-approved_by_id": crew.supervisor.id,
-        "extend-days": "15"}).status_code == 302
+        "extend-version": hidden_version(page, "extend"), "extend-days": "15",
+        "extend-reason": "案情复杂"}).status_code == 302
+    supervisor, _ = as_user(user=crew.supervisor)
+    approve(app, supervisor, case_id)
     # one month from 2015-10-12, plus 15 days
     assert load(app, case_id).close_due_on == date(2015, 11, 27)
 
@@ -629,10 +658,14 @@ def test_counterfeit_extension_is_in_days(app, as_user, crew, make_case):
 def test_extension_through_the_form(app, as_user, crew, make_case):
     case_id = make_case(crew.officers[0], filed_on="2015-10-12", officers=crew.officers)
     client, _officer = as_user(user=crew.officers[0])
-    version = hidden_version(text(client.get(f"/cases/{case_id}")), "extend")
+    page = text(client.get(f"/cases/{case_id}"))
+    assert "Submit for approval" in page.split('id="action-extend"', 1)[1].split("</form>", 1)[0]
     assert client.post(f"/cases/{case_id}/actions/extend", data={
-        "extend-version": version, "extend-approved_by_id": crew.supervisor.id, "extend-months": "1",
+        "extend-version": hidden_version(page, "extend"), "extend-months": "1",
         "extend-reason": "案情复杂"}).status_code == 302
+    assert load(app, case_id).extensions == []
+    supervisor, _ = as_user(user=crew.supervisor)
+    approve(app, supervisor, case_id)
     page = text(client.get(f"/cases/{case_id}"))
     # 2016-01-12 + 1 month = 2016-02-12, in the Spring Festival; Sunday 2016-02-14 was a make-up working day
     row = deadline_row(page, "Close")

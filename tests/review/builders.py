@@ -17,7 +17,7 @@ def build_case(app, actor, *, case_type: str = "infringement_dispute", region_co
                outcome: str | None = None, close_data: dict | None = None, published_on: date | None = None,
                approver=None, **fields) -> int:
     """A case in whatever state the dates given reach. ``actor`` is an officer or supervisor of the region;
-    ``approver`` the supervisor who approves a penalty and its publication (defaults to ``actor``)."""
+    ``approver`` the supervisor who decides a penalty and its publication, acting directly (defaults to ``actor``)."""
     with app.app_context():
         user = db.session.get(User, actor.id)
         data = {"case_type": case_type, "region_code": region_code, "source": source,
@@ -29,16 +29,16 @@ def build_case(app, actor, *, case_type: str = "infringement_dispute", region_co
                            actor=user, expected_version=case.version)
         for kind, on in events:
             add_event(case, {"kind": kind, "occurred_on": on.isoformat()}, actor=user)
+        # A penalty decision and its publication take effect with a deciding supervisor (here acting directly).
+        decider = db.session.get(User, approver.id) if approver else user
         if closed_on:
             payload = {"outcome": outcome, "closed_on": closed_on.isoformat()}
-            if outcome == "penalized":
-                payload["approved_by_id"] = (approver or actor).id
             payload.update(close_data or {})
-            perform_action(case, "close", payload, actor=user, expected_version=case.version)
+            perform_action(case, "close", payload, actor=decider if outcome == "penalized" else user,
+                           expected_version=case.version)
         if published_on:
-            perform_action(case, "publish", {"published_on": published_on.isoformat(),
-                                             "approved_by_id": (approver or actor).id},
-                           actor=user, expected_version=case.version)
+            perform_action(case, "publish", {"published_on": published_on.isoformat()},
+                           actor=decider, expected_version=case.version)
         db.session.commit()
         return case.id
 

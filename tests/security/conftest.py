@@ -208,16 +208,29 @@ class World:
         from hotline.cases.operations import perform_action
 
         with self._context():
-            officer = self._user(self.staff.officer)
             case = self._filed(case_type="counterfeit", received_on="2015-09-30", respondent_kind="organization")
+            # The region's supervisor (not one of the case's officers) decides the penalty and its publication.
+            supervisor = self._user(self.staff.supervisor)
             perform_action(case, "close", {"outcome": "penalized", "closed_on": "2015-10-20",
-                                           "approved_by_id": self.staff.supervisor.id, "fine_amount": "5000.00"},
-                           actor=officer, expected_version=case.version)
-            perform_action(case, "publish", {"published_on": "2015-10-22",
-                                             "approved_by_id": self.staff.supervisor.id},
-                           actor=officer, expected_version=case.version)
+                                           "fine_amount": "5000.00"},
+                           actor=supervisor, expected_version=case.version)
+            perform_action(case, "publish", {"published_on": "2015-10-22"},
+                           actor=supervisor, expected_version=case.version)
             db.session.commit()
             return self._detach(case)
+
+    @cached_property
+    def approval(self):
+        """A pending extension request of the 长沙 officer on a filed case (the supervisor is not one of its
+        officers, so may decide it)."""
+        from hotline.approvals.operations import act_or_request
+
+        with self._context():
+            case = self._filed()
+            approval = act_or_request(case, "extend", {"months": 1, "reason": "案情复杂"},
+                                      actor=self._user(self.staff.officer), expected_version=case.version)
+            db.session.commit()
+            return self._detach(approval)
 
     @cached_property
     def task(self):

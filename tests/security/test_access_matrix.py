@@ -91,6 +91,10 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "/cases/<int:case_id>/edit"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("POST", "/cases/<int:case_id>/edit"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
     ("POST", "/cases/<int:case_id>/actions/<name>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("GET", "/approvals"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/approvals/<int:approval_id>"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
+    ("POST", "/approvals/<int:approval_id>/decision"): (LOGIN, 403, 403, OK, 403, Z("supervisor")),
+    ("POST", "/approvals/<int:approval_id>/cancel"): (LOGIN, 403, OK, 404, 403, Z("officer")),
     ("POST", "/cases/<int:case_id>/events"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("POST", "/cases/<int:case_id>/attachments"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("GET", "/cases/<int:case_id>/attachments/<int:attachment_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
@@ -139,6 +143,12 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "/api/v1/cases/<int:case_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("PATCH", "/api/v1/cases/<int:case_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("POST", "/api/v1/cases/<int:case_id>/actions"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
+    # approvals: read in the region; decided by a supervisor (not the requester: the officer); cancelled by the
+    # requester only (for anyone else there is no such request of theirs)
+    ("GET", "/api/v1/approvals"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/api/v1/approvals/<int:approval_id>"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
+    ("POST", "/api/v1/approvals/<int:approval_id>/decision"): (LOGIN, 403, 403, OK, 403, Z("supervisor")),
+    ("POST", "/api/v1/approvals/<int:approval_id>/cancel"): (LOGIN, 403, OK, 404, 403, Z("officer")),
     ("POST", "/api/v1/cases/<int:case_id>/events"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("POST", "/api/v1/cases/<int:case_id>/attachments"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("GET", "/api/v1/cases/<int:case_id>/attachments/<int:attachment_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
@@ -176,6 +186,8 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/cases/<int:case_id>/actions"): {"action": "reject", "on": "2015-10-08", "reason": "不符合",
                                                       "version": STALE},
     ("POST", "/api/v1/cases/<int:case_id>/events"): {"kind": "note", "occurred_on": "2015-10-08"},
+    ("POST", "/api/v1/approvals/<int:approval_id>/decision"): {"decision": "reject"},  # no reason: 422
+    ("POST", "/api/v1/approvals/<int:approval_id>/cancel"): {"version": STALE},
 }
 
 _ARG = re.compile(r"<(?:[^>]*:)?(\w+)>")
@@ -200,6 +212,7 @@ def argument_value(world, name: str, override: str | None = None):
         "revision_id": lambda: world.revision.id, "month": lambda: world.month, "year": lambda: 2015,
         "fmt": lambda: "xlsx", "lang": lambda: "en", "name": lambda: "reject", "phone": lambda: world.phone,
         "decision": lambda: "accept", "region_code": lambda: "430100",
+        "approval_id": lambda: world.approval.id,
     }
     return values[source]()
 

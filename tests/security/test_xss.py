@@ -85,11 +85,11 @@ def hostile(app, staff):
                        expected_version=closed.version)
         published = case_of("counterfeit", respondent_kind="organization")
         perform_action(published, "close", {
-            "outcome": "penalized", "closed_on": "2015-10-20", "approved_by_id": supervisor.id,
+            "outcome": "penalized", "closed_on": "2015-10-20",
             "fine_amount": "5000.00", "violation_facts": payload("facts"), "penalty_basis": payload("basis"),
-            "penalty_terms": payload("terms")}, actor=officer, expected_version=published.version)
-        perform_action(published, "publish", {"published_on": "2015-10-22", "approved_by_id": supervisor.id},
-                       actor=officer, expected_version=published.version)
+            "penalty_terms": payload("terms")}, actor=user(supervisor), expected_version=published.version)
+        perform_action(published, "publish", {"published_on": "2015-10-22"},
+                       actor=user(supervisor), expected_version=published.version)
         review = draw_sample(region_code=REGION, year=2015, size=1, label=payload("label"), actor=user(supervisor),
                              rng_seed=3)[0]
         issue_token(user(officer), payload("token"), actor=user(officer))

@@ -66,9 +66,9 @@ def make_case(app, people):
             if closed_on:
                 outcome = outcome or ("penalized" if case_type == "counterfeit" else "mediated")
                 payload = {"outcome": outcome, "closed_on": closed_on, **(close_data or {})}
-                if outcome == "penalized":
-                    payload.setdefault("approved_by_id", people.supervisor.id)
-                perform_action(case, "close", payload, actor=officer, expected_version=case.version)
+                # A penalty decision takes effect with the region's supervisor deciding it.
+                closer = db.session.get(User, people.supervisor.id) if outcome == "penalized" else officer
+                perform_action(case, "close", payload, actor=closer, expected_version=case.version)
             db.session.commit()
             return case.id
 
