@@ -90,3 +90,13 @@ def cjk_runs(text: str | None) -> list[str]:
     if not text:
         return []
     return _CJK.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def cjk_tokens(text: str | None) -> str:
+    """The Chinese tokens of a query for the bigram tsvector: the bigrams of its runs, and the single character
+    of a one-character run (a document holds every single character of its runs, so one covered by a bigram
+    narrows nothing more). Latin words and numbers are left out: a fragment (``P3`` of ``P30``, ``ZL2014`` of
+    ``ZL201410…``) is no word of the index, so the substring test that follows decides for them."""
+    runs = cjk_runs(text)
+    return " ".join(dict.fromkeys([r for r in runs if len(r) == 1]
+                                  + [r[i:i + 2] for r in runs for i in range(len(r) - 1)]))
