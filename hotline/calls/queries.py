@@ -129,7 +129,8 @@ _REF = r"^(?:{prefix}-?([0-9]{{4}})(?:-?([0-9]{{1,6}}))?|([0-9]{{4}})-([0-9]{{1,
 
 def _ref_matches(q: str):
     """SQL: the calls whose reference number ``q`` is (zero-padded: ``HL-2015-123`` is ``HL-2015-000123``) or
-    begins (``HL-2015-0001…``, ``HL-2015``); None when ``q`` is no reference number."""
+    begins (``HL-2015-0001…``, ``HL-2015``), and whether ``q`` is a whole number (six digits: no other reference
+    begins with it); None when ``q`` is no reference number."""
     prefix = current_app.config["CALL_REF_PREFIX"].upper()
     text_ = "".join(unicodedata.normalize("NFKC", q).upper().split())
     match = re.match(_REF.format(prefix=re.escape(prefix)), text_)
@@ -138,9 +139,11 @@ def _ref_matches(q: str):
     year = match.group(1) or match.group(3)
     number = match.group(2) or match.group(4)
     if number is None:
-        return Call.ref.like(f"{prefix}-{year}-%")
+        return Call.ref.like(f"{prefix}-{year}-%"), False
     exact = Call.ref == f"{prefix}-{year}-{int(number):06d}"
-    return exact if len(number) == 6 else or_(exact, Call.ref.like(f"{prefix}-{year}-{number}%"))
+    if len(number) == 6:
+        return exact, True
+    return or_(exact, Call.ref.like(f"{prefix}-{year}-{number}%")), False
 
 
 def _phone_matches(q: str):
@@ -180,11 +183,25 @@ def _text_search(stmt: Select, q: str, user) -> Select:
         columns += [Call.caller_name, Call.caller_phone_raw]
     # Full-width and half-width spellings (ＡＣＭＥ / ACME) both match.
     patterns = list(dict.fromkeys([like(q), like(unicodedata.normalize("NFKC", q))]))
-    matches = [col.ilike(p, escape="\\") for col in columns for p in patterns]
     patent = patent_query(q)
-    identifiers = [_ref_matches(q), patent_matches(Call.patent_number, patent) if patent else None,
-                   _phone_matches(q) if sees_numbers else None]
-    matches += [m for m in identifiers if m is not None]
+    ref = _ref_matches(q)
+    phone = _phone_matches(q) if sees_numbers else None
+    whole = []
+    if ref and ref[1]:
+        whole.append(ref[0])
+    if patent and patent.normalized:
+        whole.append(patent_matches(Call.patent_number, patent))
+    if phone is not None:
+        whole.append(phone)
+    if whole:
+        # A whole reference, patent or phone number: the calls that have it, found through their indexes (a
+        # substring test of every call would read them all when the number is rare, as it mostly is).
+        return stmt.where(or_(*whole))
+    matches = [col.ilike(p, escape="\\") for col in columns for p in patterns]
+    if ref:
+        matches.append(ref[0])
+    if patent:
+        matches.append(patent_matches(Call.patent_number, patent))
     if db.engine.dialect.name == "postgresql":
         # Only Chinese tokens narrow through the index: a Latin fragment ("P3" of "P30") is no indexed word,
         # so it is left to the substring test (reference, patent and phone numbers hold no Chinese).

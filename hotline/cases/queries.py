@@ -133,6 +133,9 @@ def _text_search(stmt: Select, q: str) -> Select:
     columns = [Case.summary, Case.respondent_name, Case.requester_name, Case.case_number, Case.patent_number]
     matches = [c.ilike(p, escape="\\") for c in columns for p in patterns]
     patent = patent_query(q)
+    if patent is not None and patent.normalized:
+        # A whole patent number: the cases of that patent, through the index on patent_number.
+        return stmt.where(patent_matches(Case.patent_number, patent))
     if patent is not None:
         matches.append(patent_matches(Case.patent_number, patent))
     if db.engine.dialect.name == "postgresql" and (tokens := cjk_tokens(q)):
