@@ -172,7 +172,9 @@ class CaseListQuery(PageQuery):
     overdue: bool = Field(False, description="true: only cases with a pending deadline already past.")
     filed_from: Day | None = Field(None, description="Filed on or after (YYYY-MM-DD).")
     filed_to: Day | None = Field(None, description="Filed on or before (YYYY-MM-DD).")
-    q: str | None = Field(None, max_length=200, description="Text in summary, parties, 案号 or patent number.")
+    q: str | None = Field(None, max_length=200, description=(
+        "Text in summary or parties, any part of a word (Chinese works); 案号; a patent number as printed, with or "
+        "without ZL and the dot (ZL201710601862.3, 2017106018623)."))
     officer_id: Id | None = Field(None, description="Cases this officer works on.")
     is_major: bool | None = None
 

@@ -302,7 +302,11 @@ def build_openapi(version: str = "1.0.0") -> dict:
             "version": version,
             "description": "JSON API for integrations (CTI, WeChat backend, 执法通 terminals, reports). Times are "
                            "ISO 8601 with offset (output in Asia/Shanghai, +08:00). Records outside your region "
-                           "answer 404.",
+                           "answer 404. Text is stored as sent (NFC-normalized, trimmed), every character a name may "
+                           "hold kept (rare and newer CJK ideographs, private use characters, emoji); only NUL and "
+                           "other control characters, bidi controls (overrides, embeddings, isolates, marks) and "
+                           "invisible zero-width space, word joiner, BOM, tag characters and noncharacters are "
+                           "dropped. One-line fields turn line breaks and tabs into spaces.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}],

@@ -141,8 +141,11 @@ class CallListQuery(PageQuery):
     channel: str | None = None
     status: Literal[tuple(s.value for s in CallStatus)] | None = None  # type: ignore[valid-type]
     ip_type: str | None = None
-    q: str | None = Field(None, max_length=200, description="Text in summary, accused party (and caller name "
-                                                            "for roles that see it); Chinese works.")
+    q: str | None = Field(None, max_length=200, description=(
+        "Text in summary or accused party, any part of a word (Chinese works); a reference number (HL-2015-000123); "
+        "a patent number as printed, with or without ZL and the dot (ZL201710601862.3). Operators, who see "
+        "personal data, also find the caller's name and phone number (any spelling); for roles that see numbers "
+        "masked a phone number matches nothing."))
 
 
 class UserListQuery(PageQuery):

@@ -273,7 +273,8 @@ class CallFilterForm(HotlineForm):
     status = SelectField(_l("Status"), [Optional()], default="")
     ip_type = SelectField(_l("IP type"), [Optional()], default="")
     q = StringField(_l("Search"), [Optional(), Length(max=100)],
-                    description=_l("Words from the summary or the accused party."),
+                    description=_l("Words from the summary or the accused party, a reference number (HL-…) or a patent "
+                                    "number; operators also a caller's name or phone number."),
                     render_kw={"type": "search"})
 
     FILTER_FIELDS = ("date_from", "date_to", "region_code", "request_type", "channel", "status", "ip_type", "q")

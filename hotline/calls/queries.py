@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from hotline.calls.models import Call, Caller
 from hotline.core.errors import ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.models import AuditEvent
+from hotline.core.patents import patent_matches, patent_query
 from hotline.core.permissions import PII_ROLES, PROVINCE_CODE
 from hotline.core.text import cjk_runs, clean_text
 from hotline.core.types import utcnow
@@ -120,11 +122,53 @@ def _index_tokens(q: str) -> str:
     return min(tokens, key=lambda t: (freqs.get(t, 0.0), -len(t)))
 
 
-def _text_search(stmt: Select, q: str, user) -> Select:
-    """Chinese-aware search over summary, accused party and (for roles that see it) caller name.
+#: A reference number as typed: ``HL-2015-000123``, ``hl2015-123``, ``HL-2015`` (the prefix is the configured
+#: one), or ``2015-000123`` without it.
+_REF = r"^(?:{prefix}-?([0-9]{{4}})(?:-?([0-9]{{1,6}}))?|([0-9]{{4}})-([0-9]{{1,6}}))$"
 
-    PostgreSQL narrows with the bigram tsvector (GIN index), then an exact substring test keeps precision;
-    SQLite does the substring test alone.
+
+def _ref_matches(q: str):
+    """SQL: the calls whose reference number ``q`` is (zero-padded: ``HL-2015-123`` is ``HL-2015-000123``) or
+    begins (``HL-2015-0001…``, ``HL-2015``), and whether ``q`` is a whole number (six digits: no other reference
+    begins with it); None when ``q`` is no reference number."""
+    prefix = current_app.config["CALL_REF_PREFIX"].upper()
+    text_ = "".join(unicodedata.normalize("NFKC", q).upper().split())
+    match = re.match(_REF.format(prefix=re.escape(prefix)), text_)
+    if not match:
+        return None
+    year = match.group(1) or match.group(3)
+    number = match.group(2) or match.group(4)
+    if number is None:
+        return Call.ref.like(f"{prefix}-{year}-%"), False
+    exact = Call.ref == f"{prefix}-{year}-{int(number):06d}"
+    if len(number) == 6:
+        return exact, True
+    return or_(exact, Call.ref.like(f"{prefix}-{year}-{number}%")), False
+
+
+def _phone_matches(q: str):
+    """SQL: the calls of the number ``q`` (any spelling: ``138 1234 5678``, ``+86 138…``, ``0731-8888 9999``,
+    ``88889999`` with the default area code); None when ``q`` is no phone number."""
+    from hotline.calls.phones import PhoneError, parse_phone
+
+    try:
+        phone = parse_phone(q, current_app.config["DEFAULT_AREA_CODE"])
+    except PhoneError:
+        return None
+    if phone is None:
+        return None
+    return Call.caller_id == select(Caller.id).where(Caller.phone_key == phone.key).scalar_subquery()
+
+
+def _text_search(stmt: Select, q: str, user) -> Select:
+    """Chinese-aware search over summary, accused party and (for roles that see it) caller name; and what people
+    type to find a call: its reference number (``HL-2015-000123``), its patent number as printed (with or without
+    ZL and the dot) and — for roles that see numbers only — the caller's phone number in any spelling.
+
+    PostgreSQL narrows with the bigram tsvector (GIN index) when ``q`` holds Chinese, then an exact substring
+    test keeps precision; SQLite does the substring test alone. A role that sees numbers masked cannot search
+    by number: a search would tell which full number called (confirming a guessed number), what the masked
+    display and the audited reveal keep from it.
     """
     q = clean_text(q)
     if not q:
@@ -134,18 +178,37 @@ def _text_search(stmt: Select, q: str, user) -> Select:
         return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
     columns = [Call.summary, Call.accused_party]
-    if user.role in PII_ROLES:
-        columns.append(Call.caller_name)
+    sees_numbers = user.role in PII_ROLES
+    if sees_numbers:
+        columns += [Call.caller_name, Call.caller_phone_raw]
     # Full-width and half-width spellings (ＡＣＭＥ / ACME) both match.
     patterns = list(dict.fromkeys([like(q), like(unicodedata.normalize("NFKC", q))]))
-    substring = or_(*[col.ilike(p, escape="\\") for col in columns for p in patterns])
+    patent = patent_query(q)
+    ref = _ref_matches(q)
+    phone = _phone_matches(q) if sees_numbers else None
+    whole = []
+    if ref and ref[1]:
+        whole.append(ref[0])
+    if patent and patent.normalized:
+        whole.append(patent_matches(Call.patent_number, patent))
+    if phone is not None:
+        whole.append(phone)
+    if whole:
+        # A whole reference, patent or phone number: the calls that have it, found through their indexes (a
+        # substring test of every call would read them all when the number is rare, as it mostly is).
+        return stmt.where(or_(*whole))
+    matches = [col.ilike(p, escape="\\") for col in columns for p in patterns]
+    if ref:
+        matches.append(ref[0])
+    if patent:
+        matches.append(patent_matches(Call.patent_number, patent))
     if db.engine.dialect.name == "postgresql":
         # Only Chinese tokens narrow through the index: a Latin fragment ("P3" of "P30") is no indexed word,
-        # so it is left to the substring test.
+        # so it is left to the substring test (reference, patent and phone numbers hold no Chinese).
         tokens = _index_tokens(q)
         if tokens:
             stmt = stmt.where(Call.search_vector.op("@@")(func.plainto_tsquery("simple", tokens)))
-    return stmt.where(substring)
+    return stmt.where(or_(*matches))
 
 
 #: How many of the newest calls (after the region, date and cursor) a search tries first.

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, configure_mappers, make_transient_to_detached, mapped_column
 
 from hotline.core.types import JSONDoc, UTCDateTime, utcnow
@@ -95,11 +96,8 @@ def _ensure_sequence(kind: str, year: int) -> str:
     name = _sequence_name(kind, year)
     if name in _KNOWN_SEQUENCES:
         return name
-    with db.engine.connect() as conn:
-        conn.execute(text(f'CREATE SEQUENCE IF NOT EXISTS "{name}" MINVALUE 1'))
-        conn.commit()
+    _create_and_sync(name, kind, year)
     _KNOWN_SEQUENCES.add(name)
-    sync_reference_sequence(kind, year)
     return name
 
 
@@ -113,17 +111,40 @@ def sync_reference_sequence(kind: str, year: int) -> None:
     """Move the PostgreSQL sequence past ``ref_counters`` (call after bulk loads that set the counter)."""
     if db.engine.dialect.name != "postgresql":
         return
-    name = _sequence_name(kind, year)
-    with db.engine.connect() as conn:
-        conn.execute(text(f'CREATE SEQUENCE IF NOT EXISTS "{name}" MINVALUE 1'))
-        used = conn.execute(
-            text("SELECT COALESCE(MAX(value), 0) FROM ref_counters WHERE kind = :kind AND year = :year"),
-            {"kind": kind, "year": year}).scalar_one()
-        # Only ever forward: the next value becomes max(what the sequence would give, used + 1).
-        conn.execute(text(
-            f"SELECT setval('\"{name}\"', :used, true) FROM \"{name}\" "
-            "WHERE :used + 1 > CASE WHEN is_called THEN last_value + 1 ELSE last_value END"), {"used": used})
-        conn.commit()
+    _create_and_sync(_sequence_name(kind, year), kind, year)
+
+
+#: Tries of the create-and-sync transaction: a unique violation on pg_class means another session created the
+#: sequence between our check and our CREATE (one without the advisory lock, e.g. an older release); the next
+#: try finds it.
+_CREATE_TRIES = 3
+
+
+def _create_and_sync(name: str, kind: str, year: int) -> None:
+    """Create the sequence if missing and move it past ``ref_counters``, in a short transaction of its own.
+
+    ``CREATE SEQUENCE IF NOT EXISTS`` is not safe against itself: two sessions that both see no sequence both
+    insert it into pg_class, and the second fails with a unique violation (pg_class_relname_nsp_index) — the
+    first calls of a new year, arriving together, answered 500. So the creators of one sequence queue on a
+    transaction-level advisory lock named after it (held a few ms, released at commit); the one that follows
+    finds the sequence made. The caller's own transaction is not involved (another pooled connection).
+    """
+    for attempt in range(1, _CREATE_TRIES + 1):
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lock))"), {"lock": f"hotline.{name}"})
+                conn.execute(text(f'CREATE SEQUENCE IF NOT EXISTS "{name}" MINVALUE 1'))
+                used = conn.execute(
+                    text("SELECT COALESCE(MAX(value), 0) FROM ref_counters WHERE kind = :kind AND year = :year"),
+                    {"kind": kind, "year": year}).scalar_one()
+                # Only ever forward: the next value becomes max(what the sequence would give, used + 1).
+                conn.execute(text(
+                    f"SELECT setval('\"{name}\"', :used, true) FROM \"{name}\" "
+                    "WHERE :used + 1 > CASE WHEN is_called THEN last_value + 1 ELSE last_value END"), {"used": used})
+            return
+        except IntegrityError as exc:
+            if attempt == _CREATE_TRIES or getattr(exc.orig, "sqlstate", None) != "23505":
+                raise
 
 
 def forget_reference_sequences() -> None:

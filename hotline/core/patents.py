@@ -72,3 +72,43 @@ def parse_patent_number(raw: str) -> PatentNumber:
         raise PatentNumberError(_(
             "Unknown patent type digit %(digit)r (1/8 invention, 2/9 utility model, 3 design).", digit=type_digit))
     return PatentNumber(normalized=f"{digits}.{check}", patent_type=patent_type)
+
+
+#: What a patent number search may look like once spacing is gone: ZL / CN and at least 4 digits, or at least 6
+#: digits alone (fewer are any number at all); then perhaps the dot and the check character.
+_SEARCH_SHAPE = re.compile(r"^(?:(?:ZL|CN)([0-9]{4,13})|([0-9]{6,13}))(?:\.?([0-9X]))?$")
+
+
+@dataclass(frozen=True)
+class PatentQuery:
+    #: The whole number, canonical as stored (``201710601862.3``), when the query is a valid one.
+    normalized: str | None
+    #: Its digits without the dot (``2017106018623``), to find within stored numbers with the dot removed.
+    digits: str
+
+
+def patent_query(q: str | None) -> PatentQuery | None:
+    """A search text read as (part of) a patent number, as printed or read out — ``ZL201710601862.3``,
+    ``201710601862.3``, ``2017106018623``, ``ZL 2017 1060``; None when it cannot be one."""
+    text = unicodedata.normalize("NFKC", q or "").upper()
+    for ch in " \u3000-_/\t":
+        text = text.replace(ch, "")
+    text = text.replace("。", ".")
+    match = _SEARCH_SHAPE.match(text)
+    if not match:
+        return None
+    try:
+        normalized = parse_patent_number(text).normalized
+    except PatentNumberError:
+        normalized = None
+    return PatentQuery(normalized=normalized, digits=(match.group(1) or match.group(2)) + (match.group(3) or ""))
+
+
+def patent_matches(column, query: PatentQuery):
+    """SQL: ``column`` (canonical numbers, ``201710601862.3``) holds the number of ``query``: the same number
+    when the query is a whole one (an index finds it), else its digits within the number without the dot."""
+    from sqlalchemy import func
+
+    if query.normalized:
+        return column == query.normalized
+    return func.replace(column, ".", "").like(f"%{query.digits}%")

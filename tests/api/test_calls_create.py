@@ -87,6 +87,26 @@ def test_nul_and_control_characters_are_stripped(users, api):
     assert response.get_json()["caller_name"] == "李四"
 
 
+@pytest.mark.parametrize("name", ["张\U00030000明",      # CJK Extension G
+                                  "王\U00031350",        # CJK Extension H: unassigned to Python 3.11
+                                  "李\ue000\ue816",      # Private Use Area: 生僻字 of older GB 18030 systems
+                                  "湘\U000f0001科技有限公司"])
+def test_rare_and_private_use_characters_of_names_are_kept(users, api, name):
+    client = api(users.op)
+    created = client.post("/api/v1/calls", json=payload(caller_name=name, accused_party=name, summary=f"{name}投诉"))
+    assert created.status_code == 201, created.get_json()
+    body = client.get(f"/api/v1/calls/{created.get_json()['id']}").get_json()
+    assert (body["caller_name"], body["accused_party"], body["summary"]) == (name, name, f"{name}投诉")
+
+
+def test_bidi_overrides_and_isolates_are_dropped(users, api):
+    response = api(users.op).post("/api/v1/calls", json=payload(
+        caller_name="李\u202e四\u2066", accused_party="\u2067长沙某某公司\u2069\u200f", summary="假冒\u202d专利"))
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["caller_name"], body["accused_party"], body["summary"]) == ("李四", "长沙某某公司", "假冒专利")
+
+
 def test_anonymous_call(users, api):
     response = api(users.op).post("/api/v1/calls", json=payload(anonymous=True, caller_name=None, caller_phone=None))
     body = response.get_json()

@@ -255,6 +255,63 @@ def test_caller_name_is_searchable_by_operators_only(app, province_op, create_us
         assert _ids(officer, q="申请流程") == [searchable["named"].id]
 
 
+@pytest.fixture
+def identified(province_op, create_call):
+    """Calls found by what people type: a reference number, a patent number, a mobile and a landline."""
+    return {
+        "patent": create_call(actor=province_op, summary="电热水壶专利侵权", patent_number="201710601862.3"),
+        "mobile": create_call(actor=province_op, summary="咨询专利申请", caller_phone="138 1234 5678"),
+        "landline": create_call(actor=province_op, summary="咨询商标", caller_phone="0731-88889999"),
+        "other": create_call(actor=province_op, summary="其他来电", caller_phone="13987654321",
+                             patent_number="ZL201520123456.7"),
+    }
+
+
+@pytest.mark.parametrize("q", ["ZL201710601862.3", "201710601862.3", "2017106018623", "zl 2017 1060 1862.3",
+                               "ＺＬ２０１７１０６０１８６２．３", "ZL201710601862", "ZL2017106", "106018623"])
+def test_call_search_finds_a_patent_number_as_printed(app, province_op, create_user, identified, q):
+    officer = create_user("officer", "430000")
+    with app.app_context():
+        assert _ids(province_op, q=q) == [identified["patent"].id]
+        assert _ids(officer, q=q) == [identified["patent"].id]
+
+
+def test_call_search_finds_a_reference_number(app, province_op, create_user, identified):
+    supervisor = create_user("supervisor", "430000")
+    ref = identified["mobile"].ref  # HL-YYYY-00000N
+    year, number = ref.split("-")[1:]
+    with app.app_context():
+        for q in (ref, ref.lower(), f" {ref} ", f"HL-{year}-{int(number)}", f"HL{year}{number}", f"{year}-{number}"):
+            assert _ids(province_op, q=q) == [identified["mobile"].id], q
+            assert _ids(supervisor, q=q) == [identified["mobile"].id], q
+        assert set(_ids(province_op, q=f"HL-{year}")) == {c.id for c in identified.values()}
+        assert _ids(province_op, q=f"HL-{int(year) - 1}-{number}") == []
+
+
+@pytest.mark.parametrize(("q", "which"), [
+    ("13812345678", "mobile"), ("138 1234 5678", "mobile"), ("+86 138-1234-5678", "mobile"),
+    ("１３８１２３４５６７８", "mobile"), ("1234 5678", "mobile"),
+    ("0731-88889999", "landline"), ("88889999", "landline"), ("(0731) 8888 9999", "landline"),
+])
+def test_operators_find_a_call_by_the_callers_number(app, province_op, create_user, identified, q, which):
+    officer = create_user("officer", "430000")
+    supervisor = create_user("supervisor", "430000")
+    with app.app_context():
+        assert _ids(province_op, q=q) == [identified[which].id]
+        # Roles that see numbers masked: a number finds nothing, so a search cannot confirm a guessed number.
+        assert _ids(officer, q=q) == []
+        assert _ids(supervisor, q=q) == []
+
+
+def test_api_call_search_by_number_is_for_operators_only(client, api, province_op, create_user, identified):
+    officer = create_user("officer", "430000")
+    found = api(province_op).get("/api/v1/calls?q=13812345678").get_json()["items"]
+    assert [c["id"] for c in found] == [identified["mobile"].id]
+    assert api(officer).get("/api/v1/calls?q=13812345678").get_json()["items"] == []
+    assert api(officer).get("/api/v1/calls?q=ZL201710601862.3").get_json()["items"][0]["id"] == \
+        identified["patent"].id
+
+
 def test_search_results_page_like_any_list(app, province_op, create_call):
     ids = [create_call(actor=province_op, received_at=BASE, summary=f"假冒专利第{i}起").id for i in range(5)]
     create_call(actor=province_op, received_at=BASE, summary="商标咨询")

@@ -53,3 +53,22 @@ def test_a_case_number_filed_after_the_characters_were_read_is_found(app, team, 
         db.session.commit()
         assert _found(officer, later.case_number) == {later.id}
         assert _found(officer, "〔2016〕") == {later.id}
+
+
+def test_search_finds_latin_and_number_fragments_and_patent_numbers_as_printed(app, team, build_case):
+    """PostgreSQL found nothing for a Latin or number fragment that SQLite found (the fragment is no word of the
+    tsvector), and neither found a patent number as printed (ZL…, the dot)."""
+    with app.app_context():
+        fragment = build_case("received", patent_number="201410123456.7", respondent_name="ACME Trading 长沙分部",
+                              summary="被请求人在展会销售P30型号产品，涉案专利ZL201410123456.7")
+        printed = build_case("received", patent_number="ZL201710601862.3", respondent_name="株洲某某机械厂")
+        build_case("received", patent_number="ZL201520123456.7", respondent_name="湘潭某某电器")
+        db.session.commit()
+        officer = team.province_supervisor
+        for q in ("ZL2014", "zl20141", "ACM", "acme trad", "P3", "ＡＣＭＥ", "Trading 长沙"):
+            assert _found(officer, q) == {fragment.id}, q
+        for q in ("ZL201710601862.3", "201710601862.3", "2017106018623", "ZL 2017 1060 1862.3", "zl2017106018623",
+                  "ＺＬ２０１７１０６０１８６２．３", "ZL201710601862", "ZL2017106"):
+            assert _found(officer, q) == {printed.id}, q
+        assert _found(officer, "ZL201710601862.4") == set()  # a wrong check digit is another number
+        assert _found(officer, "ZL2099") == set()

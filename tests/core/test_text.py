@@ -134,3 +134,62 @@ def test_bigram_query_tokens_are_contained_in_the_document(document, data):
     if latin_cut:
         return  # part of a Latin word: a word-level index cannot promise that (SQLite's LIKE can)
     assert set(bigram_tokens(query).split()) <= set(bigram_tokens(document).split())
+
+
+# Rare characters: kept; only what is unsafe goes -------------------------------------------------------------
+
+RARE = [
+    "\U00030000",   # CJK Extension G (Unicode 13)
+    "\U00031350",   # CJK Extension H (Unicode 15): unassigned to Python 3.11's Unicode 14
+    "\U0002ebf0",   # CJK Extension I (Unicode 15.1)
+    "\ue000",       # Private Use Area: 生僻字 of older GB 18030 systems
+    "\ue816",
+    "\U000f0001",   # supplementary private use
+]
+
+
+@pytest.mark.parametrize("char", RARE)
+def test_clean_text_keeps_rare_and_private_use_characters_of_names(char):
+    name = f"张{char}明"
+    assert clean_text(name) == name
+    assert clean_text(f"长沙{char}科技有限公司", multiline=True) == f"长沙{char}科技有限公司"
+    assert match_key(name) == f"张{char}明"
+    assert match_key(f"张{char}明") != match_key("张明")
+
+
+def test_clean_text_keeps_joiners_and_variation_selectors():
+    assert clean_text("葛\U000e0100城") == "葛\U000e0100城"     # ideographic variation selector
+    assert clean_text("\u2764\ufe0f") == "\u2764\ufe0f"
+    assert clean_text("می\u200cخواهم") == "می\u200cخواهم"      # ZWNJ (Persian)
+
+
+@pytest.mark.parametrize("unsafe", ["\u202e", "\u202d", "\u202a", "\u2066", "\u2067", "\u2068", "\u2069",
+                                    "\u200e", "\u200f", "\u061c", "\x85", "\x9b", "\x7f", "\u2060", "\ufeff",
+                                    "\U000e0041", "\ufffe", "\U0003ffff"])
+def test_clean_text_drops_bidi_controls_and_invisible_characters(unsafe):
+    cleaned = clean_text(f"张三{unsafe}有限公司")
+    assert unsafe not in cleaned
+    assert cleaned in ("张三有限公司", "张三 有限公司")   # NEL is a line break: a space in a one-line field
+
+
+def test_clean_text_treats_other_line_separators_as_line_breaks():
+    assert clean_text("甲\u2028乙\x0b丙\x0c丁\x85戊", multiline=True) == "甲\n乙\n丙\n丁\n戊"
+    assert clean_text("甲\u2029乙") == "甲 乙"
+
+
+_NAME_CHARS = st.characters(
+    blacklist_categories=("Cc", "Cs", "Zl", "Zp"),
+    blacklist_characters="\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064"
+                         "\u2066\u2067\u2068\u2069\u206a\u206b\u206c\u206d\u206e\u206f\ufeff\ufff9\ufffa\ufffb")
+
+
+@PURE
+@given(st.text(_NAME_CHARS, min_size=1, max_size=20))
+def test_clean_text_keeps_every_character_that_is_not_unsafe(value):
+    """Whatever a name holds (private use, unassigned, any script) is kept, NFC-normalized and stripped."""
+    import unicodedata
+
+    value = "".join(ch for ch in value if not (0xE0000 <= ord(ch) <= 0xE007F or ord(ch) & 0xFFFE == 0xFFFE
+                                               or 0xFDD0 <= ord(ch) <= 0xFDEF))
+    expected = unicodedata.normalize("NFC", value).strip() or None
+    assert clean_text(value) == expected
