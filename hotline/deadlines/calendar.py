@@ -52,6 +52,8 @@ class WorkCalendar:
         self.region_code = region_code
         self._years: dict[int, dict[date, str]] = {} if _years is None else _years
         self._regional: dict[int, dict[date, str]] = {}
+        #: {year: [working days from 1 January up to the n-th day of the year]}: counting long spans in O(1).
+        self._cumulative: dict[int, list[int]] = {}
 
     def for_region(self, region_code: str | None) -> WorkCalendar:
         """This calendar as ``region_code``'s offices work (the national one for None)."""
@@ -120,7 +122,27 @@ class WorkCalendar:
         """Working days in (start, end]: how many working days after ``start`` ``end`` is."""
         if end <= start:
             return 0
-        return sum(1 for i in range(1, (end - start).days + 1) if self.is_working(start + timedelta(days=i)))
+        total = 0
+        for year in range(start.year, end.year + 1):
+            low = max(start, date(year, 1, 1) - timedelta(days=1))
+            high = min(end, date(year, 12, 31))
+            if high <= low:
+                continue
+            counts = self._year_counts(year)
+            total += counts[high.timetuple().tm_yday] - (counts[low.timetuple().tm_yday] if low.year == year else 0)
+        return total
+
+    def _year_counts(self, year: int) -> list[int]:
+        """Cumulative working days of ``year`` by day of the year (index 0: none yet); raises CalendarMissing."""
+        counts = self._cumulative.get(year)
+        if counts is None:
+            counts = [0]
+            day = date(year, 1, 1)
+            while day.year == year:
+                counts.append(counts[-1] + self.is_working(day))
+                day += timedelta(days=1)
+            self._cumulative[year] = counts
+        return counts
 
     def roll_forward(self, day: date) -> date:
         """``day`` if it is a working day, else the next working day."""
