@@ -121,7 +121,8 @@ def filtered(user, filters: CaseFilters) -> Select:
             stmt = stmt.where(getattr(Case, name) == value)
     today = local_today()
     if filters.overdue:
-        stmt = stmt.where(Case.next_due_on < today)
+        # Old penalty decisions never recorded as published are the "to complete" list, not overdue work.
+        stmt = stmt.where(Case.next_due_on < today, ~publication_backlog_clause(today))
     if filters.due_by:
         stmt = stmt.where(Case.next_due_on <= filters.due_by)
     if filters.filed_from:
@@ -324,8 +325,11 @@ def due_items(user, today: date, cal, until: date | None = None, *, mine: bool =
 
 def undated_items(user, today: date, cal, *, mine: bool = False) -> list:
     """Running case deadlines without a due date because their calendar year is not loaded, with that year."""
-    unknown = or_(and_(Case.status == CaseStatus.received.value, Case.file_due_on.is_(None)),
-                  and_(Case.status == CaseStatus.filed.value, Case.close_due_on.is_(None)),
+    # Without a pending date next_due_on is null too: received / filed cases are read through the status
+    # indexes, unpublished penalties through ix_cases_unpublished_penalties.
+    unknown = or_(and_(Case.status == CaseStatus.received.value, Case.next_due_on.is_(None),
+                       Case.file_due_on.is_(None)),
+                  and_(Case.status == CaseStatus.filed.value, Case.next_due_on.is_(None), Case.close_due_on.is_(None)),
                   and_(_unpublished_penalty(), Case.publish_due_on.is_(None)))
     stmt = scope(select(Case).where(unknown), user).options(_DUE_LOADING)
     if mine:

@@ -218,6 +218,11 @@ def test_old_unpublished_decisions_are_a_list_to_complete(app, as_user, crew, ma
     backlog = text(client.get("/due/backlog"))
     assert f"/cases/{old}" in backlog and f"/cases/{recent}" not in backlog
     assert all(i["case_id"] != old for i in api(crew.supervisor).get("/api/v1/due").get_json()["items"])
+    # nor among the overdue cases of the case list (web and API)
+    listed = text(client.get("/cases?overdue=y"))
+    assert f"/cases/{old}" not in listed and f"/cases/{recent}" in listed
+    ids = [c["id"] for c in api(crew.supervisor).get("/api/v1/cases?overdue=true").get_json()["items"]]
+    assert old not in ids and recent in ids
 
     # decisions closed before the system went live are data to complete too
     app.config["HOTLINE_GO_LIVE_ON"] = date(2016, 1, 20)
