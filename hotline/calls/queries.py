@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from flask import abort, current_app
 from sqlalchemy import Select, and_, bindparam, func, or_, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, noload, selectinload
 
 from hotline.calls.models import Call, Caller, CallStatus
 from hotline.core.clock import local_date
@@ -385,10 +385,12 @@ def due_items(user, today: date, cal, until: date | None = None, *, mine: bool =
     open_calls = and_(Call.status == CallStatus.open.value, region_clause(Call.region_code, user))
     if mine:
         open_calls = and_(open_calls, Call.operator_id == user.id)
-    dated = select(Call).where(open_calls, Call.accept_due_on.is_not(None))
+    loading = (load_only(Call.id, Call.ref, Call.summary, Call.region_code, Call.received_at, Call.accept_due_on),
+               noload(Call.caller), noload(Call.operator))
+    dated = select(Call).options(*loading).where(open_calls, Call.accept_due_on.is_not(None))
     if until is not None:
         dated = dated.where(Call.accept_due_on <= until)
-    undated = select(Call).where(open_calls, Call.accept_due_on.is_(None))
+    undated = select(Call).options(*loading).where(open_calls, Call.accept_due_on.is_(None))
     label = _("Acceptance")
     items = []
     for stmt in (dated.order_by(Call.accept_due_on, Call.id), undated.order_by(Call.id)):

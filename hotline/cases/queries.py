@@ -266,9 +266,10 @@ def _mine(stmt: Select, user) -> Select:
                           Case.status == CaseStatus.received.value))
 
 
-_DUE_LOADING = load_only(Case.id, Case.case_number, Case.region_code, Case.status, Case.outcome, Case.published_on,
-                         Case.summary, Case.respondent_name, Case.received_on, Case.filed_on, Case.closed_on,
-                         Case.file_due_on, Case.close_due_on, Case.publish_due_on, Case.next_due_on)
+_DUE_LOADING = (load_only(Case.id, Case.case_number, Case.region_code, Case.status, Case.outcome, Case.published_on,
+                          Case.summary, Case.respondent_name, Case.received_on, Case.filed_on, Case.closed_on,
+                          Case.file_due_on, Case.close_due_on, Case.publish_due_on, Case.next_due_on),
+                noload(Case.officers), lazyload(Case.suspensions), lazyload(Case.extensions))
 
 
 def _case_item(case: Case, kind: str, due_on: date | None, today: date, cal, missing_year: int | None = None):
@@ -308,7 +309,7 @@ def due_items(user, today: date, cal, until: date | None = None, *, mine: bool =
     stored deadlines it is."""
     if user.role not in ("officer", "supervisor"):
         return []
-    stmt = scope(select(Case).where(Case.next_due_on.is_not(None)), user).options(_DUE_LOADING)
+    stmt = scope(select(Case).where(Case.next_due_on.is_not(None)), user).options(*_DUE_LOADING)
     if until is not None:
         stmt = stmt.where(Case.next_due_on <= until)
     stmt = stmt.where(~publication_backlog_clause(today))
@@ -331,11 +332,12 @@ def undated_items(user, today: date, cal, *, mine: bool = False) -> list:
                        Case.file_due_on.is_(None)),
                   and_(Case.status == CaseStatus.filed.value, Case.next_due_on.is_(None), Case.close_due_on.is_(None)),
                   and_(_unpublished_penalty(), Case.publish_due_on.is_(None)))
-    stmt = scope(select(Case).where(unknown), user).options(_DUE_LOADING)
+    stmt = scope(select(Case).where(unknown), user).options(*_DUE_LOADING)
     if mine:
         stmt = _mine(stmt, user)
     items = []
-    for case in db.session.scalars(stmt.order_by(Case.id).limit(DUE_LIMIT)):
+    # No ORDER BY: it would walk the primary key past every case; the due list sorts the rows.
+    for case in db.session.scalars(stmt.limit(DUE_LIMIT)):
         year = _missing_year(case, cal)
         if year is not None:
             items.append(_case_item(case, _pending_kind(case), None, today, cal, missing_year=year))
@@ -347,5 +349,5 @@ def publication_backlog(user, today: date, *, limit: int = DUE_LIMIT) -> tuple[l
     recorded and is long past (``publication_backlog_clause``), oldest first, and how many there are."""
     stmt = scope(select(Case).where(publication_backlog_clause(today)), user)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = list(db.session.scalars(stmt.options(_DUE_LOADING).order_by(Case.publish_due_on, Case.id).limit(limit)))
+    rows = list(db.session.scalars(stmt.options(*_DUE_LOADING).order_by(Case.publish_due_on, Case.id).limit(limit)))
     return rows, total

@@ -145,7 +145,7 @@ def designate(case: Case, data: dict[str, Any], *, actor, expected_version: int 
     return supervision
 
 
-def _handles(actor, supervision: Supervision) -> bool:
+def handles(actor, supervision: Supervision) -> bool:
     """One of the case's officers, or a supervisor of the handling office."""
     if actor.role == Role.supervisor and actor.region_code == supervision.region_code:
         return True
@@ -156,7 +156,7 @@ def _handles(actor, supervision: Supervision) -> bool:
 def submit_report(supervision: Supervision, report_id: int, data: dict[str, Any], *, actor,
                   expected_version: int | None) -> SupervisionReport:
     """The handling office gives the report due on a date: the report's text becomes a case event."""
-    if not _handles(actor, supervision):
+    if not handles(actor, supervision):
         raise NotAllowed(_("Reports are given by the case's officers or the handling office's supervisors."))
     _check_version(supervision, expected_version, "supervision")
     if not supervision.is_active:

@@ -34,7 +34,7 @@ def _case_panel(case) -> dict:
 
 
 def can_report(user, supervision) -> bool:
-    return supervision.is_active and operations._handles(user, supervision)
+    return supervision.is_active and operations.handles(user, supervision)
 
 
 def can_close(user, supervision) -> bool:
@@ -111,7 +111,7 @@ def designate(case_id: int):
 @role_required(*ROLES)
 def report(supervision_id: int, report_id: int):
     supervision = queries.get_supervision_or_404(supervision_id, current_user)
-    if not operations._handles(current_user, supervision):
+    if not operations.handles(current_user, supervision):
         abort(403)
     form = ReportForm()
     return _post(supervision, form, lambda: operations.submit_report(
