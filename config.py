@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -21,6 +22,12 @@ def database_url(raw: str | None) -> str | None:
         if raw.startswith(prefix):
             return "postgresql+psycopg://" + raw[len(prefix):]
     return raw
+
+
+def _date(name: str) -> date | None:
+    """A YYYY-MM-DD setting (None when unset or empty)."""
+    value = os.environ.get(name, "").strip()
+    return date.fromisoformat(value) if value else None
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -84,6 +91,11 @@ class Config:
     HOTLINE_UPLOAD_DIR = os.environ.get("HOTLINE_UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
     MAX_CONTENT_LENGTH = int(os.environ.get("HOTLINE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
     DUPLICATE_WINDOW_DAYS = 90
+    #: The due lists' "to complete" (待补录) list: penalty decisions closed before this day (YYYY-MM-DD, the day
+    #: the office started recording in this system; unset: none), or whose publication deadline passed more than
+    #: PUBLICATION_BACKLOG_DAYS calendar days ago, with no publication recorded, are listed there, not as overdue.
+    HOTLINE_GO_LIVE_ON = _date("HOTLINE_GO_LIVE_ON")
+    PUBLICATION_BACKLOG_DAYS = int(os.environ.get("HOTLINE_PUBLICATION_BACKLOG_DAYS", 180))
     #: Touch api_tokens.last_used_at at most this often per token (the check sits on every API request).
     TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
 

@@ -120,6 +120,7 @@ def create_app(config_class=None) -> Flask:
     from hotline.cases import views as _cases_views  # noqa: F401
     from hotline.deadlines import bp as deadlines_bp
     from hotline.deadlines import views as _deadlines_views  # noqa: F401
+    from hotline.inbox.due_views import bp as due_bp
     from hotline.main import bp as main_bp
     from hotline.public import bp as public_bp
     from hotline.public import views as _public_views  # noqa: F401
@@ -129,6 +130,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.review import views as _review_views  # noqa: F401
     from hotline.stats import bp as stats_bp
     from hotline.stats import views as _stats_views  # noqa: F401
+    from hotline.supervision import bp as supervision_bp
+    from hotline.supervision import views as _supervision_views  # noqa: F401
 
     app.register_blueprint(main_bp)
     app.register_blueprint(cases_bp)
@@ -140,6 +143,8 @@ def create_app(config_class=None) -> Flask:
     app.register_blueprint(reference_bp)
     app.register_blueprint(calls_bp)
     app.register_blueprint(stats_bp)
+    app.register_blueprint(due_bp)
+    app.register_blueprint(supervision_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 

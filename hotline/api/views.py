@@ -193,3 +193,4 @@ from hotline.api import approvals as _approval_views  # noqa: E402, F401  (appro
 from hotline.api import calendar as _calendar_views  # noqa: E402, F401  (GET /calendar/{year})
 from hotline.api import cases as _case_views  # noqa: E402, F401  (cases, evidence, POST /calls/{id}/case)
 from hotline.api import stats as _stats_views  # noqa: E402, F401  (statistics, tasks, yearly reports)
+from hotline.api import supervision as _supervision_views  # noqa: E402, F401  (supervision, the due list)

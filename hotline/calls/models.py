@@ -65,6 +65,8 @@ class Call(TimestampMixin, db.Model):
         Index("ix_calls_accused_key_received_at", "accused_party_key", "received_at"),
         Index("ix_calls_patent_received_at", "patent_number", "received_at"),
         Index("ix_calls_search_vector", "search_vector", postgresql_using="gin"),
+        # The due lists: open calls by acceptance deadline.
+        Index("ix_calls_status_accept_due_on", "status", "accept_due_on"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

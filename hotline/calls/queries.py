@@ -9,13 +9,14 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import abort, current_app
 from sqlalchemy import Select, and_, bindparam, func, or_, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, noload, selectinload
 
-from hotline.calls.models import Call, Caller
+from hotline.calls.models import Call, Caller, CallStatus
+from hotline.core.clock import local_date
 from hotline.core.errors import ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.models import AuditEvent
@@ -424,3 +425,53 @@ def call_timeline(call: Call) -> list[AuditEvent]:
         select(AuditEvent).where(AuditEvent.object_type == "call", AuditEvent.object_id == call.id)
         .order_by(AuditEvent.id)
     ))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# due lists (rows of hotline.inbox.due)
+
+#: The most rows the calls give a due list (the most urgent: ordered by due date).
+DUE_LIMIT = 500
+
+
+def due_items(user, today: date, cal, until: date | None = None, *, mine: bool = False) -> list:
+    """Open calls of ``user``'s regions whose acceptance deadline (受理: decide within 5 working days) is past
+    or due by ``until`` (all open calls when None), as due-list rows; for the roles that decide calls (operators,
+    supervisors). ``mine``: calls the user logged. An open call without a due date (its calendar year is not
+    loaded) stays listed with the missing year. Reads ``(status, accept_due_on)`` (indexed)."""
+    from hotline.core.permissions import CALL_WRITE_ROLES, region_clause
+    from hotline.deadlines.calendar import CalendarMissing
+    from hotline.inbox.items import InboxItem, working_days_left
+
+    if user.role not in CALL_WRITE_ROLES:
+        return []
+    open_calls = and_(Call.status == CallStatus.open.value, region_clause(Call.region_code, user))
+    if mine:
+        open_calls = and_(open_calls, Call.operator_id == user.id)
+    loading = (load_only(Call.id, Call.ref, Call.summary, Call.region_code, Call.received_at, Call.accept_due_on),
+               noload(Call.caller), noload(Call.operator))
+    dated = select(Call).options(*loading).where(open_calls, Call.accept_due_on.is_not(None))
+    if until is not None:
+        dated = dated.where(Call.accept_due_on <= until)
+    undated = select(Call).options(*loading).where(open_calls, Call.accept_due_on.is_(None))
+    label = _("Acceptance")
+    items = []
+    for stmt in (dated.order_by(Call.accept_due_on, Call.id), undated.order_by(Call.id)):
+        for call in db.session.scalars(stmt.limit(DUE_LIMIT)):
+            region_cal = cal.for_region(call.region_code)
+            missing = None
+            if call.accept_due_on is None:
+                received = local_date(call.received_at)
+                for year in (received.year, received.year + 1):
+                    try:
+                        region_cal.is_working(date(year, 1, 1))
+                    except CalendarMissing as exc:
+                        missing = exc.year
+                        break
+                if missing is None:
+                    continue
+            left, overdue, year = working_days_left(region_cal, today, call.accept_due_on)
+            items.append(InboxItem(kind="deadline", title=f"{call.ref} {call.summary[:30]}", deadline=label,
+                                   url=f"/calls/{call.id}", due_on=call.accept_due_on, working_days_left=left,
+                                   overdue=overdue, missing_year=missing or year, call_id=call.id))
+    return items

@@ -89,6 +89,9 @@ EVENT_KIND_LABELS = {
     EventKind.resumed.value: _l("Resumed"),
     EventKind.extended.value: _l("Deadline extended"),
     EventKind.closed.value: _l("Closed"),
+    EventKind.supervision_designated.value: _l("Put under supervision (督办)"),
+    EventKind.supervision_report.value: _l("Supervision report"),
+    EventKind.supervision_closed.value: _l("Supervision ended"),
 }
 
 PATENT_TYPE_LABELS = {

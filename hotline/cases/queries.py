@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import abort, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import lazyload, load_only, noload
 
@@ -160,7 +161,8 @@ def filtered(user, filters: CaseFilters) -> Select:
             stmt = stmt.where(getattr(Case, name) == value)
     today = local_today()
     if filters.overdue:
-        stmt = stmt.where(Case.next_due_on < today)
+        # Old penalty decisions never recorded as published are the "to complete" list, not overdue work.
+        stmt = stmt.where(Case.next_due_on < today, ~publication_backlog_clause(today))
     if filters.due_by:
         stmt = stmt.where(Case.next_due_on <= filters.due_by)
     if filters.filed_from:
@@ -209,29 +211,6 @@ def list_cases(user, filters: CaseFilters, *, cursor: str | None = None, page_si
     return rows[:page_size], (_encode(rows[page_size - 1]) if len(rows) > page_size else None)
 
 
-def due_cases(user, *, until: date | None = None, overdue_only: bool = False, officer_id: int | None = None,
-              limit: int = 500, for_list: bool = False) -> list[Case]:
-    """Cases with a pending deadline: overdue ones, or due on or before ``until``, soonest first.
-    ``for_list``: as in list_cases."""
-    stmt = scope(select(Case).where(Case.next_due_on.is_not(None)), user)
-    if overdue_only:
-        stmt = stmt.where(Case.next_due_on < local_today())
-    elif until is not None:
-        stmt = stmt.where(Case.next_due_on <= until)
-    if officer_id:
-        from hotline.cases.models import case_officers
-
-        stmt = stmt.where(Case.id.in_(select(case_officers.c.case_id).where(case_officers.c.user_id == officer_id)))
-    if for_list:
-        stmt = stmt.options(*_LIST_LOADING)
-    return list(db.session.scalars(stmt.order_by(Case.next_due_on, Case.id).limit(limit)))
-
-
-def week_end(today: date | None = None) -> date:
-    today = today or local_today()
-    return today + timedelta(days=6 - today.weekday())
-
-
 def deadlines_of(case: Case) -> tuple[list[Deadline], str | None]:
     """The case's deadlines and the first error among them (e.g. a calendar year that is not loaded)."""
     try:
@@ -266,3 +245,136 @@ def supervisor_choices(case_region: str) -> list:
     return list(db.session.scalars(
         select(User).where(User.is_active.is_(True), User.role == "supervisor",
                            User.region_code.in_((case_region, PROVINCE_CODE))).order_by(User.id)))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# due lists (rows of hotline.inbox.due)
+
+#: The short name of each case deadline, as the due lists and inboxes show it.
+DEADLINE_LABELS = {"file": _l("Filing"), "close": _l("Closing"), "publish": _l("Publication")}
+#: The most rows one provider gives a due list (the most urgent: the list is ordered by due date).
+DUE_LIMIT = 500
+
+
+def _pending_kind(case: Case) -> str | None:
+    """The deadline that runs now, from the status: filing, closing (not while suspended), publication."""
+    if case.status == CaseStatus.received.value:
+        return "file"
+    if case.status == CaseStatus.filed.value:
+        return "close"
+    if case.status == CaseStatus.closed.value and case.outcome == "penalized" and case.published_on is None:
+        return "publish"
+    return None
+
+
+def _unpublished_penalty():
+    return and_(Case.status == CaseStatus.closed.value, Case.outcome == "penalized", Case.published_on.is_(None))
+
+
+def publication_backlog_clause(today: date):
+    """Closed penalty decisions whose publication was never recorded long ago: they belong on the "to complete"
+    (待补录) list, not among the overdue rows. Long ago: the case was closed before ``HOTLINE_GO_LIVE_ON`` (the
+    day the office started recording in this system), or its publication deadline passed more than
+    ``PUBLICATION_BACKLOG_DAYS`` calendar days ago."""
+    cutoff = today - timedelta(days=int(current_app.config["PUBLICATION_BACKLOG_DAYS"]))
+    old = [Case.publish_due_on < cutoff]
+    go_live = current_app.config.get("HOTLINE_GO_LIVE_ON")
+    if go_live:
+        old.append(Case.closed_on < go_live)
+    return and_(_unpublished_penalty(), or_(*old))
+
+
+def _mine(stmt: Select, user) -> Select:
+    """The user's own cases, and the region's cases waiting to be filed: officers are assigned at filing, so
+    until then a filing deadline concerns every officer of the region."""
+    from hotline.cases.models import case_officers
+
+    return stmt.where(or_(Case.id.in_(select(case_officers.c.case_id).where(case_officers.c.user_id == user.id)),
+                          Case.status == CaseStatus.received.value))
+
+
+_DUE_LOADING = (load_only(Case.id, Case.case_number, Case.region_code, Case.status, Case.outcome, Case.published_on,
+                          Case.summary, Case.respondent_name, Case.received_on, Case.filed_on, Case.closed_on,
+                          Case.file_due_on, Case.close_due_on, Case.publish_due_on, Case.next_due_on),
+                noload(Case.officers), lazyload(Case.suspensions), lazyload(Case.extensions))
+
+
+def _case_item(case: Case, kind: str, due_on: date | None, today: date, cal, missing_year: int | None = None):
+    from hotline.inbox.items import InboxItem, working_days_left
+
+    left, overdue, missing = working_days_left(cal.for_region(case.region_code), today, due_on)
+    title = f"{case.display_number} {case.respondent_name or case.summary[:30]}"
+    return InboxItem(kind="deadline", title=title, deadline=str(DEADLINE_LABELS[kind]),
+                     url=f"/cases/{case.id}", due_on=due_on, working_days_left=left, overdue=overdue,
+                     missing_year=missing_year or missing, case_id=case.id)
+
+
+def _missing_year(case: Case, cal) -> int | None:
+    """The calendar year that keeps the case's running deadline from being computed (None if none does)."""
+    from hotline.deadlines.calendar import CalendarMissing
+
+    region_cal = cal.for_region(case.region_code)
+    base = {"file": case.received_on, "close": case.filed_on, "publish": case.closed_on}[_pending_kind(case)]
+    # The deadline runs from its base to at most a year and a half later (a closing period with its extension).
+    for year in range(base.year, base.year + 3):
+        try:
+            region_cal.is_working(date(year, 1, 1))
+        except CalendarMissing as exc:
+            return exc.year
+    return None
+
+
+def due_items(user, today: date, cal, until: date | None = None, *, mine: bool = False) -> list:
+    """The case deadlines pending in ``user``'s regions as due-list rows: overdue ones and those due by ``until``
+    (all pending ones when None), the most urgent first; with the deadline they are about (立案 / 结案 / 公示)
+    and the working days left. ``mine``: only the user's own cases (those they are an officer of, and the
+    region's cases not filed yet).
+
+    Running deadlines that could not be computed (the calendar year is not loaded: the stored due column is
+    empty) stay listed with the missing year. Publication deadlines on the "to complete" list
+    (``publication_backlog_clause``) are left out. Reads ``next_due_on`` (indexed): the status says which of the
+    stored deadlines it is."""
+    if user.role not in ("officer", "supervisor"):
+        return []
+    stmt = scope(select(Case).where(Case.next_due_on.is_not(None)), user).options(*_DUE_LOADING)
+    if until is not None:
+        stmt = stmt.where(Case.next_due_on <= until)
+    stmt = stmt.where(~publication_backlog_clause(today))
+    if mine:
+        stmt = _mine(stmt, user)
+    items = []
+    for case in db.session.scalars(stmt.order_by(Case.next_due_on, Case.id).limit(DUE_LIMIT)):
+        kind = _pending_kind(case)
+        if kind is not None:
+            items.append(_case_item(case, kind, case.next_due_on, today, cal))
+    items.extend(undated_items(user, today, cal, mine=mine))
+    return items
+
+
+def undated_items(user, today: date, cal, *, mine: bool = False) -> list:
+    """Running case deadlines without a due date because their calendar year is not loaded, with that year."""
+    # Without a pending date next_due_on is null too: received / filed cases are read through the status
+    # indexes, unpublished penalties through ix_cases_unpublished_penalties.
+    unknown = or_(and_(Case.status == CaseStatus.received.value, Case.next_due_on.is_(None),
+                       Case.file_due_on.is_(None)),
+                  and_(Case.status == CaseStatus.filed.value, Case.next_due_on.is_(None), Case.close_due_on.is_(None)),
+                  and_(_unpublished_penalty(), Case.publish_due_on.is_(None)))
+    stmt = scope(select(Case).where(unknown), user).options(*_DUE_LOADING)
+    if mine:
+        stmt = _mine(stmt, user)
+    items = []
+    # No ORDER BY: it would walk the primary key past every case; the due list sorts the rows.
+    for case in db.session.scalars(stmt.limit(DUE_LIMIT)):
+        year = _missing_year(case, cal)
+        if year is not None:
+            items.append(_case_item(case, _pending_kind(case), None, today, cal, missing_year=year))
+    return items
+
+
+def publication_backlog(user, today: date, *, limit: int = DUE_LIMIT) -> tuple[list[Case], int]:
+    """The "to complete" (待补录) list: closed penalty decisions of the user's regions whose publication was not
+    recorded and is long past (``publication_backlog_clause``), oldest first, and how many there are."""
+    stmt = scope(select(Case).where(publication_backlog_clause(today)), user)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = list(db.session.scalars(stmt.options(*_DUE_LOADING).order_by(Case.publish_due_on, Case.id).limit(limit)))
+    return rows, total

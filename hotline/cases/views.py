@@ -67,18 +67,16 @@ from hotline.cases.queries import (
     case_audit,
     case_events,
     deadlines_of,
-    due_cases,
     get_attachment_or_404,
     get_case_or_404,
     list_cases,
     officer_choices,
     scope,
-    week_end,
 )
 from hotline.core.clock import local_date, local_today
 from hotline.core.errors import DomainError, StaleVersion, StateError
 from hotline.core.forms import HotlineForm
-from hotline.core.permissions import PROVINCE_CODE, Role, reload_visible, role_required, sees_region
+from hotline.core.permissions import PROVINCE_CODE, reload_visible, role_required, sees_region
 from hotline.core.text import clean_text
 from hotline.deadlines.calendar import CalendarMissing, WorkCalendar
 from hotline.deadlines.engine import find_rule
@@ -86,7 +84,6 @@ from hotline.deadlines.models import WORKING_KINDS, CalendarDay
 from hotline.extensions import db
 
 DEFAULT_PAGE_SIZE = 50
-MAJOR_LIMIT = 100
 
 STALE_MESSAGE = _l("Someone else changed this case meanwhile; your input is kept below. Check the case and "
                    "submit again.")
@@ -110,6 +107,7 @@ AUDIT_ACTION_LABELS = {
     "approval_approve": _l("Approval given"),
     "approval_reject": _l("Approval refused"),
     "approval_cancel": _l("Approval request cancelled"),
+    "supervise": _l("Put under supervision (督办)"),
 }
 
 #: Field names on the audit trail.
@@ -325,32 +323,11 @@ def index():
 @bp.route("/due")
 @role_required(*CASE_ROLES)
 def due():
-    """Overdue, due today, due this week: the user's cases (and the region's unfiled ones), or the region's."""
-    today = local_today()
-    until = week_end(today)
-    region_wide = current_user.role == Role.supervisor and request.args.get("scope") == "region"
-    if region_wide:
-        rows = due_cases(current_user, until=until, for_list=True)
-    else:
-        rows = due_cases(current_user, until=until, officer_id=current_user.id, for_list=True)
-        # Officers are assigned at filing: until then a case's filing deadline concerns every officer of the region.
-        unfiled, _cursor = list_cases(current_user, CaseFilters(status=CaseStatus.received.value, due_by=until),
-                                      page_size=200, for_list=True)
-        seen = {c.id for c in rows}
-        rows = sorted(rows + [c for c in unfiled if c.id not in seen], key=lambda c: (c.next_due_on, c.id))
-    sections = [
-        ("overdue", _("Overdue"), [c for c in rows if c.next_due_on < today]),
-        ("today", _("Due today"), [c for c in rows if c.next_due_on == today]),
-        ("week", _("Due this week"), [c for c in rows if today < c.next_due_on <= until]),
-    ]
-    major = []
-    for status in (CaseStatus.received, CaseStatus.filed, CaseStatus.suspended):
-        found, _cursor = list_cases(current_user, CaseFilters(is_major=True, status=status.value),
-                                    page_size=MAJOR_LIMIT, for_list=True)
-        major.extend(found)
-    major.sort(key=lambda c: (c.next_due_on is None, c.next_due_on or today, c.id))
-    return render_template("cases/due.html", sections=sections, major=major, region_wide=region_wide,
-                           week_end=until)
+    """The first release's due page: the due lists (/due) took its place, with calls, reports and the
+    deadline each row is about."""
+    from hotline.inbox.due_views import redirect_cases_due
+
+    return redirect_cases_due()
 
 
 # ---------------------------------------------------------------------------------------------------------------

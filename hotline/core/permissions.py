@@ -83,6 +83,18 @@ def supervises(user, region_code: str | None) -> bool:
     return getattr(user, "role", None) == Role.supervisor and sees_region(user, region_code)
 
 
+def is_ancestor_region(ancestor_code: str | None, region_code: str | None) -> bool:
+    """``ancestor_code`` is a region strictly above ``region_code`` (today: the province over a 市州). The one
+    place that knows the region tree's shape; the tree of issue 12 changes only this function."""
+    return bool(ancestor_code and region_code) and ancestor_code == PROVINCE_CODE and region_code != PROVINCE_CODE
+
+
+def supervises_from_above(user, region_code: str | None) -> bool:
+    """A supervisor of an office above ``region_code``'s (the province over a 市州): who may designate and end a
+    major-case supervision (重大案件督办) of that region's case."""
+    return getattr(user, "role", None) == Role.supervisor and is_ancestor_region(user.region_code, region_code)
+
+
 def mask_phone(value: str | None) -> str | None:
     """``13812345678`` → ``138****5678``; short or odd values keep only their ends."""
     if not value:

@@ -33,12 +33,15 @@ class CalendarMissing(DomainError):
 #: an edit within the TTL.
 _CACHE: dict[int, tuple[float, dict[date, str]]] = {}
 _REGION_CACHE: dict[tuple[int, str], tuple[float, dict[date, str]]] = {}
+#: Cumulative working-day counts by (year, region code or None), for working_days_between.
+_COUNTS_CACHE: dict[tuple[int, str | None], tuple[float, list[int]]] = {}
 _CACHE_TTL_SECONDS = 60.0
 
 
 def invalidate_calendar_cache() -> None:
     _CACHE.clear()
     _REGION_CACHE.clear()
+    _COUNTS_CACHE.clear()
 
 
 class WorkCalendar:
@@ -48,16 +51,25 @@ class WorkCalendar:
     view of one region, sharing the national years already loaded.
     """
 
-    def __init__(self, region_code: str | None = None, *, _years: dict[int, dict[date, str]] | None = None) -> None:
+    def __init__(self, region_code: str | None = None, *, _years: dict[int, dict[date, str]] | None = None,
+                 _views: dict[str | None, WorkCalendar] | None = None) -> None:
         self.region_code = region_code
         self._years: dict[int, dict[date, str]] = {} if _years is None else _years
         self._regional: dict[int, dict[date, str]] = {}
+        #: {year: [working days from 1 January up to the n-th day of the year]}: counting long spans in O(1).
+        self._cumulative: dict[int, list[int]] = {}
+        #: The views of every region made from this calendar (each made once, with what it has loaded).
+        self._views: dict[str | None, WorkCalendar] = {} if _views is None else _views
+        self._views.setdefault(region_code, self)
 
     def for_region(self, region_code: str | None) -> WorkCalendar:
         """This calendar as ``region_code``'s offices work (the national one for None)."""
         if region_code == self.region_code:
             return self
-        return WorkCalendar(region_code, _years=self._years)
+        view = self._views.get(region_code)
+        if view is None:
+            view = WorkCalendar(region_code, _years=self._years, _views=self._views)
+        return view
 
     def regional_holidays(self, year: int) -> dict[date, str]:
         """{day: name} of this calendar's region's own holidays in ``year`` (none without a region)."""
@@ -120,7 +132,35 @@ class WorkCalendar:
         """Working days in (start, end]: how many working days after ``start`` ``end`` is."""
         if end <= start:
             return 0
-        return sum(1 for i in range(1, (end - start).days + 1) if self.is_working(start + timedelta(days=i)))
+        total = 0
+        for year in range(start.year, end.year + 1):
+            low = max(start, date(year, 1, 1) - timedelta(days=1))
+            high = min(end, date(year, 12, 31))
+            if high <= low:
+                continue
+            counts = self._year_counts(year)
+            total += counts[high.timetuple().tm_yday] - (counts[low.timetuple().tm_yday] if low.year == year else 0)
+        return total
+
+    def _year_counts(self, year: int) -> list[int]:
+        """Cumulative working days of ``year`` by day of the year (index 0: none yet); raises CalendarMissing."""
+        counts = self._cumulative.get(year)
+        if counts is not None:
+            return counts
+        key = (year, self.region_code)
+        hit = _COUNTS_CACHE.get(key)
+        if hit and time.monotonic() - hit[0] < _CACHE_TTL_SECONDS:
+            counts = hit[1]
+        else:
+            kinds, days_off = self._year(year), self.regional_holidays(year)
+            counts = [0]
+            day, one = date(year, 1, 1), timedelta(days=1)
+            while day.year == year:
+                counts.append(counts[-1] + (kinds[day] in WORKING_KINDS and day not in days_off))
+                day += one
+            _COUNTS_CACHE[key] = (time.monotonic(), counts)
+        self._cumulative[year] = counts
+        return counts
 
     def roll_forward(self, day: date) -> date:
         """``day`` if it is a working day, else the next working day."""

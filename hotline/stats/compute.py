@@ -212,7 +212,9 @@ def empty_figures() -> dict[str, Any]:
     cases = dict.fromkeys((
         "received", "filed", "disputes", "infringement_disputes", "other_disputes", "counterfeit", "not_accepted",
         "closed", "pending_end", "overdue", "transferred_judicial", "mediated", "judicial_confirmation",
-        "exhibition", "ecommerce", "major", "foreign_related", "total"), 0)
+        "exhibition", "ecommerce", "major", "foreign_related", "total",
+        # major-case supervision (督办): supervisions designated / ended in the month (hotline.supervision)
+        "supervised_opened", "supervised_closed"), 0)
     cases["closed_by_outcome"] = dict.fromkeys(ALL_OUTCOMES, 0)
     cases.update(dict.fromkeys(MONEY_FIELDS, "0.00"))
     return {"calls": calls, "cases": cases}
@@ -225,6 +227,11 @@ def compute_month(month: Month) -> dict[str, dict[str, Any]]:
     Calls logged against 430000 itself are kept under ``other`` so the yearly table can show 其他.
     """
     calls, cases = call_figures(month), case_figures(month)
+    # Major-case supervision (督办): supervised cases opened and closed in the month, by the case's region.
+    from hotline.supervision.queries import supervision_figures
+
+    for code, figures in supervision_figures(month.first_day, month.last_day).items():
+        cases.setdefault(code, {}).update(figures)
     regions = [r.code for r in ref.list_regions() if r.code != PROVINCE_CODE]
     result: dict[str, dict[str, Any]] = {}
     total = empty_figures()

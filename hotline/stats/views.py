@@ -80,6 +80,8 @@ CASE_FIGURES = (
     ("ecommerce", _l("E-commerce cases")),
     ("major", _l("Major cases (督办)")),
     ("foreign_related", _l("Foreign-related cases")),
+    ("supervised_opened", _l("Supervised cases opened (督办)")),
+    ("supervised_closed", _l("Supervised cases closed (督办结束)")),
 )
 MONEY_FIGURES = (
     ("amount_involved", _l("Amount involved")),

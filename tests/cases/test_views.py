@@ -156,7 +156,7 @@ def new_case_form(**overrides) -> dict:
 # who may see what
 
 
-PAGES = ("/cases", "/cases/due", "/cases/calendar", "/cases/new")
+PAGES = ("/cases", "/due/backlog", "/cases/calendar", "/cases/new")
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -193,10 +193,10 @@ def test_open_from_call_by_role(as_user, create_call, role, status):
 def test_nav_links_by_role(as_user):
     officer, _ = as_user("officer")
     page = text(officer.get("/cases"))
-    assert 'href="/cases"' in page and 'href="/cases/due"' in page and 'href="/admin/calendar"' not in page
+    assert 'href="/cases"' in page and 'href="/due"' in page and 'href="/admin/calendar"' not in page
     admin, _ = as_user("admin", "430000")
     page = text(admin.get("/admin/calendar"))
-    assert 'href="/admin/calendar"' in page and 'href="/cases/due"' not in page
+    assert 'href="/admin/calendar"' in page and 'href="/due"' not in page
 
 
 def test_region_isolation_on_every_case_route(app, as_user, crew, make_case, create_call):
@@ -226,7 +226,7 @@ def test_region_isolation_on_every_case_route(app, as_user, crew, make_case, cre
                        data=new_case_form(version=call.version, region_code=OTHER_REGION)).status_code == 404
 
     number = load(app, case_id).case_number
-    for url in ("/cases", "/cases/due?scope=region", "/cases/calendar?month=2016-01", "/cases?q=长沙某某"):
+    for url in ("/cases", "/due?scope=region", "/cases/calendar?month=2016-01", "/cases?q=长沙某某"):
         page = text(client.get(url))
         assert number not in page and f"/cases/{case_id}" not in page, url
 
@@ -690,17 +690,16 @@ def test_due_page_lists_an_overdue_case(app, as_user, crew, make_case):
     elsewhere = make_case(crew.outsider, region_code=OTHER_REGION, respondent_name="株洲的被请求人")
 
     client, _officer = as_user(user=crew.officers[0])
-    page = text(client.get("/cases/due"))
+    page = text(client.get("/due"))
     overdue = page.split('id="due-overdue"', 1)[1].split("</section>", 1)[0]
     assert f"/cases/{overdue_id}" in overdue
     assert f"/cases/{unfiled_id}" in overdue  # not filed yet: every officer of the region sees it
     assert f"/cases/{not_mine}" not in page
     assert f"/cases/{elsewhere}" not in page
     assert f"/cases/{fresh_id}" not in overdue
-    assert "Show the whole region" not in page  # officers see their own cases
 
     supervisor, _ = as_user(user=crew.supervisor)
-    page = text(supervisor.get("/cases/due?scope=region"))
+    page = text(supervisor.get("/due?scope=region"))
     assert f"/cases/{not_mine}" in page and f"/cases/{overdue_id}" in page and f"/cases/{elsewhere}" not in page
 
 
@@ -708,7 +707,7 @@ def test_due_page_lists_open_major_cases(app, as_user, crew, make_case):
     major_id = make_case(crew.officers[0], is_major=True, respondent_name="督办案件被请求人")
     minor_id = make_case(crew.officers[0])
     client, _officer = as_user(user=crew.officers[0])
-    major = text(client.get("/cases/due")).split('id="due-major"', 1)[1]
+    major = text(client.get("/due")).split('id="due-major"', 1)[1]
     assert f"/cases/{major_id}" in major and f"/cases/{minor_id}" not in major
 
 

@@ -37,6 +37,18 @@ def cal(app):
 
 
 @SETTINGS
+@given(start=days, end=days)
+def test_working_days_between_counts_each_working_day_of_the_span(cal, start, end):
+    """The per-year cumulative counts give what counting the days one by one gives, across years too (a due
+    list counts spans of years: a case overdue since 2014)."""
+    one_by_one = sum(1 for i in range(1, (end - start).days + 1) if cal.is_working(start + timedelta(days=i)))
+    assert cal.working_days_between(start, end) == max(one_by_one, 0)
+    regional = cal.for_region("430100")
+    assert regional.working_days_between(start, end) == sum(
+        1 for i in range(1, (end - start).days + 1) if regional.is_working(start + timedelta(days=i)))
+
+
+@SETTINGS
 @given(day=days, n=counts)
 def test_add_working_days_lands_n_working_days_later(cal, day, n):
     result = cal.add_working_days(day, n)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 import pytest
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from hotline.extensions import db
@@ -187,6 +188,31 @@ class World:
                                       "officer_ids": [u.id for u in self.staff.officers[:count]]},
                        actor=self._user(self.staff.officer), expected_version=case.version)
         return case
+
+    @cached_property
+    def supervision(self):
+        """长沙's filed case under the province's supervision (a progress and a final report due)."""
+        from datetime import date as date_
+
+        from hotline.supervision.operations import designate
+
+        province_user = self.staff.get("supervisor", "430000", "prov")
+        with self._context():
+            case = self._filed()
+            province = self._user(province_user)
+            supervision = designate(case, {"instructions": "限期查处，按时报告", "reports": [
+                {"kind": "progress", "due_on": date_(2099, 1, 5)}, {"kind": "final", "due_on": date_(2099, 3, 5)}]},
+                actor=province, expected_version=case.version)
+            db.session.commit()
+            return self._detach(supervision)
+
+    @property
+    def supervision_report_id(self) -> int:
+        from hotline.supervision.models import SupervisionReport
+
+        with self.app.app_context():
+            return db.session.scalar(select(SupervisionReport.id).where(
+                SupervisionReport.supervision_id == self.supervision.id).order_by(SupervisionReport.due_on))
 
     @cached_property
     def review(self):

@@ -33,6 +33,9 @@ class Z(NamedTuple):
 
     role: str
     expect: int = 404
+    #: Only an office above 长沙 may do it (major-case supervision): 长沙's user of this role is refused (403) and
+    #: the province's user of this role is allowed.
+    above: bool = False
 
 
 #: (method, rule) → (anonymous, operator, officer, supervisor, admin, 株洲 user or None). All users of 长沙.
@@ -98,6 +101,17 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "/cases/<int:case_id>/events"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("POST", "/cases/<int:case_id>/attachments"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("GET", "/cases/<int:case_id>/attachments/<int:attachment_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    # due lists (a 株洲 user sees only 株洲's rows: no record in the URL)
+    ("GET", "/due"): (LOGIN, OK, OK, OK, 403, None),
+    ("GET", "/due/backlog"): (LOGIN, 403, OK, OK, 403, None),
+    # major-case supervision: 长沙's case supervised by the province; 长沙's supervisor is not above it
+    ("GET", "/supervisions"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/supervisions/<int:supervision_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("GET", "/supervisions/designate/<int:case_id>"): (LOGIN, 403, 403, 403, 403, Z("supervisor", above=True)),
+    ("POST", "/supervisions/designate/<int:case_id>"): (LOGIN, 403, 403, 403, 403, Z("supervisor", above=True)),
+    ("POST", "/supervisions/<int:supervision_id>/reports/<int:report_id>"):
+        (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/supervisions/<int:supervision_id>/close"): (LOGIN, 403, 403, 403, 403, Z("supervisor", above=True)),
     # case-file review
     ("GET", "/review"): (LOGIN, 403, 403, OK, 403, None),
     ("POST", "/review"): (LOGIN, 403, 403, OK, 403, None),
@@ -152,6 +166,13 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "/api/v1/cases/<int:case_id>/events"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("POST", "/api/v1/cases/<int:case_id>/attachments"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("GET", "/api/v1/cases/<int:case_id>/attachments/<int:attachment_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    # API: supervision and the due list
+    ("POST", "/api/v1/cases/<int:case_id>/supervision"): (LOGIN, 403, 403, 403, 403, Z("supervisor", above=True)),
+    ("GET", "/api/v1/supervisions"): (LOGIN, 403, OK, OK, 403, None),
+    ("POST", "/api/v1/supervisions/<int:supervision_id>/reports"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/api/v1/supervisions/<int:supervision_id>/close"):
+        (LOGIN, 403, 403, 403, 403, Z("supervisor", above=True)),
+    ("GET", "/api/v1/due"): (LOGIN, OK, OK, OK, 403, None),
     # API: statistics
     ("GET", "/api/v1/stats/monthly/<month>"): (LOGIN, 403, OK, OK, 403, None),
     ("POST", "/api/v1/stats/monthly/<month>/rebuild"): (LOGIN, 403, 403, OK, 403, None),
@@ -188,6 +209,10 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/cases/<int:case_id>/events"): {"kind": "note", "occurred_on": "2015-10-08"},
     ("POST", "/api/v1/approvals/<int:approval_id>/decision"): {"decision": "reject"},  # no reason: 422
     ("POST", "/api/v1/approvals/<int:approval_id>/cancel"): {"version": STALE},
+    ("POST", "/api/v1/cases/<int:case_id>/supervision"): {"instructions": "督办", "version": STALE,
+                                                          "reports": [{"kind": "final", "due_on": "2099-01-05"}]},
+    ("POST", "/api/v1/supervisions/<int:supervision_id>/reports"): {"report_id": 1, "text": "进展", "version": STALE},
+    ("POST", "/api/v1/supervisions/<int:supervision_id>/close"): {"version": STALE},
 }
 
 _ARG = re.compile(r"<(?:[^>]*:)?(\w+)>")
@@ -213,6 +238,8 @@ def argument_value(world, name: str, override: str | None = None):
         "fmt": lambda: "xlsx", "lang": lambda: "en", "name": lambda: "reject", "phone": lambda: world.phone,
         "decision": lambda: "accept", "region_code": lambda: "430100",
         "approval_id": lambda: world.approval.id,
+        "supervision_id": lambda: world.supervision.id,
+        "report_id": lambda: world.supervision_report_id,
     }
     return values[source]()
 
@@ -282,7 +309,7 @@ def test_every_route_is_classified(app):
         assert takes_a_record, key
         assert row[5].role in ROLES
         # the 株洲 user has a role that 长沙's row allows, so a 404 is the region check, not the role check
-        assert row[1 + ROLES.index(row[5].role)] == OK, key
+        assert row[1 + ROLES.index(row[5].role)] == (403 if row[5].above else OK), key
 
 
 def test_matrix_is_consistent_with_the_api_declarations():
@@ -297,6 +324,8 @@ def test_matrix_is_consistent_with_the_api_declarations():
         assert (row[0] == OK) == (not ep.auth), rule
         for role, expected in zip(ROLES, row[1:5], strict=True):
             allowed = ep.roles is None or role in ep.roles
+            if row[5] is not None and row[5].above and role == row[5].role:
+                continue  # allowed by role, refused to 长沙's user: only an office above may
             # allowed by role, the row may still say 404 (only its owner or an admin may touch a record)
             assert (expected != 403) == allowed, (rule, role)
 
@@ -342,6 +371,8 @@ def test_access(app, staff, world, name):
             checks.append((key, url, actor, None if actor == "anonymous" else staff.get(actor), expected))
         if row[5] is not None:
             checks.append((key, url, f"株洲 {row[5].role}", staff.other[row[5].role], row[5].expect))
+            if row[5].above:
+                checks.append((key, url, f"省 {row[5].role}", staff.get(row[5].role, "430000", "prov"), OK))
     checks.sort(key=lambda check: (check[4] == OK, check[0][1] == "/logout"))
     clients = Clients(app)
     wrong = []

@@ -117,7 +117,7 @@ def _pages(app, staff, h) -> dict[str, tuple[object, str]]:
         "case edit": (officer, f"/cases/{h.case}/edit"),
         "closed case": (officer, f"/cases/{h.closed}"),
         "tokens (officer)": (officer, "/tokens"),
-        "due": (officer, "/cases/due"),
+        "due": (officer, "/due?scope=region&horizon=all"),
         "month calendar": (officer, "/cases/calendar?month=2015-10"),
         "review samples": (supervisor, "/review"),
         "review detail": (supervisor, f"/review/{h.review}"),
@@ -280,13 +280,18 @@ def test_reflected_parameters_are_escaped(app, staff, world):
     params = {name: payload(name) for name in (
         "q", "next", "month", "year", "region_code", "status", "date_from", "date_to", "filed_from", "filed_to",
         "label", "scope", "cursor", "page", "page_size", "day", "phone", "accused_party", "patent_number", "mine",
-        "request_type", "channel", "ip_type", "case_type", "overdue", "major", "exclude")}
+        "request_type", "channel", "ip_type", "case_type", "overdue", "major", "exclude", "deadline", "horizon")}
     clients = {}
     problems = []
     for key in _get_routes():
         row = MATRIX[key]
-        role = "anonymous" if row[0] == OK else next(r for r, e in zip(
-            ("operator", "officer", "supervisor", "admin"), row[1:5], strict=True) if e == OK)
+        if row[5] is not None and row[5].above:  # only an office above 长沙 may: the province's user
+            role = f"province {row[5].role}"
+            if role not in clients:
+                clients[role] = login_client(app, staff.get(row[5].role, "430000", "prov"))
+        else:
+            role = "anonymous" if row[0] == OK else next(r for r, e in zip(
+                ("operator", "officer", "supervisor", "admin"), row[1:5], strict=True) if e == OK)
         if role not in clients:
             clients[role] = app.test_client() if role == "anonymous" else login_client(app, staff.get(role))
         response = clients[role].get(build_url(key, world), query_string=params)

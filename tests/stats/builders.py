@@ -30,8 +30,8 @@ def province_operator() -> User:
     if user is None:
         from hotline.accounts.operations import create_user
 
-        user = create_user(username="stats-op", display_name="stats", password="stats operator passphrase", role="operator",
-                           region_code=PROVINCE, actor=None)
+        user = create_user(username="stats-op", display_name="stats", password="stats operator passphrase",
+                           role="operator", region_code=PROVINCE, actor=None)
         db.session.flush()
     return user
 
