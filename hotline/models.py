@@ -15,3 +15,4 @@ from hotline.deadlines.models import CalendarDay, DeadlineRule, RuleSet  # noqa:
 from hotline.reference.models import Channel, IpType, Region, RequestType  # noqa: F401
 from hotline.review.models import CaseReview, CaseReviewScore, ReviewItem  # noqa: F401
 from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun  # noqa: F401
+from hotline.transfers.models import Transfer  # noqa: F401
