@@ -479,11 +479,13 @@ def transfer_call(call: Call, to: str, note: str | None, *, actor, expected_vers
         call.region_code = target_region
     call.transferred_at = utcnow()
     call.transfer_note = note
+    call.transfer_status = TransferStatus.pending.value  # the new transfer's (one version bump for the call)
     new = {k: getattr(call, k) for k in old}
     db.session.flush()
     record_event(call, "transfer", actor, {k: (old[k], new[k]) for k in old if old[k] != new[k]},
                  note=note, region_code=call.region_code)
-    create_transfer(call, to_region_code=target_region, to_agency=agency, note=note, actor=actor)
+    create_transfer(call, to_region_code=target_region, to_agency=agency, note=note, actor=actor,
+                    from_region_code=actor.region_code if actor is not None else old["region_code"])
 
 
 def set_call_status(call: Call, status: str, *, actor, expected_version: int | None,

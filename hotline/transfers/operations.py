@@ -180,8 +180,9 @@ def _stale_stats(transfer: Transfer) -> None:
 # Operations ----------------------------------------------------------------------------------------------------
 
 def create_transfer(call: Call, *, to_region_code: str | None, to_agency: str | None, note: str | None,
-                    actor) -> Transfer:
-    """A new transfer of ``call`` (called by ``calls.operations.transfer_call`` in the same transaction).
+                    actor, from_region_code: str) -> Transfer:
+    """A new transfer of ``call`` (called by ``calls.operations.transfer_call`` in the same transaction), sent from
+    ``from_region_code`` (the transferring user's office: the hotline that calls the caller back).
 
     The clock starts on the Beijing date of the transfer, under the rule set in force then.
     """
@@ -193,13 +194,13 @@ def create_transfer(call: Call, *, to_region_code: str | None, to_agency: str | 
         rule_set_code = rule_set_for(sent_on).code
     except NoRuleSet:
         rule_set_code = None
-    transfer = Transfer(version=1, call=call, from_region_code=actor.region_code, to_region_code=to_region_code,
+    transfer = Transfer(version=1, call=call, from_region_code=from_region_code, to_region_code=to_region_code,
                         to_agency=to_agency, status=TransferStatus.pending.value, note=note, sent_on=sent_on,
                         rule_set_code=rule_set_code, complex=False, reopen_count=0,
                         created_by_id=getattr(actor, "id", None), created_at=now, updated_at=now)
     db.session.add(transfer)
     refresh_deadlines(transfer)
-    call.transfer_status = transfer.status
+    _sync_call(transfer)
     db.session.flush()
     record_event(transfer, "create", actor, {"status": (None, transfer.status),
                                               "to_region_code": (None, to_region_code),
