@@ -125,6 +125,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.review import views as _review_views  # noqa: F401
     from hotline.stats import bp as stats_bp
     from hotline.stats import views as _stats_views  # noqa: F401
+    from hotline.transfers import bp as transfers_bp
+    from hotline.transfers import views as _transfers_views  # noqa: F401
 
     app.register_blueprint(main_bp)
     app.register_blueprint(cases_bp)
@@ -134,6 +136,7 @@ def create_app(config_class=None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(calls_bp)
     app.register_blueprint(stats_bp)
+    app.register_blueprint(transfers_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 

@@ -312,7 +312,6 @@ def open_case_from_call(call, data: dict[str, Any], *, actor, expected_version: 
     from hotline.calls.operations import _check_version as check_call_version
     from hotline.calls.operations import mark_case_opened
     from hotline.calls.operations import status_word as call_status_word
-
     from hotline.transfers.operations import can_open_case, current_transfer, link_case
 
     check_call_version(call, expected_version)

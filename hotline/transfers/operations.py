@@ -94,6 +94,29 @@ def can_reopen(user, transfer: Transfer) -> bool:
             and transfer.reopen_count == 0 and is_hotline_side(user, transfer))
 
 
+def step_fits(step: str, transfer: Transfer) -> bool:
+    """Whether ``step`` fits the transfer's status, whoever asks (409 when not; 403 when it fits another side)."""
+    status = transfer.status
+    return {
+        "sign": status in (TransferStatus.pending, TransferStatus.reopened),
+        "return": status == TransferStatus.pending,
+        "answer": status in _answerable_from(transfer),
+        "callback": status == TransferStatus.answered or (status == TransferStatus.called_back
+                                                          and not transfer.reached),
+        "reopen": (status == TransferStatus.called_back and transfer.satisfaction == Satisfaction.dissatisfied
+                   and transfer.reopen_count == 0),
+    }[step]
+
+
+def step_refusal(step: str, user, transfer: Transfer) -> StateError | NotAllowed:
+    """The error for a step ``user`` may not take now: 409 naming the status, or 403 for the wrong side."""
+    if not step_fits(step, transfer):
+        if step == "reopen" and transfer.reopen_count:
+            return StateError(_("This transfer was already reopened once."))
+        return _wrong_step(transfer, step)
+    return NotAllowed(_("Only the receiving region or the hotline, as the step requires, may do this."))
+
+
 def can_open_case(user, transfer: Transfer | None) -> bool:
     """The receiving region may open a case from a signed transfer to it."""
     return (transfer is not None and transfer.to_region_code is not None
@@ -116,17 +139,26 @@ def _check_version(transfer: Transfer, expected: int | None) -> None:
                              version=transfer.version), current=transfer)
 
 
-def _wrong_step(transfer: Transfer, action: str) -> StateError:
-    return StateError(_("Cannot %(action)s a transfer in status '%(status)s'.", action=action,
-                        status=status_word(transfer.status)))
+def _wrong_step(transfer: Transfer, step: str) -> StateError:
+    messages = {
+        "sign": _("Cannot sign for a transfer in status '%(status)s'.", status=status_word(transfer.status)),
+        "return": _("Cannot return a transfer in status '%(status)s'.", status=status_word(transfer.status)),
+        "answer": _("Cannot answer a transfer in status '%(status)s'.", status=status_word(transfer.status)),
+        "callback": _("Cannot record a call-back on a transfer in status '%(status)s'.",
+                      status=status_word(transfer.status)),
+        "reopen": _("Cannot reopen a transfer in status '%(status)s'.", status=status_word(transfer.status)),
+        "close": _("Cannot close a transfer in status '%(status)s'.", status=status_word(transfer.status)),
+    }
+    return StateError(messages[step])
 
 
-def _require(allowed: bool, transfer: Transfer, action: str, in_status: bool, user) -> None:
+_CAN = {}
+
+
+def _require(step: str, user, transfer: Transfer) -> None:
     """409 naming the status when the step does not fit it; 403 when it fits but the user is the wrong side."""
-    if not in_status:
-        raise _wrong_step(transfer, action)
-    if not allowed:
-        raise NotAllowed(_("Only the receiving region or the hotline, as the step requires, may do this."))
+    if not _CAN[step](user, transfer):
+        raise step_refusal(step, user, transfer)
 
 
 def _text(data: dict[str, Any], field: str, errors: dict[str, list[str]], *, required: bool,
@@ -162,6 +194,10 @@ def _sync_call(transfer: Transfer) -> None:
     call = transfer.call
     if call.transfer_status != transfer.status:
         call.transfer_status = transfer.status
+
+
+def _diff(transfer: Transfer, old: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {k: (v, getattr(transfer, k)) for k, v in old.items() if v != getattr(transfer, k)}
 
 
 def _audit(transfer: Transfer, action: str, actor, changes: dict, note: str | None = None) -> None:
@@ -213,8 +249,7 @@ def create_transfer(call: Call, *, to_region_code: str | None, to_agency: str | 
 def sign_transfer(transfer: Transfer, *, complex_matter: bool, actor, expected_version: int | None) -> None:
     """签收: the receiving region takes the matter; ``complex_matter`` gives the longer answer limit."""
     _check_version(transfer, expected_version)
-    _require(can_sign(actor, transfer), transfer, _("sign"),
-             transfer.status in (TransferStatus.pending, TransferStatus.reopened), actor)
+    _require("sign", actor, transfer)
     if not isinstance(complex_matter, bool):
         raise ValidationFailed(_("Invalid input."), {"complex": [_("Must be true or false.")]})
     now = utcnow()
@@ -227,13 +262,13 @@ def sign_transfer(transfer: Transfer, *, complex_matter: bool, actor, expected_v
     refresh_deadlines(transfer)
     _sync_call(transfer)
     _stale_stats(transfer)
-    _audit(transfer, "sign", actor, {k: (v, getattr(transfer, k)) for k, v in old.items() if v != getattr(transfer, k)})
+    _audit(transfer, "sign", actor, _diff(transfer, old))
 
 
 def return_transfer(transfer: Transfer, reason: Any, *, actor, expected_version: int | None) -> None:
     """退回: the receiving region sends the matter back to the hotline, saying why; it may transfer it elsewhere."""
     _check_version(transfer, expected_version)
-    _require(can_return(actor, transfer), transfer, _("return"), transfer.status == TransferStatus.pending, actor)
+    _require("return", actor, transfer)
     errors: dict[str, list[str]] = {}
     reason = _text({"reason": reason}, "reason", errors, required=True,
                    message=_("Say why the transfer is returned."))
@@ -256,8 +291,7 @@ def answer_transfer(transfer: Transfer, data: dict[str, Any], *, actor, expected
     from hotline.cases.models import Case
 
     _check_version(transfer, expected_version)
-    _require(can_answer(actor, transfer), transfer, _("answer"),
-             transfer.status in _answerable_from(transfer), actor)
+    _require("answer", actor, transfer)
     errors: dict[str, list[str]] = {}
     outcome = data.get("outcome")
     if outcome not in {o.value for o in TransferOutcome}:
@@ -286,7 +320,7 @@ def answer_transfer(transfer: Transfer, data: dict[str, Any], *, actor, expected
     refresh_deadlines(transfer)
     _sync_call(transfer)
     _stale_stats(transfer)
-    _audit(transfer, "answer", actor, {k: (v, getattr(transfer, k)) for k, v in old.items() if v != getattr(transfer, k)},
+    _audit(transfer, "answer", actor, _diff(transfer, old),
            note=result)
 
 
@@ -296,9 +330,7 @@ def callback_transfer(transfer: Transfer, data: dict[str, Any], *, actor, expect
     from hotline.calls.operations import close_after_callback
 
     _check_version(transfer, expected_version)
-    in_status = transfer.status == TransferStatus.answered or (
-        transfer.status == TransferStatus.called_back and not transfer.reached)
-    _require(can_callback(actor, transfer), transfer, _("call back on"), in_status, actor)
+    _require("callback", actor, transfer)
     errors: dict[str, list[str]] = {}
     reached = data.get("reached")
     if not isinstance(reached, bool):
@@ -326,7 +358,7 @@ def callback_transfer(transfer: Transfer, data: dict[str, Any], *, actor, expect
     _sync_call(transfer)
     _stale_stats(transfer)
     _audit(transfer, "callback", actor,
-           {k: (v, getattr(transfer, k)) for k, v in old.items() if v != getattr(transfer, k)}, note=note)
+           _diff(transfer, old), note=note)
     if reached and satisfaction != Satisfaction.dissatisfied:
         close_transfer(transfer, actor=actor)
         close_after_callback(transfer.call, note=note, given_at=now, actor=actor)
@@ -335,7 +367,7 @@ def callback_transfer(transfer: Transfer, data: dict[str, Any], *, actor, expect
 def close_transfer(transfer: Transfer, *, actor) -> None:
     """The matter is done: after a satisfied call-back, or when the hotline records the call's feedback."""
     if not transfer.can_move_to(TransferStatus.closed):
-        raise _wrong_step(transfer, _("close"))
+        raise _wrong_step(transfer, "close")
     old_status = transfer.status
     transfer.status = TransferStatus.closed.value
     transfer.closed_at = utcnow()
@@ -346,11 +378,7 @@ def close_transfer(transfer: Transfer, *, actor) -> None:
 def reopen_transfer(transfer: Transfer, reason: Any, *, actor, expected_version: int | None) -> None:
     """重办: a dissatisfied caller's matter goes back to the region once, with new sign and answer clocks."""
     _check_version(transfer, expected_version)
-    in_status = (transfer.status == TransferStatus.called_back
-                 and transfer.satisfaction == Satisfaction.dissatisfied and transfer.reopen_count == 0)
-    if transfer.status == TransferStatus.called_back and transfer.reopen_count and is_hotline_side(actor, transfer):
-        raise StateError(_("This transfer was already reopened once."))
-    _require(can_reopen(actor, transfer), transfer, _("reopen"), in_status, actor)
+    _require("reopen", actor, transfer)
     errors: dict[str, list[str]] = {}
     reason = _text({"reason": reason}, "reason", errors, required=True,
                    message=_("Say what the caller is dissatisfied with."))
@@ -372,8 +400,12 @@ def reopen_transfer(transfer: Transfer, reason: Any, *, actor, expected_version:
     refresh_deadlines(transfer)
     _sync_call(transfer)
     _stale_stats(transfer)
-    _audit(transfer, "reopen", actor, {k: (v, getattr(transfer, k)) for k, v in old.items() if v != getattr(transfer, k)},
+    _audit(transfer, "reopen", actor, _diff(transfer, old),
            note=reason)
+
+
+_CAN.update(sign=can_sign, answer=can_answer, callback=can_callback, reopen=can_reopen)
+_CAN["return"] = can_return
 
 
 def link_case(transfer: Transfer, case_id: int, *, actor) -> None:

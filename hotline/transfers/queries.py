@@ -54,6 +54,8 @@ class TransferFilters:
     region_code: str | None = None
     overdue: bool | None = None
     call_id: int | None = None
+    #: Only those sent from or to the user's own office (not every region they see).
+    mine: bool = False
 
 
 def _latest():
@@ -90,6 +92,9 @@ def list_transfers(user, filters: TransferFilters, *, today: date, cursor: int |
         stmt = stmt.where(Transfer.to_region_code == filters.region_code)
     if filters.call_id:
         stmt = stmt.where(Transfer.call_id == filters.call_id)
+    if filters.mine:
+        stmt = stmt.where(or_(Transfer.to_region_code == user.region_code,
+                              Transfer.from_region_code == user.region_code))
     if filters.overdue is not None:
         clause = _overdue_clause(today)
         stmt = stmt.where(clause if filters.overdue else ~clause)

@@ -15,9 +15,8 @@ Create Date: 2026-12-07 16:07:57.097667
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ca2161ae067d'
