@@ -22,6 +22,7 @@ from hotline.transfers import operations, queries
 from hotline.transfers.models import Transfer
 
 READ_ROLES = operations.READ_ROLES
+RECEIVING_ROLES = operations.RECEIVING_ROLES
 IF_MATCH = {"If-Match": "The transfer's version (alternative to \"version\" in the body)."}
 CONFLICT = {409: s.TransferConflictOut}
 
@@ -72,18 +73,18 @@ def get_transfer(user, transfer_id: int):
 
 
 @api_route("/transfers/<int:transfer_id>/sign", "POST", summary="Sign for a transfer (签收)", tag="transfers",
-           roles=READ_ROLES, body=s.SignIn, body_required=False, errors=[404, 409], error_models=CONFLICT,
+           roles=RECEIVING_ROLES, body=s.SignIn, body_required=False, errors=[404, 409], error_models=CONFLICT,
            headers=IF_MATCH, responses={200: s.TransferOut})
 def sign_transfer(user, transfer_id: int, body: s.SignIn):
     """The receiving region (officer, supervisor, or the province's) takes the matter; ``complex`` gives 120 days
-    to answer instead of 90. For another agency the hotline records its receipt."""
+    to answer instead of 90. For another agency the hotline's supervisor records its receipt."""
     transfer = queries.get_transfer_or_404(transfer_id, user)
     return _run(transfer, lambda: operations.sign_transfer(
         transfer, complex_matter=body.complex, actor=user, expected_version=expected_version(body.version)))
 
 
 @api_route("/transfers/<int:transfer_id>/return", "POST", summary="Return a transfer (退回)", tag="transfers",
-           roles=READ_ROLES, body=s.ReasonIn, errors=[404, 409], error_models=CONFLICT, headers=IF_MATCH,
+           roles=RECEIVING_ROLES, body=s.ReasonIn, errors=[404, 409], error_models=CONFLICT, headers=IF_MATCH,
            responses={200: s.TransferOut})
 def return_transfer(user, transfer_id: int, body: s.ReasonIn):
     """Before signing, the receiving region sends the matter back with a reason; the hotline may transfer the

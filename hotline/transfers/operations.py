@@ -67,11 +67,14 @@ def is_receiving_side(user, transfer: Transfer) -> bool:
 
 
 def can_sign(user, transfer: Transfer) -> bool:
-    return transfer.status in (TransferStatus.pending, TransferStatus.reopened) and is_receiving_side(user, transfer)
+    """Officers and supervisors of the receiving side (for an agency: the hotline's supervisor records it)."""
+    return (transfer.status in (TransferStatus.pending, TransferStatus.reopened) and user.role in RECEIVING_ROLES
+            and is_receiving_side(user, transfer))
 
 
 def can_return(user, transfer: Transfer) -> bool:
-    return transfer.status == TransferStatus.pending and is_receiving_side(user, transfer)
+    return (transfer.status == TransferStatus.pending and user.role in RECEIVING_ROLES
+            and is_receiving_side(user, transfer))
 
 
 def _answerable_from(transfer: Transfer) -> set[str]:
@@ -248,8 +251,8 @@ def create_transfer(call: Call, *, to_region_code: str | None, to_agency: str | 
 
 def sign_transfer(transfer: Transfer, *, complex_matter: bool, actor, expected_version: int | None) -> None:
     """签收: the receiving region takes the matter; ``complex_matter`` gives the longer answer limit."""
-    _check_version(transfer, expected_version)
     _require("sign", actor, transfer)
+    _check_version(transfer, expected_version)
     if not isinstance(complex_matter, bool):
         raise ValidationFailed(_("Invalid input."), {"complex": [_("Must be true or false.")]})
     now = utcnow()
@@ -267,8 +270,8 @@ def sign_transfer(transfer: Transfer, *, complex_matter: bool, actor, expected_v
 
 def return_transfer(transfer: Transfer, reason: Any, *, actor, expected_version: int | None) -> None:
     """退回: the receiving region sends the matter back to the hotline, saying why; it may transfer it elsewhere."""
-    _check_version(transfer, expected_version)
     _require("return", actor, transfer)
+    _check_version(transfer, expected_version)
     errors: dict[str, list[str]] = {}
     reason = _text({"reason": reason}, "reason", errors, required=True,
                    message=_("Say why the transfer is returned."))
@@ -290,8 +293,8 @@ def answer_transfer(transfer: Transfer, data: dict[str, Any], *, actor, expected
     hotline enters the answer the agency sent."""
     from hotline.cases.models import Case
 
-    _check_version(transfer, expected_version)
     _require("answer", actor, transfer)
+    _check_version(transfer, expected_version)
     errors: dict[str, list[str]] = {}
     outcome = data.get("outcome")
     if outcome not in {o.value for o in TransferOutcome}:
@@ -329,8 +332,8 @@ def callback_transfer(transfer: Transfer, data: dict[str, Any], *, actor, expect
     call; dissatisfied leaves it open for one reopening; not reached, for another try."""
     from hotline.calls.operations import close_after_callback
 
-    _check_version(transfer, expected_version)
     _require("callback", actor, transfer)
+    _check_version(transfer, expected_version)
     errors: dict[str, list[str]] = {}
     reached = data.get("reached")
     if not isinstance(reached, bool):
@@ -377,8 +380,8 @@ def close_transfer(transfer: Transfer, *, actor) -> None:
 
 def reopen_transfer(transfer: Transfer, reason: Any, *, actor, expected_version: int | None) -> None:
     """重办: a dissatisfied caller's matter goes back to the region once, with new sign and answer clocks."""
-    _check_version(transfer, expected_version)
     _require("reopen", actor, transfer)
+    _check_version(transfer, expected_version)
     errors: dict[str, list[str]] = {}
     reason = _text({"reason": reason}, "reason", errors, required=True,
                    message=_("Say what the caller is dissatisfied with."))

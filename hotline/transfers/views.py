@@ -185,7 +185,7 @@ def _step(transfer_id: int, step: str, perform: Callable[[Transfer, HotlineForm]
 
 
 @bp.route("/<int:transfer_id>/sign", methods=["POST"])
-@role_required(*READ_ROLES)
+@role_required(*operations.RECEIVING_ROLES)
 def sign(transfer_id: int):
     return _step(transfer_id, "sign", lambda t, f: operations.sign_transfer(
         t, complex_matter=bool(f.complex.data), actor=current_user, expected_version=f.version.data),
@@ -193,7 +193,7 @@ def sign(transfer_id: int):
 
 
 @bp.route("/<int:transfer_id>/return", methods=["POST"])
-@role_required(*READ_ROLES)
+@role_required(*operations.RECEIVING_ROLES)
 def return_(transfer_id: int):
     return _step(transfer_id, "return", lambda t, f: operations.return_transfer(
         t, f.reason.data, actor=current_user, expected_version=f.version.data), _("Returned to the hotline."))
