@@ -100,11 +100,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_transfers_status'), ['status'], unique=False)
         batch_op.create_index('ix_transfers_to_region_status', ['to_region_code', 'status'], unique=False)
 
-    with op.batch_alter_table('calls', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('transfer_status', sa.String(length=20), nullable=True))
-        batch_op.create_index(batch_op.f('ix_calls_transfer_status'), ['transfer_status'], unique=False)
-        batch_op.create_check_constraint(
-            'transfer_status',
+    # Plain ALTERs, not a batch rebuild: rebuilding calls on SQLite would drop a table that cases and transfers
+    # reference. SQLite cannot add a CHECK to an existing table, so the status check exists on PostgreSQL only
+    # (the operations are the only writers of transfer_status).
+    op.add_column('calls', sa.Column('transfer_status', sa.String(length=20), nullable=True))
+    op.create_index(op.f('ix_calls_transfer_status'), 'calls', ['transfer_status'], unique=False)
+    if op.get_bind().dialect.name != 'sqlite':
+        op.create_check_constraint(
+            op.f('ck_calls_transfer_status'), 'calls',
             "transfer_status IS NULL OR transfer_status IN ('pending', 'signed', 'returned', 'answered', "
             "'called_back', 'reopened', 'closed')")
 
@@ -187,24 +190,8 @@ def _migrate_transferred_calls():
 def downgrade():
     # The transfer records go; the calls keep what they said before (status, target, note, feedback).
     op.execute("DELETE FROM deadline_rules WHERE applies_to = 'transfer'")
-    with op.batch_alter_table('calls', schema=None) as batch_op:
-        batch_op.drop_constraint('transfer_status', type_='check')
-        batch_op.drop_index(batch_op.f('ix_calls_transfer_status'))
-        batch_op.drop_column('transfer_status')
-
-    with op.batch_alter_table('transfers', schema=None) as batch_op:
-        batch_op.drop_index('ix_transfers_to_region_status')
-        batch_op.drop_index(batch_op.f('ix_transfers_status'))
-        batch_op.drop_index(batch_op.f('ix_transfers_signed_by_id'))
-        batch_op.drop_index(batch_op.f('ix_transfers_sign_due_on'))
-        batch_op.drop_index(batch_op.f('ix_transfers_returned_by_id'))
-        batch_op.drop_index('ix_transfers_from_region_status')
-        batch_op.drop_index(batch_op.f('ix_transfers_created_by_id'))
-        batch_op.drop_index(batch_op.f('ix_transfers_case_id'))
-        batch_op.drop_index(batch_op.f('ix_transfers_called_back_by_id'))
-        batch_op.drop_index(batch_op.f('ix_transfers_callback_due_on'))
-        batch_op.drop_index(batch_op.f('ix_transfers_call_id'))
-        batch_op.drop_index(batch_op.f('ix_transfers_answered_by_id'))
-        batch_op.drop_index(batch_op.f('ix_transfers_answer_due_on'))
-
-    op.drop_table('transfers')
+    op.drop_table('transfers')  # indexes go with it
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint(op.f('ck_calls_transfer_status'), 'calls', type_='check')
+    op.drop_index(op.f('ix_calls_transfer_status'), table_name='calls')
+    op.drop_column('calls', 'transfer_status')
