@@ -47,6 +47,21 @@ def _snapshots(month: Month) -> dict[str, MonthlySnapshot]:
     return {s.region_code: s for s in rows}
 
 
+def same_figures(locked: dict[str, Any], fresh: dict[str, Any]) -> bool:
+    """Whether fresh figures agree with a locked snapshot. A figure the snapshot never had (added to the product
+    after it was locked, such as the transfer figures) cannot contradict it and is not compared."""
+    for key, value in locked.items():
+        if key not in fresh:
+            return False
+        other = fresh[key]
+        if isinstance(value, dict) and isinstance(other, dict):
+            if not same_figures(value, other):
+                return False
+        elif value != other:
+            return False
+    return True
+
+
 def build_month(month: Month) -> dict[str, str]:
     """Compute the month for every region and store it. Idempotent: same data, same snapshot.
 
@@ -73,7 +88,7 @@ def build_month(month: Month) -> dict[str, str]:
             else:
                 outcome[region_code] = "unchanged"
             snapshot.computed_at = now
-        elif snapshot.data == data:
+        elif same_figures(snapshot.data, data):
             # The figures are the locked ones again: an earlier pending revision is out of date.
             for stale in (r for r in snapshot.revisions if r.status == "pending"):
                 stale.status, stale.decided_at = "discarded", now
