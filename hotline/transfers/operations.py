@@ -192,6 +192,30 @@ def refresh_deadlines(transfer: Transfer) -> list:
     return found
 
 
+def fill_missing_deadlines() -> int:
+    """Set the due dates that a missing calendar year left empty on transfers still running (daily sweep, once the
+    year is loaded). A plain UPDATE, so the transfer's version is not bumped under someone editing it."""
+    from sqlalchemy import and_, or_, select, update
+
+    from hotline.deadlines.calendar import WorkCalendar
+    from hotline.deadlines.engine import transfer_deadlines
+
+    running = [TransferStatus.pending, TransferStatus.reopened, TransferStatus.signed, TransferStatus.answered,
+               TransferStatus.called_back]
+    missing = or_(Transfer.sign_due_on.is_(None), Transfer.answer_due_on.is_(None),
+                  and_(Transfer.answered_on.is_not(None), Transfer.callback_due_on.is_(None)))
+    cal = WorkCalendar()
+    filled = 0
+    for transfer in db.session.scalars(select(Transfer).where(Transfer.status.in_(running), missing)):
+        due = {d.kind: d.due_on for d in transfer_deadlines(transfer, cal)}
+        values = {f"{kind}_due_on": due.get(kind) for kind in ("sign", "answer", "callback")}
+        if any(getattr(transfer, k) != v and v is not None for k, v in values.items()):
+            db.session.execute(update(Transfer).where(Transfer.id == transfer.id).values(**values)
+                               .execution_options(synchronize_session=False))
+            filled += 1
+    return filled
+
+
 def _sync_call(transfer: Transfer) -> None:
     """The call shows where its transfer stands."""
     call = transfer.call

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from hotline.calls.models import Call, CallStatus
@@ -211,3 +211,27 @@ def due_items(user, today: date, cal: WorkCalendar, until: date | None = None) -
             continue
         items.append(_item(transfer, _DUE_KINDS[kind], today, cal))
     return sorted(items, key=InboxItem.sort_key)
+
+
+#: The deadlines of a transfer the daily sweep records when they pass unmet (OverdueRecord.kind).
+OVERDUE_KINDS = {"sign": "transfer_sign", "answer": "transfer_answer", "callback": "transfer_callback"}
+
+
+def overdue_rows(today: date) -> list[dict]:
+    """Rows for ``OverdueRecord``: each transfer deadline still pending and already past on ``today`` (sign while
+    pending or reopened; answer until answered; call back until the caller was reached)."""
+    waiting_sign = Transfer.status.in_([TransferStatus.pending.value, TransferStatus.reopened.value])
+    waiting_answer = Transfer.status.in_([TransferStatus.pending.value, TransferStatus.reopened.value,
+                                          TransferStatus.signed.value])
+    waiting_callback = or_(Transfer.status == TransferStatus.answered.value,
+                           and_(Transfer.status == TransferStatus.called_back.value, Transfer.reached.is_not(True)))
+    region = func.coalesce(Transfer.to_region_code, Transfer.from_region_code)
+    rows = []
+    for kind, column, waiting in (("sign", Transfer.sign_due_on, waiting_sign),
+                                  ("answer", Transfer.answer_due_on, waiting_answer),
+                                  ("callback", Transfer.callback_due_on, waiting_callback)):
+        stmt = select(Transfer.id, column, region).where(waiting, column < today, _latest())
+        for transfer_id, due_on, region_code in db.session.execute(stmt):
+            rows.append({"object_type": "transfer", "object_id": transfer_id, "kind": OVERDUE_KINDS[kind],
+                         "due_on": due_on, "region_code": region_code, "detected_on": today})
+    return rows
