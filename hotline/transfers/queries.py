@@ -38,6 +38,23 @@ def visible(user):
                and_(Transfer.to_region_code.is_not(None), region_clause(Transfer.to_region_code, user)))
 
 
+def preload_transfers(calls: list[Call]) -> None:
+    """Load the transfers of a page of calls in one query (the API shows each call's current transfer)."""
+    from collections import defaultdict
+
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    ids = [c.id for c in calls if c.transfer_status is not None]
+    if not ids:
+        return
+    by_call: dict[int, list[Transfer]] = defaultdict(list)
+    for transfer in db.session.scalars(select(Transfer).where(Transfer.call_id.in_(ids)).order_by(Transfer.id)):
+        by_call[transfer.call_id].append(transfer)
+    for call in calls:
+        if call.transfer_status is not None:
+            set_committed_value(call, "transfers", by_call[call.id])
+
+
 def get_transfer_or_404(transfer_id: int, user) -> Transfer:
     """A transfer the user may see; 404 when missing or in other regions (never say which)."""
     if not 0 < transfer_id <= MAX_ID:

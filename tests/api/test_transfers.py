@@ -258,3 +258,26 @@ def test_steps_are_audited(app, users, api, transferred):
             db.select(AuditEvent).where(AuditEvent.object_type == "transfer", AuditEvent.object_id == transfer["id"])
             .order_by(AuditEvent.id))]
     assert events == [("create", users.op.id), ("sign", users.officer_zz.id), ("answer", users.officer_zz.id)]
+
+
+def test_the_call_list_carries_each_calls_transfer_in_one_query(app, users, api, transferred, create_call):
+    from sqlalchemy import event
+
+    ids = {transferred()["id"] for _ in range(3)}
+    create_call(actor=users.op)
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if "FROM transfers" in statement:
+            statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            body = api(users.op).get("/api/v1/calls").get_json()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    items = {c["id"]: c for c in body["items"]}
+    assert {i for i, c in items.items() if c["transfer"]} == ids
+    assert all(items[i]["transfer"]["status"] == "pending" for i in ids)
+    assert len(statements) == 1, statements
