@@ -132,6 +132,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.stats import views as _stats_views  # noqa: F401
     from hotline.supervision import bp as supervision_bp
     from hotline.supervision import views as _supervision_views  # noqa: F401
+    from hotline.transfers import bp as transfers_bp
+    from hotline.transfers import views as _transfers_views  # noqa: F401
 
     app.register_blueprint(main_bp)
     app.register_blueprint(cases_bp)
@@ -145,6 +147,7 @@ def create_app(config_class=None) -> Flask:
     app.register_blueprint(stats_bp)
     app.register_blueprint(due_bp)
     app.register_blueprint(supervision_bp)
+    app.register_blueprint(transfers_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 

@@ -17,3 +17,4 @@ from hotline.reference.models import Channel, IpType, Region, RequestType  # noq
 from hotline.review.models import CaseReview, CaseReviewScore, ReviewItem  # noqa: F401
 from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun  # noqa: F401
 from hotline.supervision.models import Supervision, SupervisionReport  # noqa: F401
+from hotline.transfers.models import Transfer  # noqa: F401

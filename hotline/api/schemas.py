@@ -202,6 +202,10 @@ class CallOut(Out):
     closed_at: datetime | None
     decided_at: datetime | None = Field(description="When the call left open (answered, transferred, …).")
     accept_due_on: date | None = Field(description="Deadline to decide acceptance or transfer (5 working days).")
+    transfer_status: str | None = Field(description="Where the current transfer stands (pending, signed …): a "
+                                                    "transferred call is handled by the receiving region until "
+                                                    "called_back or closed.")
+    transfer: TransferOut | None = Field(description="The current transfer record; null when never transferred.")
     created_at: datetime
     updated_at: datetime
 
@@ -289,3 +293,108 @@ class HealthOut(Out):
     database: Literal["ok", "down"]
     redis: str = Field(description="ok, down or not_configured.")
     worker: str = Field(description="ok, stale, missing, unknown or in_process.")
+
+
+# Transfers ----------------------------------------------------------------------------------------------------
+
+TRANSFER_STATUSES = ("pending", "signed", "returned", "answered", "called_back", "reopened", "closed")
+OUTCOMES = ("case_opened", "handled", "no_violation", "not_competent")
+SATISFACTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
+
+
+class TransferDeadlineOut(Out):
+    kind: Literal["sign", "answer", "callback"]
+    due_on: date | None
+    met_on: date | None
+    overdue: bool
+    rule: str = Field(description="The rule set and article that produced it.")
+    label: str
+    notes: list[str]
+    paused: bool
+    target: bool
+    error: str | None = Field(default=None, description="Why there is no due date (a calendar year not loaded).")
+
+
+class TransferOut(Out):
+    id: int
+    version: int
+    call_id: int
+    call_ref: str
+    from_region_code: str
+    to_region_code: str | None
+    to_agency: str | None
+    status: Literal[TRANSFER_STATUSES]  # type: ignore[valid-type]
+    note: str | None
+    sent_on: date
+    sign_due_on: date | None
+    answer_due_on: date | None
+    callback_due_on: date | None
+    complex: bool
+    outcome: Literal[OUTCOMES] | None  # type: ignore[valid-type]
+    result: str | None
+    case_id: int | None
+    satisfaction: Literal[SATISFACTIONS] | None  # type: ignore[valid-type]
+    reached: bool | None
+    callback_note: str | None
+    return_reason: str | None
+    reopen_reason: str | None
+    reopen_count: int
+    signed_by_id: int | None
+    signed_at: datetime | None
+    answered_by_id: int | None
+    answered_at: datetime | None
+    called_back_by_id: int | None
+    called_back_at: datetime | None
+    returned_at: datetime | None
+    reopened_at: datetime | None
+    closed_at: datetime | None
+    overdue: bool = Field(description="The deadline running now is past.")
+    deadlines: list[TransferDeadlineOut] = Field(description="签收, 反馈 and (once answered) 回访, each with the "
+                                                             "rule that produced it.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class TransferPageOut(Out):
+    items: list[TransferOut]
+    next_cursor: str | None
+
+
+class TransferListQuery(Query):
+    status: Literal[TRANSFER_STATUSES] | None = None  # type: ignore[valid-type]
+    region_code: RegionCode | None = Field(None, description="The receiving region.")
+    overdue: bool | None = Field(None, description="true: the deadline running now is past.")
+    call_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    cursor: str | None = None
+    page_size: int = Field(50, ge=1, le=200)
+
+
+class TransferConflictOut(Out):
+    error: str
+    message: str
+    current: TransferOut | None = Field(None, description="The transfer as it is now (stale version only).")
+
+
+class SignIn(Body):
+    complex: bool = Field(False, description="A disputed or complex matter: 120 days to answer instead of 90.")
+    version: Version | None = None
+
+
+class ReasonIn(Body):
+    reason: Text = Field(description="Why (required).")
+    version: Version | None = None
+
+
+class AnswerIn(Body):
+    outcome: Literal[OUTCOMES]  # type: ignore[valid-type]
+    result: Text = Field(description="What was done.")
+    case_id: int | None = Field(None, ge=1, le=2**63 - 1, description="The case opened (outcome case_opened).")
+    version: Version | None = None
+
+
+class CallbackIn(Body):
+    reached: bool
+    satisfaction: Literal[SATISFACTIONS] | None = Field(  # type: ignore[valid-type]
+        None, description="Required when the caller was reached.")
+    note: Text | None = Field(None, description="What the caller was told (required when not reached: the tries).")
+    version: Version | None = None

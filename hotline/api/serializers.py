@@ -74,9 +74,21 @@ def call_json(call: Call, user) -> dict:
         "closed_at": iso(call.closed_at),
         "decided_at": iso(call.decided_at),
         "accept_due_on": call.accept_due_on.isoformat() if call.accept_due_on else None,
+        "transfer_status": call.transfer_status,
+        "transfer": _current_transfer_json(call),
         "created_at": iso(call.created_at),
         "updated_at": iso(call.updated_at),
     }
+
+
+def _current_transfer_json(call: Call) -> dict | None:
+    if call.transfer_status is None:  # never transferred: no query for the transfers
+        return None
+    from hotline.api.transfer_serializers import transfer_json
+    from hotline.transfers.operations import current_transfer
+
+    transfer = current_transfer(call)
+    return transfer_json(transfer) if transfer is not None else None
 
 
 def call_summary_json(call: Call) -> dict:

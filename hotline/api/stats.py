@@ -81,6 +81,14 @@ class CallFiguresOut(Out):
     decided_in_time: int = Field(description="Decided (accepted, answered, transferred …) by the 5-working-day "
                                              "deadline.")
     undecided_overdue: int
+    transfers_signed: int = Field(0, description="Transfers signed for in the month (0 in snapshots locked before "
+                                                 "transfers were counted).")
+    transfers_signed_on_time: int = Field(0, description="… by their 15-working-day deadline.")
+    transfers_answered: int = Field(0, description="Transfers answered in the month.")
+    transfers_answered_on_time: int = Field(0, description="… by their 90 (complex: 120) day deadline.")
+    callers_satisfied: int = Field(0, description="Call-backs in the month that reached the caller: satisfied.")
+    callers_basically_satisfied: int = 0
+    callers_dissatisfied: int = 0
 
 
 class CaseFiguresOut(Out):

@@ -26,6 +26,7 @@ from hotline.core.health import health_report
 from hotline.core.i18n import gettext as _
 from hotline.core.permissions import CALL_READ_ROLES, CALL_WRITE_ROLES, REVEAL_ROLES, Role, require
 from hotline.reference.queries import list_regions
+from hotline.transfers.queries import preload_transfers
 
 MAX_ID = 2**63 - 1
 IF_MATCH = {"If-Match": "The version you edited (alternative to \"version\" in the body)."}
@@ -67,6 +68,7 @@ def list_calls(user, query: s.CallListQuery):
     """Filters combine with AND. A region outside yours matches nothing."""
     filters = call_filters(query)
     calls, next_cursor = queries.list_calls(user, filters, cursor=query.cursor, page_size=query.page_size)
+    preload_transfers(calls)
     return jsonify({"items": [call_json(c, user) for c in calls], "next_cursor": next_cursor})
 
 
@@ -91,7 +93,9 @@ def patch_call(user, call_id: int, body: s.CallPatch):
 @api_route("/calls/<int:call_id>/transfer", "POST", summary="Transfer a call", roles=CALL_WRITE_ROLES,
            body=s.TransferIn, errors=[404, 409], headers=IF_MATCH, responses={200: s.CallOut})
 def transfer_call(user, call_id: int, body: s.TransferIn):
-    """To a 市州 office (``to`` is its region code; the call moves to that region) or another agency (its name)."""
+    """To a 市州 office (``to`` is its region code; the call moves to that region) or another agency (its name).
+    The answer carries the new ``transfer`` (pending: the region signs for it); a call whose transfer was returned
+    may be transferred again, elsewhere."""
     call = _load_call(call_id, user)
     operations.transfer_call(call, body.to, body.note, actor=user, expected_version=expected_version(body.version))
     return _call_response(call, user)
@@ -194,3 +198,4 @@ from hotline.api import calendar as _calendar_views  # noqa: E402, F401  (GET /c
 from hotline.api import cases as _case_views  # noqa: E402, F401  (cases, evidence, POST /calls/{id}/case)
 from hotline.api import stats as _stats_views  # noqa: E402, F401  (statistics, tasks, yearly reports)
 from hotline.api import supervision as _supervision_views  # noqa: E402, F401  (supervision, the due list)
+from hotline.api import transfers as _transfer_views  # noqa: E402, F401  (transfers: sign, answer, call back)

@@ -60,11 +60,18 @@ DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 _DURATION = re.compile(r"^(?:(\d{1,2}):)?(\d{1,3}):(\d{2})$")
 
 
-def status_label(code: str | None) -> str:
+def status_label(code: str | None, transfer_status: str | None = None) -> str:
+    """The call's status in words; a transferred call says where its transfer stands (待签收, 已签收 …), so the
+    receiving region sees it as being handled, not done."""
     try:
-        return str(CALL_STATUS_LABELS[CallStatus(code)])
+        label = str(CALL_STATUS_LABELS[CallStatus(code)])
     except ValueError:
         return code or ""
+    if code == CallStatus.transferred.value and transfer_status:
+        from hotline.transfers.forms import transfer_status_label
+
+        label = f"{label} · {transfer_status_label(transfer_status)}"
+    return label
 
 
 def _locale() -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hotline.core.models import BigId, TimestampMixin
 from hotline.core.types import SearchVector, UTCDateTime, utcnow
 from hotline.extensions import db
+from hotline.transfers.models import TransferStatus
 
 
 class CallStatus(enum.StrEnum):
@@ -22,7 +23,9 @@ class CallStatus(enum.StrEnum):
     closed = "closed"
 
 
-#: open → answered | transferred | case_opened | not_accepted → closed (once the caller had feedback).
+#: open → answered | transferred | case_opened | not_accepted → closed (once the caller had feedback). A transferred
+#: call closes only once its transfer was called back (hotline.transfers.operations.may_close_call); a transfer
+#: the region returned may be sent elsewhere (the call stays transferred).
 ALLOWED_TRANSITIONS: dict[CallStatus, frozenset[CallStatus]] = {
     CallStatus.open: frozenset({CallStatus.answered, CallStatus.transferred, CallStatus.case_opened,
                                 CallStatus.not_accepted}),
@@ -34,6 +37,7 @@ ALLOWED_TRANSITIONS: dict[CallStatus, frozenset[CallStatus]] = {
 }
 
 _STATUS_VALUES = ", ".join(f"'{s.value}'" for s in CallStatus)
+_TRANSFER_STATUS_VALUES = ", ".join(f"'{s.value}'" for s in TransferStatus)
 
 
 class Caller(db.Model):
@@ -56,6 +60,8 @@ class Call(TimestampMixin, db.Model):
     __audit_type__ = "call"
     __table_args__ = (
         CheckConstraint(f"status IN ({_STATUS_VALUES})", name="status"),
+        CheckConstraint(f"transfer_status IS NULL OR transfer_status IN ({_TRANSFER_STATUS_VALUES})",
+                        name="transfer_status"),
         CheckConstraint("duration_seconds IS NULL OR duration_seconds >= 0", name="duration_non_negative"),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"),
         CheckConstraint("NOT (is_anonymous AND caller_id IS NOT NULL)", name="anonymous_has_no_caller"),
@@ -109,6 +115,9 @@ class Call(TimestampMixin, db.Model):
     transferred_to_agency: Mapped[str | None] = mapped_column(String(200), nullable=True)
     transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     transfer_note: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    #: Where the current transfer stands (pending, signed, answered …): a transferred call is being handled by
+    #: the receiving region until this says called_back or closed. Kept by hotline.transfers.operations.
+    transfer_status: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
     not_accepted_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -446,6 +446,14 @@ def transfer_call(call: Call, to: str, note: str | None, *, actor, expected_vers
         raise ValidationFailed(_("Transfer target required."), {"to": [_("Choose a 市州 office or name an agency.")]})
     if note and len(note) > 2000:
         raise ValidationFailed(_("Note too long."), {"note": [_("At most %(limit)d characters.", limit=2000)]})
+    from hotline.transfers.models import TransferStatus
+    from hotline.transfers.operations import create_transfer, current_transfer
+
+    again = call.status == CallStatus.transferred.value
+    previous = current_transfer(call) if again else None
+    if again and (previous is None or previous.status != TransferStatus.returned):
+        raise StateError(_("A call in status '%(status)s' cannot become '%(target)s'.",
+                           status=status_word(call.status), target=status_word(CallStatus.transferred.value)))
     regions = ref.region_map()
     if to in regions:
         if to == PROVINCE_CODE:
@@ -461,17 +469,23 @@ def transfer_call(call: Call, to: str, note: str | None, *, actor, expected_vers
     old = {"status": call.status, "region_code": call.region_code,
            "transferred_to_region_code": call.transferred_to_region_code,
            "transferred_to_agency": call.transferred_to_agency}
-    _move(call, CallStatus.transferred)
+    if not again:  # a returned transfer sent elsewhere: the call was transferred already
+        _move(call, CallStatus.transferred)
+    else:
+        mark_stale(local_date(call.received_at))
     call.transferred_to_region_code = target_region
     call.transferred_to_agency = agency
     if target_region:
         call.region_code = target_region
     call.transferred_at = utcnow()
     call.transfer_note = note
+    call.transfer_status = TransferStatus.pending.value  # the new transfer's (one version bump for the call)
     new = {k: getattr(call, k) for k in old}
     db.session.flush()
     record_event(call, "transfer", actor, {k: (old[k], new[k]) for k in old if old[k] != new[k]},
                  note=note, region_code=call.region_code)
+    create_transfer(call, to_region_code=target_region, to_agency=agency, note=note, actor=actor,
+                    from_region_code=actor.region_code if actor is not None else old["region_code"])
 
 
 def set_call_status(call: Call, status: str, *, actor, expected_version: int | None,
@@ -515,6 +529,13 @@ def record_feedback(call: Call, *, method: str, note: str | None, given_at: date
         errors["given_at"] = [_("Feedback cannot predate the call.")]
     if errors:
         raise ValidationFailed(_("Invalid feedback."), errors)
+    from hotline.transfers.models import TransferStatus
+    from hotline.transfers.operations import close_transfer, current_transfer, may_close_call
+
+    if not may_close_call(call):
+        raise StateError(_("A transferred call closes once the caller was called back on its transfer "
+                           "(now: %(status)s).", status=status_word(call.status)))
+    transfer = current_transfer(call) if call.status == CallStatus.transferred.value else None
     old_status = call.status
     _move(call, CallStatus.closed)
     call.feedback_at = given_at
@@ -523,6 +544,23 @@ def record_feedback(call: Call, *, method: str, note: str | None, given_at: date
     call.closed_at = utcnow()
     db.session.flush()
     record_event(call, "feedback", actor, {"status": (old_status, call.status), "feedback_method": (None, method)},
+                 note=note)
+    if transfer is not None and transfer.status == TransferStatus.called_back:
+        close_transfer(transfer, actor=actor)
+
+
+def close_after_callback(call: Call, *, note: str | None, given_at: datetime, actor) -> None:
+    """The caller was reached and satisfied on the transfer's call-back: that was the feedback; the call closes."""
+    if call.status == CallStatus.closed.value or not call.can_move_to(CallStatus.closed):
+        return
+    old_status = call.status
+    _move(call, CallStatus.closed)
+    call.feedback_at = given_at
+    call.feedback_method = "phone"
+    call.feedback_note = note
+    call.closed_at = utcnow()
+    db.session.flush()
+    record_event(call, "feedback", actor, {"status": (old_status, call.status), "feedback_method": (None, "phone")},
                  note=note)
 
 

@@ -276,7 +276,7 @@ def _search_page(stmt: Select, q: str, user, limit: int, *, window: Select, edge
 #: their loading is most of a list page's cost; the description can be 20,000 characters).
 _LIST_COLUMNS = (Call.id, Call.ref, Call.received_at, Call.request_type, Call.channel, Call.region_code,
                  Call.caller_name, Call.caller_phone_raw, Call.is_anonymous, Call.accused_party, Call.summary,
-                 Call.status, Caller.phone_key)
+                 Call.status, Call.transfer_status, Caller.phone_key)
 
 
 def _as_list_rows(stmt: Select) -> Select:

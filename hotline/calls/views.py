@@ -76,6 +76,9 @@ from hotline.core.text import clean_text, match_key
 from hotline.extensions import db
 from hotline.reference import queries as ref
 from hotline.templating import format_local, local_tz
+from hotline.transfers.forms import transfer_status_label
+from hotline.transfers.models import TransferStatus
+from hotline.transfers.operations import can_open_case, current_transfer, may_close_call, sees_transfer
 
 DEFAULT_PAGE_SIZE = 50
 LOOKUP_HISTORY_LIMIT = 10
@@ -92,6 +95,13 @@ ACTION_LABELS = {
     "link_duplicate": _l("Duplicate link changed"),
     "reveal_caller": _l("Caller details revealed"),
     "case_opened": _l("Case opened from this call"),
+    "transfer_sign": _l("Transfer signed for (签收)"),
+    "transfer_return": _l("Transfer returned (退回)"),
+    "transfer_answer": _l("Transfer answered (反馈)"),
+    "transfer_callback": _l("Caller called back (回访)"),
+    "transfer_reopen": _l("Transfer reopened (重办)"),
+    "transfer_close": _l("Transfer closed"),
+    "transfer_case_opened": _l("Case opened from the transfer"),
 }
 
 FIELD_LABELS = {
@@ -118,6 +128,7 @@ FIELD_LABELS = {
     "feedback_method": _l("Feedback method"),
     "duplicate_of": _l("Duplicate of"),
     "case_id": _l("Case"),
+    "transfer_status": _l("Transfer"),
 }
 
 _REGION_FIELDS = {"region_code", "transferred_to_region_code"}
@@ -393,7 +404,8 @@ def _list_rows(calls: list, *, full: bool) -> list[CallRow]:
             caller=_caller_view(c.is_anonymous, c.caller_name, c.phone_key, c.caller_phone_raw, full=full),
             accused_party=c.accused_party or "",
             summary=do_truncate(current_app.jinja_env, summary, 80),
-            status=c.status, status_label=statuses.get(c.status, c.status)))
+            status=c.status, status_label=(statuses.get(c.status, c.status) if c.transfer_status is None
+                                           else status_label(c.status, c.transfer_status))))
     return rows
 
 
@@ -456,6 +468,10 @@ def _timeline_value(field: str, value):
         return None
     if field == "status":
         return status_label(value)
+    if field == "transfer_status":
+        from hotline.transfers.forms import transfer_status_label
+
+        return transfer_status_label(value)
     if field in _REGION_FIELDS:
         return region_label(value)
     if field in _CATEGORY_FIELDS:
@@ -495,6 +511,17 @@ def _duplicated_by(call: Call) -> list[Call]:
     return list(db.session.scalars(stmt.order_by(Call.received_at.desc(), Call.id.desc()).limit(50)).unique())
 
 
+def _can_transfer(call: Call) -> bool:
+    """Open or answered calls; a transferred call whose region returned the transfer may go elsewhere."""
+    if call.can_move_to(CallStatus.transferred):
+        return True
+    return call.status == CallStatus.transferred.value and call.transfer_status == TransferStatus.returned.value
+
+
+def _can_close(call: Call) -> bool:
+    return call.can_move_to(CallStatus.closed) and may_close_call(call)
+
+
 def _action_forms(call: Call, **active) -> dict[str, HotlineForm]:
     """Fresh action forms (no formdata) except the one being submitted; only those the page can show (the
     template renders each under the same condition)."""
@@ -502,13 +529,13 @@ def _action_forms(call: Call, **active) -> dict[str, HotlineForm]:
     forms: dict[str, HotlineForm] = {"duplicate_form": active.get("duplicate_form") or DuplicateForm(
         formdata=None, prefix="duplicate", version=call.version,
         duplicate_of=call.duplicate_of.ref if call.duplicate_of else None)}
-    if call.can_move_to(CallStatus.transferred):
+    if _can_transfer(call):
         forms["transfer_form"] = active.get("transfer_form") or TransferForm(
             formdata=None, prefix="transfer", user=user, version=call.version)
     if call.can_move_to(CallStatus.answered) or call.can_move_to(CallStatus.not_accepted):
         forms["status_form"] = active.get("status_form") or StatusForm(
             formdata=None, prefix="status", version=call.version)
-    if call.can_move_to(CallStatus.closed):
+    if _can_close(call):
         forms["feedback_form"] = active.get("feedback_form") or FeedbackForm(
             formdata=None, prefix="feedback", version=call.version, given_at=_now_local_minute())
     return forms
@@ -530,10 +557,13 @@ def _render_detail(call: Call, status: int = 200, *, revealed: dict | None = Non
     return render_template(
         "calls/detail.html", call=call, caller=caller, full=full, revealed=revealed, alert=alert,
         can_write=can_write, can_reveal=user.role in REVEAL_ROLES and caller["masked"],
-        can_transfer=can_write and call.can_move_to(CallStatus.transferred),
+        can_transfer=can_write and _can_transfer(call),
         can_answer=can_write and call.can_move_to(CallStatus.answered),
         can_reject=can_write and call.can_move_to(CallStatus.not_accepted),
-        can_feedback=can_write and call.can_move_to(CallStatus.closed),
+        can_feedback=can_write and _can_close(call),
+        transfers=[t for t in call.transfers if sees_transfer(user, t)] if call.transfer_status else [],
+        can_open_case_from_transfer=can_open_case(user, current_transfer(call)) if call.transfer_status else False,
+        transfer_status_label=transfer_status_label,
         history=history, history_total=history_total, duplicates=duplicates, duplicate_of=duplicate_of,
         duplicated_by=_duplicated_by(call), timeline=timeline_entries(call),
         category_label=category_label, region_label=region_label,

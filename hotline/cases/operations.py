@@ -312,9 +312,14 @@ def open_case_from_call(call, data: dict[str, Any], *, actor, expected_version: 
     from hotline.calls.operations import _check_version as check_call_version
     from hotline.calls.operations import mark_case_opened
     from hotline.calls.operations import status_word as call_status_word
+    from hotline.transfers.operations import can_open_case, current_transfer, link_case
 
     check_call_version(call, expected_version)
-    if not call.can_move_to(CallStatus.case_opened):
+    # A transferred call: the receiving region opens the case from the transfer it signed; the call stays
+    # transferred (its transfer is answered with the case, then the hotline calls the caller back).
+    transfer = current_transfer(call) if call.status == CallStatus.transferred.value else None
+    from_transfer = can_open_case(actor, transfer)
+    if not from_transfer and not call.can_move_to(CallStatus.case_opened):
         raise StateError(_("A call in status '%(status)s' cannot open a case.", status=call_status_word(call.status)))
     defaults = {
         "case_type": "counterfeit" if call.request_type == "report" else "infringement_dispute",
@@ -328,7 +333,10 @@ def open_case_from_call(call, data: dict[str, Any], *, actor, expected_version: 
     }
     defaults.update({k: v for k, v in data.items() if v is not None})
     case = create_case(defaults, actor=actor, call=call)
-    mark_case_opened(call, case.id, actor=actor)
+    if from_transfer:
+        link_case(transfer, case.id, actor=actor)
+    else:
+        mark_case_opened(call, case.id, actor=actor)
     return case
 
 

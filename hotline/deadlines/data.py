@@ -40,7 +40,25 @@ def _rules(close_months: int, regime: str) -> list[dict]:
              from_event="received", label="受理或转办",
              article="12330 热线: 收到之日起5个工作日内决定受理或转办"),
     ]
-    return rules
+    return rules + [dict(rule) for rule in TRANSFER_RULES]
+
+
+#: The transfer cycle's clock (domain-reference.md §2.4: 粤知〔2011〕208号, the product's defaults). The same rows go
+#: into every rule set; the migration that introduced transfers inserts them into existing databases.
+TRANSFER_RULES = [
+    dict(kind="sign", applies_to="transfer", source_group="any", amount=15, unit="working_days",
+         from_event="transferred", label="签收",
+         article="粤知〔2011〕208号: 收到案件转办通知书之日起15个工作日内回执(签收或退回)"),
+    dict(kind="answer", applies_to="transfer", source_group="any", amount=90, unit="days",
+         from_event="transferred", label="反馈处理结果",
+         article="粤知〔2011〕208号: 转办之日起90日内反馈处理结果"),
+    dict(kind="answer", applies_to="transfer", source_group="complex", amount=120, unit="days",
+         from_event="transferred", label="反馈处理结果(复杂)",
+         article="粤知〔2011〕208号: 争议较大或案情复杂的, 转办之日起120日内反馈处理结果"),
+    dict(kind="callback", applies_to="transfer", source_group="any", amount=5, unit="working_days",
+         from_event="answered", label="回访",
+         article="粤知〔2011〕208号: 收到处理结果之日起5个工作日内告知投诉举报人"),
+]
 
 
 RULE_SETS = [

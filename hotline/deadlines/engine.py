@@ -48,6 +48,8 @@ class Deadline:
     is_target: bool = False
     #: Why there is no due date (e.g. the calendar of the year it falls in is not loaded).
     error: str | None = None
+    #: The calendar year whose data is missing (with ``error``).
+    missing_year: int | None = None
 
     def overdue(self, today: date) -> bool:
         if self.due_on is None or self.paused:
@@ -225,3 +227,42 @@ def call_accept_deadline(received_on: date, cal: WorkCalendar | None = None) -> 
     if rule is None:
         return None
     return apply_period(cal or WorkCalendar(), received_on, rule.amount, rule.unit), rule
+
+
+def transfer_deadlines(transfer, cal: WorkCalendar | None = None) -> list[Deadline]:
+    """The transfer's clock: sign (签收), answer (反馈, the longer limit when flagged complex) and call back (回访),
+    counted in the working days of the receiving region (the hotline's for another agency). A deadline whose year
+    has no calendar data comes with ``due_on`` None and the error; a transfer before the first rule set has none."""
+    from hotline.core.clock import local_date
+
+    if transfer.answered_on is None and transfer.status in ("answered", "called_back", "closed"):
+        # Migrated from before the transfer cycle: nobody signed or answered in the system, so there is no clock.
+        return []
+    cal = (cal or WorkCalendar()).for_region(transfer.region_code)
+    code = transfer.rule_set_code
+    if code is None:
+        try:
+            code = rule_set_for(transfer.sent_on).code
+        except NoRuleSet:
+            return []
+    deadlines: list[Deadline] = []
+
+    def add(rule: RuleInfo | None, base: date, met_on: date | None) -> None:
+        if rule is None:
+            return
+        try:
+            deadlines.append(compute(cal, rule, base, met_on=met_on))
+        except CalendarMissing as exc:
+            deadlines.append(Deadline(kind=rule.kind, due_on=None, met_on=met_on, rule=_describe(rule),
+                                      label=rule.label, base_on=base, error=exc.message, missing_year=exc.year))
+
+    start = transfer.clock_started_on
+    returned_on = local_date(transfer.returned_at) if transfer.returned_at else None
+    add(find_rule(code, "sign", "transfer"), start, transfer.signed_on or returned_on or transfer.answered_on)
+    if returned_on is None:
+        group = "complex" if transfer.complex else "ordinary"
+        add(find_rule(code, "answer", "transfer", group), start, transfer.answered_on)
+    if transfer.answered_on is not None:
+        met = transfer.called_back_on if transfer.reached else None
+        add(find_rule(code, "callback", "transfer"), transfer.answered_on, met)
+    return deadlines

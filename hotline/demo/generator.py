@@ -392,6 +392,7 @@ class DemoGenerator:
         """--replace: remove the demo calls and cases of these years (audit rows stay: the log is append-only)."""
         from hotline.cases.models import Attachment, OverdueRecord
         from hotline.review.models import CaseReview
+        from hotline.transfers.models import Transfer
 
         user_id = db.session.scalar(select(User.id).where(User.username == DEMO_USERNAME))
         if user_id is None:
@@ -419,9 +420,14 @@ class DemoGenerator:
                               (CaseSuspension.__table__, CaseSuspension.case_id),
                               (CaseExtension.__table__, CaseExtension.case_id)):
             deleted[table.name] = db.session.execute(table.delete().where(column.in_(case_ids))).rowcount
+        # Transfers of demo calls (made by hand on the demo data) go with their calls.
+        transfer_ids = select(Transfer.id).where(Transfer.call_id.in_(call_ids)).scalar_subquery()
         deleted["overdue_records"] = db.session.execute(OverdueRecord.__table__.delete().where(or_(
             and_(OverdueRecord.object_type == "case", OverdueRecord.object_id.in_(case_ids)),
-            and_(OverdueRecord.object_type == "call", OverdueRecord.object_id.in_(call_ids))))).rowcount
+            and_(OverdueRecord.object_type == "call", OverdueRecord.object_id.in_(call_ids)),
+            and_(OverdueRecord.object_type == "transfer", OverdueRecord.object_id.in_(transfer_ids))))).rowcount
+        deleted["transfers"] = db.session.execute(Transfer.__table__.delete().where(
+            or_(Transfer.call_id.in_(call_ids), Transfer.case_id.in_(case_ids)))).rowcount
         deleted["cases"] = db.session.execute(Case.__table__.delete().where(cases_pred)).rowcount
         deleted["calls"] = db.session.execute(Call.__table__.delete().where(calls_pred)).rowcount
         removed = 0

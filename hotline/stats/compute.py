@@ -1,4 +1,5 @@
-"""Monthly figures, computed by aggregate SQL in the database (one pass over calls, one over cases).
+"""Monthly figures, computed by aggregate SQL in the database (one pass over calls, one over transfers, one over
+cases).
 
 Counting rules (product.md "Statistics", domain-reference.md §3):
 - calls count by received time, with Beijing-time month boundaries (stored UTC);
@@ -124,6 +125,38 @@ def call_figures(month: Month) -> dict[str, dict[str, Any]]:
     return out
 
 
+#: Transfer figures, kept with the calls (additive keys): signed / answered and how many in time, and the callers'
+#: satisfaction at the call-back. A transfer counts for the receiving region (an agency's for the hotline's).
+TRANSFER_KEYS = ("transfers_signed", "transfers_signed_on_time", "transfers_answered", "transfers_answered_on_time",
+                 "callers_satisfied", "callers_basically_satisfied", "callers_dissatisfied")
+
+
+def transfer_figures(month: Month) -> dict[str, dict[str, int]]:
+    """Per region: transfers signed and answered in the month (by the Beijing date of the step), those within
+    their limit, and the satisfaction of the callers reached at call-backs in the month (one scan)."""
+    from hotline.transfers.models import Transfer
+
+    first, last = month.first_day, month.last_day
+    signed = Transfer.signed_on.between(first, last)
+    answered = Transfer.answered_on.between(first, last)
+    called_back = and_(Transfer.called_back_on.between(first, last), Transfer.reached.is_(True))
+    region = func.coalesce(Transfer.to_region_code, Transfer.from_region_code)
+    columns = [
+        region.label("region_code"),
+        _count(signed).label("transfers_signed"),
+        _count(and_(signed, Transfer.signed_on <= Transfer.sign_due_on)).label("transfers_signed_on_time"),
+        _count(answered).label("transfers_answered"),
+        _count(and_(answered, Transfer.answered_on <= Transfer.answer_due_on)).label("transfers_answered_on_time"),
+        _count(and_(called_back, Transfer.satisfaction == "satisfied")).label("callers_satisfied"),
+        _count(and_(called_back, Transfer.satisfaction == "basically_satisfied")).label(
+            "callers_basically_satisfied"),
+        _count(and_(called_back, Transfer.satisfaction == "dissatisfied")).label("callers_dissatisfied"),
+    ]
+    stmt = select(*columns).where(or_(signed, answered, called_back)).group_by(region)
+    return {row["region_code"]: {key: row[key] for key in TRANSFER_KEYS}
+            for row in db.session.execute(stmt).mappings()}
+
+
 def _case_conditions(month: Month):
     first, last = month.first_day, month.last_day
     filed = Case.filed_on.between(first, last)
@@ -208,7 +241,8 @@ def empty_figures() -> dict[str, Any]:
              "by_channel": {c.code: 0 for c in ref.list_channels()},
              "by_ip_type": {**{c.code: 0 for c in ref.list_ip_types()}, "unspecified": 0},
              "phone_total": 0, "reports_and_complaints": 0, "transferred": 0, "case_opened": 0, "not_accepted": 0,
-             "answered": 0, "closed": 0, "decided_in_time": 0, "undecided_overdue": 0}
+             "answered": 0, "closed": 0, "decided_in_time": 0, "undecided_overdue": 0,
+             **dict.fromkeys(TRANSFER_KEYS, 0)}
     cases = dict.fromkeys((
         "received", "filed", "disputes", "infringement_disputes", "other_disputes", "counterfeit", "not_accepted",
         "closed", "pending_end", "overdue", "transferred_judicial", "mediated", "judicial_confirmation",
@@ -226,7 +260,7 @@ def compute_month(month: Month) -> dict[str, dict[str, Any]]:
     The province total sums every row, including calls recorded against the province as a whole (其他).
     Calls logged against 430000 itself are kept under ``other`` so the yearly table can show 其他.
     """
-    calls, cases = call_figures(month), case_figures(month)
+    calls, cases, transfers = call_figures(month), case_figures(month), transfer_figures(month)
     # Major-case supervision (督办): supervised cases opened and closed in the month, by the case's region.
     from hotline.supervision.queries import supervision_figures
 
@@ -239,6 +273,8 @@ def compute_month(month: Month) -> dict[str, dict[str, Any]]:
         figures = empty_figures()
         if code in calls:
             figures["calls"].update(calls[code])
+        if code in transfers:
+            figures["calls"].update(transfers[code])
         if code in cases:
             figures["cases"].update(cases[code])
         _add(total, figures)

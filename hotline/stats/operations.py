@@ -58,6 +58,21 @@ def _snapshots(month: Month) -> dict[str, MonthlySnapshot]:
     return {s.region_code: s for s in rows}
 
 
+def same_figures(locked: dict[str, Any], fresh: dict[str, Any]) -> bool:
+    """Whether fresh figures agree with a locked snapshot. A figure the snapshot never had (added to the product
+    after it was locked, such as the transfer figures) cannot contradict it and is not compared."""
+    for key, value in locked.items():
+        if key not in fresh:
+            return False
+        other = fresh[key]
+        if isinstance(value, dict) and isinstance(other, dict):
+            if not same_figures(value, other):
+                return False
+        elif value != other:
+            return False
+    return True
+
+
 def build_month(month: Month) -> dict[str, str]:
     """Compute the month for every region and store it. Idempotent: same data, same snapshot.
 
@@ -125,7 +140,7 @@ def _store(month: Month, snapshot: MonthlySnapshot | None, region_code: str, dat
         snapshot.computed_at = now
         return ("updated" if changed else "unchanged"), None
     pending = next((r for r in snapshot.revisions if r.status == "pending"), None)
-    if snapshot.data == data:
+    if same_figures(snapshot.data, data):
         # The figures are the locked ones again: an earlier pending revision is out of date.
         if pending is not None:
             pending.status, pending.decided_at = "discarded", now

@@ -57,6 +57,15 @@ DECISION_FIGURES = (
     ("decided_in_time", _l("Decided within the time limit")),
     ("undecided_overdue", _l("Undecided past the time limit")),
 )
+TRANSFER_FIGURES = (
+    ("transfers_signed", _l("Transfers signed for")),
+    ("transfers_signed_on_time", _l("of which within the time limit")),
+    ("transfers_answered", _l("Transfers answered")),
+    ("transfers_answered_on_time", _l("of which within the time limit")),
+    ("callers_satisfied", _l("Callers satisfied")),
+    ("callers_basically_satisfied", _l("Callers basically satisfied")),
+    ("callers_dissatisfied", _l("Callers dissatisfied")),
+)
 FILED_FIGURES = (
     ("infringement_disputes", _l("Infringement disputes")),
     ("other_disputes", _l("Other patent disputes")),
@@ -106,6 +115,13 @@ YEARLY_FIGURES = (
     ("calls.total", _l("Calls received"), "count"),
     ("calls.phone_total", _l("of which by phone"), "count"),
     ("calls.reports_and_complaints", _l("Reports and complaints"), "count"),
+    ("calls.transfers_signed", _l("Transfers signed for"), "count"),
+    ("calls.transfers_signed_on_time", _l("of which within the time limit"), "count"),
+    ("calls.transfers_answered", _l("Transfers answered"), "count"),
+    ("calls.transfers_answered_on_time", _l("of which within the time limit"), "count"),
+    ("calls.callers_satisfied", _l("Callers satisfied"), "count"),
+    ("calls.callers_basically_satisfied", _l("Callers basically satisfied"), "count"),
+    ("calls.callers_dissatisfied", _l("Callers dissatisfied"), "count"),
 )
 EXPORT_FORMATS = {
     "xlsx": (exports.MIME_XLSX, exports.yearly_xlsx),
@@ -249,6 +265,7 @@ def _monthly_tables(data: dict[str, Any]) -> dict[str, Any]:
         "ip_types": _category_rows("ip_type", calls.get("by_ip_type", {})),
         "decisions": [{"key": k, "label": label, "value": calls.get(k, 0), "alert": k == "undecided_overdue"}
                       for k, label in DECISION_FIGURES],
+        "transfers": [{"key": k, "label": label, "value": calls.get(k, 0)} for k, label in TRANSFER_FIGURES],
         "filed": [{"key": k, "label": label, "value": cases.get(k, 0)} for k, label in FILED_FIGURES],
         "outcomes": [{"key": o, "label": OUTCOME_LABELS.get(o, o),
                       "value": cases.get("closed_by_outcome", {}).get(o, 0)} for o in ALL_OUTCOMES],

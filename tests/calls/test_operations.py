@@ -483,7 +483,7 @@ ALLOWED = {
     ("open", "answer"), ("open", "not_accept"), ("open", "transfer"), ("open", "open_case"),
     ("answered", "transfer"), ("answered", "open_case"), ("answered", "feedback"),
     ("not_accepted", "feedback"),
-    ("transferred", "feedback"),
+    # A transferred call closes only after its transfer's call-back (tests/api/test_transfers.py), not before.
     ("case_opened", "feedback"),
 }
 RESULT = {"answer": "answered", "not_accept": "not_accepted", "transfer": "transferred", "open_case": "case_opened",
@@ -633,7 +633,7 @@ def test_version_increments_on_each_change(app, op, create_call):
     with app.app_context():
         actor = _user(op)
         versions = [_call(call).version]
-        for step in (_edit, _edit_again, _transfer, _feedback):
+        for step in (_edit, _edit_again, _answer, _transfer):
             step(_call(call), actor)
             db.session.commit()
             versions.append(_call(call).version)
@@ -793,8 +793,23 @@ def test_reveal_caller_of_an_anonymous_call(app, op, create_call):
                                                                "caller_phone_raw": None}
 
 
+def test_transfer_audits_the_call_and_the_new_transfer(app, op, create_call):
+    from hotline.transfers.models import Transfer
+
+    call = create_call(actor=op)
+    with app.app_context():
+        before = _count(AuditEvent)
+        _transfer(_call(call), _user(op))
+        db.session.commit()
+        assert _count(AuditEvent) == before + 2
+        transfer = db.session.scalar(sa.select(Transfer).where(Transfer.call_id == call.id))
+        events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(2)).all()
+        assert {(e.object_type, e.object_id, e.action, e.actor_id) for e in events} == {
+            ("call", call.id, "transfer", op.id), ("transfer", transfer.id, "create", op.id)}
+
+
 @pytest.mark.parametrize("operation", [
-    _edit, _answer, _not_accept, _transfer, _duplicate, _open_case,
+    _edit, _answer, _not_accept, _duplicate, _open_case,
     lambda call, actor: reveal_caller(call, actor=actor),
 ])
 def test_every_operation_writes_exactly_one_audit_event(app, op, create_call, operation):

@@ -150,6 +150,24 @@ class World:
             db.session.commit()
             return self._detach(call)
 
+    @cached_property
+    def transfer(self):
+        """A call of 长沙 transferred by 长沙's operator to 长沙's office: both sides of the transfer are 长沙."""
+        from hotline.calls.models import Call
+        from hotline.calls.operations import record_call, transfer_call
+
+        with self._context():
+            call = record_call({
+                "received_at": datetime.now(UTC) - timedelta(minutes=5), "channel": "phone",
+                "request_type": "report", "ip_type": "patent", "region_code": REGION,
+                "summary": "举报某店销售假冒专利产品",
+            }, actor=self._user(self.staff.operator))
+            db.session.commit()
+            call = db.session.get(Call, call.id)
+            transfer_call(call, REGION, None, actor=self._user(self.staff.operator), expected_version=call.version)
+            db.session.commit()
+            return self._detach(call.transfers[-1])
+
     def _new_case(self, **fields):
         from hotline.cases.operations import create_case
 

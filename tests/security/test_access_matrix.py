@@ -82,6 +82,22 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "/calls/<int:call_id>/feedback"): (LOGIN, OK, 403, OK, 403, Z("operator")),
     ("POST", "/calls/<int:call_id>/duplicate"): (LOGIN, OK, 403, OK, 403, Z("supervisor")),
     ("POST", "/calls/<int:call_id>/reveal"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    # transfers: 长沙's operator sent it to 长沙's office (the receiving side signs and returns; a step that does
+    # not fit the pending status answers 409)
+    ("GET", "/transfers/"): (LOGIN, OK, OK, OK, 403, None),
+    ("GET", "/transfers/<int:transfer_id>"): (LOGIN, OK, OK, OK, 403, Z("officer")),
+    ("POST", "/transfers/<int:transfer_id>/sign"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/transfers/<int:transfer_id>/return"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
+    ("POST", "/transfers/<int:transfer_id>/answer"): (LOGIN, OK, OK, OK, 403, Z("officer")),
+    ("POST", "/transfers/<int:transfer_id>/callback"): (LOGIN, OK, OK, OK, 403, Z("operator")),
+    ("POST", "/transfers/<int:transfer_id>/reopen"): (LOGIN, OK, OK, OK, 403, Z("operator")),
+    ("GET", "/api/v1/transfers"): (LOGIN, OK, OK, OK, 403, None),
+    ("GET", "/api/v1/transfers/<int:transfer_id>"): (LOGIN, OK, OK, OK, 403, Z("officer")),
+    ("POST", "/api/v1/transfers/<int:transfer_id>/sign"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/api/v1/transfers/<int:transfer_id>/return"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
+    ("POST", "/api/v1/transfers/<int:transfer_id>/answer"): (LOGIN, OK, OK, OK, 403, Z("officer")),
+    ("POST", "/api/v1/transfers/<int:transfer_id>/callback"): (LOGIN, OK, OK, OK, 403, Z("operator")),
+    ("POST", "/api/v1/transfers/<int:transfer_id>/reopen"): (LOGIN, OK, OK, OK, 403, Z("operator")),
     # cases
     ("GET", "/cases"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/cases/due"): (LOGIN, 403, OK, OK, 403, None),
@@ -202,6 +218,13 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/calls/<int:call_id>/status"): {"status": "answered", "version": STALE},
     ("POST", "/api/v1/calls/<int:call_id>/feedback"): {"method": "phone", "note": "已答复", "version": STALE},
     ("POST", "/api/v1/calls/<int:call_id>/case"): {"version": STALE},
+    ("POST", "/api/v1/transfers/<int:transfer_id>/sign"): {"complex": False, "version": STALE},
+    ("POST", "/api/v1/transfers/<int:transfer_id>/return"): {"reason": "不属本地", "version": STALE},
+    ("POST", "/api/v1/transfers/<int:transfer_id>/answer"): {"outcome": "handled", "result": "已处理",
+                                                             "version": STALE},
+    ("POST", "/api/v1/transfers/<int:transfer_id>/callback"): {"reached": True, "satisfaction": "satisfied",
+                                                               "version": STALE},
+    ("POST", "/api/v1/transfers/<int:transfer_id>/reopen"): {"reason": "不满意", "version": STALE},
     ("POST", "/api/v1/cases"): {},
     ("PATCH", "/api/v1/cases/<int:case_id>"): {"summary": "改", "version": STALE},
     ("POST", "/api/v1/cases/<int:case_id>/actions"): {"action": "reject", "on": "2015-10-08", "reason": "不符合",
@@ -240,6 +263,7 @@ def argument_value(world, name: str, override: str | None = None):
         "approval_id": lambda: world.approval.id,
         "supervision_id": lambda: world.supervision.id,
         "report_id": lambda: world.supervision_report_id,
+        "transfer_id": lambda: world.transfer.id,
     }
     return values[source]()
 

@@ -1,4 +1,4 @@
-"""Daily deadline bookkeeping: record deadlines that passed unmet (cases and calls), fill in what a missing
+"""Daily deadline bookkeeping: record deadlines that passed unmet (cases, calls, transfers), fill in what a missing
 calendar year left open. Beat runs it at 00:30 Beijing time; it is idempotent, so a rerun or an overlap is harmless.
 """
 
@@ -23,6 +23,8 @@ from hotline.core.health import redis_client
 from hotline.deadlines.calendar import WorkCalendar
 from hotline.deadlines.engine import call_accept_deadline, case_deadlines
 from hotline.extensions import db
+from hotline.transfers.operations import fill_missing_deadlines as fill_transfer_deadlines
+from hotline.transfers.queries import overdue_rows as transfer_overdue_rows
 
 logger = logging.getLogger(__name__)
 
@@ -129,9 +131,10 @@ def record_overdue(today: date) -> int:
     cal = WorkCalendar()
     filled_calls = fill_call_deadlines(cal)
     filled_cases = fill_case_deadlines(cal)
-    added = insert_overdue(overdue_rows(today, cal))
-    logger.info("mark_overdue %s: %d new overdue records; due dates filled on %d calls and %d cases",
-                today.isoformat(), added, filled_calls, filled_cases)
+    filled_transfers = fill_transfer_deadlines()
+    added = insert_overdue(overdue_rows(today, cal) + transfer_overdue_rows(today))
+    logger.info("mark_overdue %s: %d new overdue records; due dates filled on %d calls, %d cases and %d transfers",
+                today.isoformat(), added, filled_calls, filled_cases, filled_transfers)
     return added
 
 
