@@ -79,6 +79,17 @@ class Config:
     #: Touch api_tokens.last_used_at at most this often per token (the check sits on every API request).
     TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
 
+    #: Notification e-mail over SMTP; no MAIL_SERVER: no e-mail (notifications stay in the app).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT") or 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_FROM = os.environ.get("MAIL_FROM") or "12330@localhost"
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT_SECONDS") or 30)
+    #: The app's public address (``https://12330.example.gov.cn``): links in e-mail; unset, they are paths only.
+    HOTLINE_BASE_URL = os.environ.get("HOTLINE_BASE_URL") or ""
+
     CELERY: dict = {}
 
 
@@ -98,6 +109,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL")) or "sqlite://"
     WTF_CSRF_ENABLED = False
     SESSION_COOKIE_SECURE = False
+    MAIL_SERVER = None  # tests that send e-mail start their own SMTP server and set it
     # Tests assert on the English msgids; the Chinese default is tested explicitly (tests/test_i18n.py).
     BABEL_DEFAULT_LOCALE = "en"
     # Cheap hashing keeps the suite fast; production parameters are tested separately.

@@ -118,7 +118,11 @@ def create_app(config_class=None) -> Flask:
     from hotline.cases import views as _cases_views  # noqa: F401
     from hotline.deadlines import bp as deadlines_bp
     from hotline.deadlines import views as _deadlines_views  # noqa: F401
+    from hotline.inbox import bp as inbox_bp
+    from hotline.inbox import views as _inbox_views  # noqa: F401
     from hotline.main import bp as main_bp
+    from hotline.notifications import bp as notifications_bp
+    from hotline.notifications import views as _notifications_views  # noqa: F401
     from hotline.public import bp as public_bp
     from hotline.public import views as _public_views  # noqa: F401
     from hotline.review import bp as review_bp
@@ -127,6 +131,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.stats import views as _stats_views  # noqa: F401
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(deadlines_bp)
     app.register_blueprint(review_bp)

@@ -30,6 +30,8 @@ class User(TimestampMixin, db.Model):
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False, index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Where e-mail notifications go (the user sets it on the notification settings page); null: none.
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
     region = relationship("Region")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", order_by="ApiToken.id")

@@ -361,3 +361,45 @@ def call_timeline(call: Call) -> list[AuditEvent]:
         select(AuditEvent).where(AuditEvent.object_type == "call", AuditEvent.object_id == call.id)
         .order_by(AuditEvent.id)
     ))
+
+
+# The inbox (我的待办) ------------------------------------------------------------------------------------------
+
+#: The operator's undecided calls due within this many days (today included) are in their inbox; with the 5-working-
+#: day limit that is every call they logged and have not yet answered, transferred, opened a case from or refused.
+INBOX_HORIZON_DAYS = 7
+ACCEPT_DEADLINE_LABEL = "受理"
+
+
+def inbox_items(user, today, cal) -> list:
+    """The calls waiting for ``user`` (an operator): those they logged that still wait for a decision (受理或转办,
+    5 working days), overdue or due within ``INBOX_HORIZON_DAYS``, and those whose deadline cannot be computed
+    (the calendar year of the 5th working day is not loaded). Served by the partial index on undecided calls."""
+    from hotline.core.clock import local_date
+    from hotline.core.permissions import Role
+    from hotline.deadlines.calendar import CalendarMissing
+    from hotline.deadlines.engine import call_accept_deadline
+    from hotline.inbox.items import InboxItem, working_days_left
+
+    if user.role != Role.operator:
+        return []
+    horizon = today + timedelta(days=INBOX_HORIZON_DAYS - 1)
+    rows = db.session.execute(
+        select(Call.id, Call.ref, Call.summary, Call.received_at, Call.accept_due_on)
+        .where(Call.operator_id == user.id, Call.decided_at.is_(None),
+               or_(Call.accept_due_on <= horizon, Call.accept_due_on.is_(None)))).all()
+    items = []
+    for row in rows:
+        if row.accept_due_on is None:
+            try:
+                call_accept_deadline(local_date(row.received_at), cal)
+                missing = None  # loaded since: the nightly pass fills the date in
+            except CalendarMissing as exc:
+                missing = exc.year
+            left, overdue = None, False
+        else:
+            left, overdue, missing = working_days_left(cal, today, row.accept_due_on)
+        items.append(InboxItem(kind="deadline", title=f"{row.ref} {row.summary[:40]}",
+                               deadline=ACCEPT_DEADLINE_LABEL, url=f"/calls/{row.id}", due_on=row.accept_due_on,
+                               working_days_left=left, overdue=overdue, missing_year=missing, call_id=row.id))
+    return items

@@ -131,6 +131,8 @@ class Case(TimestampMixin, db.Model):
         Index("ix_cases_filed_on", "filed_on"),
         Index("ix_cases_closed_on", "closed_on"),
         Index("ix_cases_next_due_on", "next_due_on"),
+        # An office's overdue cases in its supervisors' inbox.
+        Index("ix_cases_region_next_due_on", "region_code", "next_due_on"),
         Index("ix_cases_search_vector", "search_vector", postgresql_using="gin"),
     )
 

@@ -34,6 +34,8 @@ class CalendarMissing(DomainError):
 _CACHE: dict[int, tuple[float, dict[date, str]]] = {}
 _REGION_CACHE: dict[tuple[int, str], tuple[float, dict[date, str]]] = {}
 _CACHE_TTL_SECONDS = 60.0
+#: Spans up to this many days are counted day by day; longer ones from per-year running counts.
+_SHORT_SPAN_DAYS = 62
 
 
 def invalidate_calendar_cache() -> None:
@@ -52,6 +54,8 @@ class WorkCalendar:
         self.region_code = region_code
         self._years: dict[int, dict[date, str]] = {} if _years is None else _years
         self._regional: dict[int, dict[date, str]] = {}
+        #: {year: [working days from 1 January through each day of the year]}: long spans count in O(years).
+        self._cumulative: dict[int, list[int]] = {}
 
     def for_region(self, region_code: str | None) -> WorkCalendar:
         """This calendar as ``region_code``'s offices work (the national one for None)."""
@@ -120,7 +124,28 @@ class WorkCalendar:
         """Working days in (start, end]: how many working days after ``start`` ``end`` is."""
         if end <= start:
             return 0
-        return sum(1 for i in range(1, (end - start).days + 1) if self.is_working(start + timedelta(days=i)))
+        if (end - start).days <= _SHORT_SPAN_DAYS:
+            return sum(1 for i in range(1, (end - start).days + 1) if self.is_working(start + timedelta(days=i)))
+        # Long spans (years-old overdue deadlines in an inbox): per-year running counts, the same days checked.
+        total = self._through(end) - self._through(start)
+        for year in range(start.year, end.year):
+            total += self._year_counts(year)[-1]
+        return total
+
+    def _year_counts(self, year: int) -> list[int]:
+        counts = self._cumulative.get(year)
+        if counts is None:
+            counts, running, day = [], 0, date(year, 1, 1)
+            while day.year == year:
+                running += self.is_working(day)
+                counts.append(running)
+                day += timedelta(days=1)
+            self._cumulative[year] = counts
+        return counts
+
+    def _through(self, day: date) -> int:
+        """Working days from 1 January of ``day``'s year through ``day``."""
+        return self._year_counts(day.year)[day.timetuple().tm_yday - 1]
 
     def roll_forward(self, day: date) -> date:
         """``day`` if it is a working day, else the next working day."""
