@@ -30,7 +30,7 @@ BEAT_SCHEDULE = {
     "notifications.send_email": {"task": "notifications.send_email", "schedule": 60.0},
     # Hourly at :05: due-tomorrow and became-overdue notifications (idempotent by key).
     "notifications.remind": {"task": "notifications.remind", "schedule": crontab(minute=5)},
-    # 08:00 Beijing time: the daily digest.
-    "notifications.digest": {"task": "notifications.digest",
-                             "schedule": crontab(minute=0, hour=8, nowfun=beijing_now)},
+    # 08:00 Beijing time (00:00 UTC; China has no daylight saving): the daily digest. Written in UTC because
+    # Celery 5.7's crontab reads its fields in the app's timezone (UTC) whatever ``nowfun`` returns.
+    "notifications.digest": {"task": "notifications.digest", "schedule": crontab(minute=0, hour=0)},
 }
