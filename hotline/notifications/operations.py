@@ -330,9 +330,11 @@ def create_digests(today) -> int:
         overdue = [i for i in items if i.overdue]
         if not due_today and not overdue:
             continue
-        lines = [f"{i.deadline} {i.title} ({_('due today')})" for i in due_today]
-        lines += [f"{i.deadline} {i.title} ({_('overdue since %(day)s', day=i.due_on.isoformat())})"
-                  for i in overdue]
+        today_note = _("due today")
+        lines = [f"{i.deadline} {i.title} ({today_note})" for i in due_today]
+        for i in overdue:
+            since = _("overdue since %(day)s", day=i.due_on.isoformat())
+            lines.append(f"{i.deadline} {i.title} ({since})")
         title = _("Today %(day)s: %(due)d due, %(overdue)d overdue", day=today.isoformat(), due=len(due_today),
                   overdue=len(overdue))
         created += len(notify([user.id], NotificationKind.digest, title, "/inbox", key=f"digest:{today.isoformat()}",

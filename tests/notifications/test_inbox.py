@@ -141,3 +141,66 @@ def test_a_bad_cursor_is_a_field_error(app, team, cursor):
         with pytest.raises(ValidationFailed) as exc:
             inbox_page(db.session.get(User, team.officers[0].id), cursor=cursor)
         assert "cursor" in exc.value.errors
+
+
+def test_api_inbox_shape_and_order(app, team, build_case, api):
+    with app.app_context():
+        late = build_case("received", received_on="2015-09-01").id
+        filed = build_case("filed", received_on="2015-05-04", filed_on="2015-05-05").id
+        db.session.commit()
+    body = api(team.officers[0]).get("/api/v1/inbox").get_json()
+    assert set(body) == {"items", "next_cursor"} and body["next_cursor"] is None
+    # today (the real date) both deadlines are years overdue: the older one (结案 in August 2015) first
+    assert [(i["case_id"], i["deadline"]) for i in body["items"]] == [(filed, "结案"), (late, "立案")]
+    item = body["items"][1]
+    assert set(item) == {"kind", "id", "title", "deadline", "url", "call_id", "case_id", "transfer_id",
+                         "approval_id", "assist_id", "due_on", "working_days_left", "overdue", "missing_year"}
+    assert (item["kind"], item["deadline"], item["due_on"], item["overdue"]) == ("deadline", "立案", "2015-09-09",
+                                                                                 True)
+    assert item["working_days_left"] < -2000 and item["id"] == f"deadline:case={late}:立案"
+    paged = api(team.officers[0]).get("/api/v1/inbox?page_size=1").get_json()
+    assert [i["case_id"] for i in paged["items"]] == [filed] and paged["next_cursor"]
+    rest = api(team.officers[0]).get(f"/api/v1/inbox?page_size=1&cursor={paged['next_cursor']}").get_json()
+    assert [i["case_id"] for i in rest["items"]] == [late] and rest["next_cursor"] is None
+    assert api(team.officers[0]).get("/api/v1/inbox?cursor=garbage").status_code == 422
+    assert api(team.officers[0]).get("/api/v1/inbox?page_size=0").status_code == 422
+    assert api(team.operator).get("/api/v1/inbox").get_json() == {"items": [], "next_cursor": None}
+
+
+def test_every_role_lands_in_the_inbox_with_a_count_in_the_top_bar(app, team, build_case, client, login,
+                                                                   create_user):
+    with app.app_context():
+        build_case("received", received_on="2015-09-01")
+        build_case("received", received_on="2015-09-02")
+        db.session.commit()
+    login(team.officers[0])
+    landing = client.get("/", follow_redirects=True)
+    html = landing.get_data(as_text=True)
+    assert landing.request.path == "/inbox"
+    assert 'aria-label="2 open items"' in html and "Overdue by" in html and "立案" in html
+    assert client.get("/calls").status_code == 200  # old links keep working
+    client.post("/logout")
+    for user in (team.operator, create_user("admin", "430000")):
+        login(user)
+        page = client.get("/", follow_redirects=True)
+        assert page.request.path == "/inbox" and "Nothing waits for you." in page.get_data(as_text=True)
+        assert "open items" not in page.get_data(as_text=True)
+        client.post("/logout")
+
+
+def test_the_inbox_is_computed_once_per_page(app, team, build_case, client, login, monkeypatch):
+    with app.app_context():
+        build_case("received", received_on="2015-09-01")
+        db.session.commit()
+    calls = []
+    original = list(inbox_queries.PROVIDERS)
+
+    def counting(user, today, cal):
+        calls.append(user.id)
+        return []
+
+    monkeypatch.setattr(inbox_queries, "PROVIDERS", [*original, counting])
+    login(team.officers[0])
+    client.get("/inbox")  # the page and the top bar's count
+    client.get("/calls")  # any page: the top bar's count
+    assert calls == [team.officers[0].id, team.officers[0].id]
