@@ -71,7 +71,8 @@ def test_item_without_a_computable_deadline_stays_listed_with_the_missing_year(a
     with app.app_context():
         case = build_case("received", received_on="2015-10-12")
         db.session.execute(update(Case).where(Case.id == case.id).values(file_due_on=None, next_due_on=None))
-        saved = [(d.day, d.kind, d.source) for d in db.session.query(CalendarDay)
+        columns = [c.key for c in CalendarDay.__table__.columns]
+        saved = [{k: getattr(d, k) for k in columns} for d in db.session.query(CalendarDay)
                  .filter(CalendarDay.day >= date(2015, 1, 1), CalendarDay.day <= date(2015, 12, 31))]
         db.session.execute(delete(CalendarDay).where(CalendarDay.day >= date(2015, 1, 1),
                                                      CalendarDay.day <= date(2015, 12, 31)))
@@ -86,7 +87,7 @@ def test_item_without_a_computable_deadline_stays_listed_with_the_missing_year(a
             assert (missing.due_on, missing.working_days_left, missing.missing_year) == (None, None, 2015)
         finally:
             db.session.rollback()
-            db.session.add_all(CalendarDay(day=d, kind=k, source=s) for d, k, s in saved)
+            db.session.execute(CalendarDay.__table__.insert(), saved)
             db.session.commit()
             invalidate_calendar_cache()
 
