@@ -8,8 +8,9 @@ Uses the mixed load's database (1,000,000 calls and 100,000 cases, bench/load_mi
 indexes, then ANALYZE); without one it is built exactly as load_mix.py builds it (its ``generate_demo``: the demo
 generator for 2014–2015 with exact monthly volumes, then VACUUM ANALYZE) and kept for the next run.
 
-Users: the demo data's 长沙 (430100) officer with the most cases (a 市州 officer), the province's supervisor
-(demo-supervisor-430000), and the demo operator who logged every call. Each gets an API token; requests go
+Users: the demo data's 长沙 (430100) officer with the most cases (a 市州 officer), a province supervisor (the
+demo data has no province staff: one is added, ``bench-inbox-sup-430000``), 长沙's supervisor (the busiest 市州
+office), and the demo operator who logged every call. Each gets an API token; requests go
 through the product's app in-process (Flask's test client, production configuration): server time only, no
 network or gunicorn queueing, one request at a time. "Today" is the real date: every deadline of the
 2014–2015 data still pending is years overdue, so each row's working days are counted over a decade.
@@ -41,6 +42,7 @@ from load_mix import DEFAULT_DB, counts, database_size, generate_demo, log, pg  
 BEGIN = "<!-- inbox.py: begin (written by bench/inbox.py; edits here are overwritten) -->"
 END = "<!-- inbox.py: end -->"
 GOAL_MS = 100.0
+PROVINCE_SUPERVISOR = "bench-inbox-sup-430000"
 
 
 def prepare_database(dbname: str, calls: int, cases: int) -> str:
@@ -100,19 +102,29 @@ def main(argv: list[str]) -> int:
     from hotline.accounts.models import ApiToken, User
     from hotline.cases.models import case_officers
     from hotline.extensions import db
-    from hotline.inbox.queries import inbox_count
 
     app = create_app("production")
+    from hotline.inbox.queries import inbox_count  # after the app: every model is mapped
     statements = [0]
     with app.app_context():
         officer_id = db.session.execute(
             select(User.id).join(case_officers, case_officers.c.user_id == User.id)
             .where(User.role == "officer", User.region_code == "430100")
             .group_by(User.id).order_by(func.count().desc()).limit(1)).scalar()
+        # The demo data has no province-level staff (its cases are the 市州 offices'): the province supervisor is
+        # made here, once.
+        province_sup = db.session.scalar(select(User).where(User.username == PROVINCE_SUPERVISOR))
+        if province_sup is None:
+            province_sup = User(username=PROVINCE_SUPERVISOR, display_name="省局负责人（基准）", role="supervisor",
+                                region_code="430000", password_hash="!bench-unusable", is_active=True)
+            db.session.add(province_sup)
+            db.session.flush()
         users = {
             "市州 officer (长沙)": db.session.get(User, officer_id) if officer_id else None,
-            "province supervisor": db.session.scalar(select(User).where(User.username == "demo-supervisor-430000")),
-            "province operator (all calls)": db.session.scalar(select(User).where(User.username == "demo-data")),
+            "province supervisor": province_sup,
+            "市州 supervisor (长沙)": db.session.scalar(select(User).where(User.username == "demo-supervisor-430100")),
+            "province operator (logged every call)": db.session.scalar(select(User)
+                                                                       .where(User.username == "demo-data")),
         }
         missing = [label for label, user in users.items() if user is None]
         if missing:

@@ -385,20 +385,23 @@ def inbox_items(user, today, cal) -> list:
         return []
     horizon = today + timedelta(days=INBOX_HORIZON_DAYS - 1)
     rows = db.session.execute(
-        select(Call.id, Call.ref, Call.summary, Call.received_at, Call.accept_due_on)
+        select(Call.id, Call.ref, Call.summary, Call.accept_due_on)
         .where(Call.operator_id == user.id, Call.decided_at.is_(None),
                or_(Call.accept_due_on <= horizon, Call.accept_due_on.is_(None)))).all()
-    items = []
+    items, counted = [], {}
     for row in rows:
         if row.accept_due_on is None:
+            received_at = db.session.scalar(select(Call.received_at).where(Call.id == row.id))
             try:
-                call_accept_deadline(local_date(row.received_at), cal)
+                call_accept_deadline(local_date(received_at), cal)
                 missing = None  # loaded since: the nightly pass fills the date in
             except CalendarMissing as exc:
                 missing = exc.year
             left, overdue = None, False
         else:
-            left, overdue, missing = working_days_left(cal, today, row.accept_due_on)
+            if row.accept_due_on not in counted:  # many calls share a due date
+                counted[row.accept_due_on] = working_days_left(cal, today, row.accept_due_on)
+            left, overdue, missing = counted[row.accept_due_on]
         items.append(InboxItem(kind="deadline", title=f"{row.ref} {row.summary[:40]}",
                                deadline=ACCEPT_DEADLINE_LABEL, url=f"/calls/{row.id}", due_on=row.accept_due_on,
                                working_days_left=left, overdue=overdue, missing_year=missing, call_id=row.id))

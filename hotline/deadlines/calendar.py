@@ -38,9 +38,15 @@ _CACHE_TTL_SECONDS = 60.0
 _SHORT_SPAN_DAYS = 62
 
 
+#: {(region_code or None, year): (loaded_at_monotonic, running working-day counts)}: the counts long spans use,
+#: shared by the calendars of a process for the same minute as the days themselves.
+_COUNTS_CACHE: dict[tuple[str | None, int], tuple[float, list[int]]] = {}
+
+
 def invalidate_calendar_cache() -> None:
     _CACHE.clear()
     _REGION_CACHE.clear()
+    _COUNTS_CACHE.clear()
 
 
 class WorkCalendar:
@@ -134,13 +140,20 @@ class WorkCalendar:
 
     def _year_counts(self, year: int) -> list[int]:
         counts = self._cumulative.get(year)
-        if counts is None:
+        if counts is not None:
+            return counts
+        key = (self.region_code, year)
+        hit = _COUNTS_CACHE.get(key)
+        if hit and time.monotonic() - hit[0] < _CACHE_TTL_SECONDS:
+            counts = hit[1]
+        else:
             counts, running, day = [], 0, date(year, 1, 1)
             while day.year == year:
                 running += self.is_working(day)
                 counts.append(running)
                 day += timedelta(days=1)
-            self._cumulative[year] = counts
+            _COUNTS_CACHE[key] = (time.monotonic(), counts)
+        self._cumulative[year] = counts
         return counts
 
     def _through(self, day: date) -> int:

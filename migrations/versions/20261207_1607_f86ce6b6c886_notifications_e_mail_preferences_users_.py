@@ -19,6 +19,11 @@ down_revision = 'f6845ad3fbe8'
 branch_labels = None
 depends_on = None
 
+#: Literal copy of hotline.cases.models.DEADLINE_MISSING_SQL (migrations never import the app's models).
+DEADLINE_MISSING = (
+    "(status = 'received' AND file_due_on IS NULL) OR (status = 'filed' AND close_due_on IS NULL) OR "
+    "(status = 'closed' AND case_type = 'counterfeit' AND outcome = 'penalized' AND published_on IS NULL "
+    "AND publish_due_on IS NULL)")
 KINDS = "kind IN ('new_item', 'due_tomorrow', 'overdue', 'approval_decided', 'digest')"
 
 
@@ -54,11 +59,20 @@ def upgrade():
     op.create_index('ix_calls_operator_undecided_due', 'calls', ['operator_id', 'accept_due_on'], unique=False,
                     postgresql_where=sa.text('decided_at IS NULL'), sqlite_where=sa.text('decided_at IS NULL'))
     op.create_index('ix_cases_region_next_due_on', 'cases', ['region_code', 'next_due_on'], unique=False)
+    op.drop_index('ix_cases_next_due_on', table_name='cases')
+    op.create_index('ix_cases_next_due_on_id', 'cases', ['next_due_on', 'id'], unique=False)
+    op.create_index('ix_case_officers_user_id_case_id', 'case_officers', ['user_id', 'case_id'], unique=False)
+    op.create_index('ix_cases_deadline_missing', 'cases', ['region_code', 'id'], unique=False,
+                    postgresql_where=sa.text(DEADLINE_MISSING), sqlite_where=sa.text(DEADLINE_MISSING))
     op.add_column('users', sa.Column('email', sa.String(length=254), nullable=True))
 
 
 def downgrade():
     op.drop_column('users', 'email')
+    op.drop_index('ix_cases_deadline_missing', table_name='cases')
+    op.drop_index('ix_case_officers_user_id_case_id', table_name='case_officers')
+    op.drop_index('ix_cases_next_due_on_id', table_name='cases')
+    op.create_index('ix_cases_next_due_on', 'cases', ['next_due_on'], unique=False)
     op.drop_index('ix_cases_region_next_due_on', table_name='cases')
     op.drop_index('ix_calls_operator_undecided_due', table_name='calls',
                   postgresql_where=sa.text('decided_at IS NULL'), sqlite_where=sa.text('decided_at IS NULL'))
