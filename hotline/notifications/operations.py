@@ -91,6 +91,19 @@ def notify(users: Iterable, kind: str, title: str, url: str, *, key: str, object
     return [nid for nid, _ in created]
 
 
+def notify_new_item(users: Iterable, item) -> list[int]:
+    """"New in your inbox" for ``users`` at the event that put ``item`` (an InboxItem) there: a transfer sent to
+    their region, an approval requested … Keyed by the item (and its due date), so reporting the same item again
+    adds nothing; a reopened item with a new deadline is a new event."""
+    from hotline.inbox.queries import item_id
+
+    object_type, object_id = _object_of(item)
+    due = item.due_on.isoformat() if item.due_on else "-"
+    return notify(users, NotificationKind.new_item, _("New: %(deadline)s %(title)s", deadline=item.deadline,
+                                                       title=item.title),
+                  item.url, key=f"new_item:{item_id(item)}:{due}", object_type=object_type, object_id=object_id)
+
+
 def _email_wanted(user_ids: set[int], kind: str) -> set[int]:
     """Which of ``user_ids`` want e-mail for ``kind`` and have an address."""
     from hotline.accounts.models import User

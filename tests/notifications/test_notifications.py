@@ -114,3 +114,18 @@ def test_settings_page_saves_the_address_and_kinds(app, team, client, login):
         prefs = email_preferences(db.session.get(User, team.officers[0].id))
         assert prefs == {"new_item": False, "due_tomorrow": False, "overdue": True, "approval_decided": False,
                          "digest": True}
+
+
+def test_new_inbox_item_notification_is_keyed_by_the_item(app, team):
+    from hotline.inbox.items import InboxItem
+    from hotline.notifications.operations import notify_new_item
+
+    item = InboxItem(kind="transfer_sign", title="转办 HL-2015-000009", deadline="签收", url="/transfers/9",
+                     due_on=None, working_days_left=None, overdue=False, transfer_id=9)
+    with app.app_context():
+        assert len(notify_new_item([team.officers[0], team.officers[1]], item)) == 2
+        assert notify_new_item([team.officers[0]], item) == []
+        db.session.commit()
+        row = db.session.scalar(select(Notification).where(Notification.user_id == team.officers[0].id))
+        assert (row.kind, row.object_type, row.object_id, row.url) == ("new_item", "transfer", 9, "/transfers/9")
+        assert row.key == "new_item:transfer_sign:transfer=9:签收:-" and "签收" in row.title
