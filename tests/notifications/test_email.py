@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import email
 import socket
-import threading
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -17,6 +16,7 @@ from hotline.core.models import OutboxMessage
 from hotline.extensions import db
 from hotline.notifications.models import Notification
 from hotline.notifications.operations import EMAIL_TOPIC, message_id, notify, update_preferences
+from tests.notifications.conftest import wait_for_embedded_senders
 from workers.tasks.notifications import send_email
 
 
@@ -64,13 +64,6 @@ def smtp(app, monkeypatch):
     for controller in controllers:
         with contextlib.suppress(AssertionError):  # never started
             controller.stop()
-
-
-def wait_for_embedded_senders() -> None:
-    """The embedded mode's sender threads started by a commit (no Redis in the tests)."""
-    for thread in threading.enumerate():
-        if thread.name.startswith("outbox-"):
-            thread.join(timeout=30)
 
 
 def _subscribe(app, user, kinds=("new_item",), address="officer@example.cn"):
