@@ -103,6 +103,16 @@ class Config:
     APPROVAL_WORKING_DAYS = int(os.environ.get("APPROVAL_WORKING_DAYS", 2))
     #: The office's setting: filing a case (立案) needs a supervisor's approval too (off by default).
     FILING_NEEDS_APPROVAL = _bool("FILING_NEEDS_APPROVAL", False)
+    #: Notification e-mail over SMTP; no MAIL_SERVER: no e-mail (notifications stay in the app).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT") or 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_FROM = os.environ.get("MAIL_FROM") or "12330@localhost"
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT_SECONDS") or 30)
+    #: The app's public address (``https://12330.example.gov.cn``): links in e-mail; unset, they are paths only.
+    HOTLINE_BASE_URL = os.environ.get("HOTLINE_BASE_URL") or ""
 
     CELERY: dict = {}
 
@@ -123,6 +133,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL")) or "sqlite://"
     WTF_CSRF_ENABLED = False
     SESSION_COOKIE_SECURE = False
+    MAIL_SERVER = None  # tests that send e-mail start their own SMTP server and set it
     # Tests assert on the English msgids; the Chinese default is tested explicitly (tests/test_i18n.py).
     BABEL_DEFAULT_LOCALE = "en"
     # Cheap hashing keeps the suite fast; production parameters are tested separately.

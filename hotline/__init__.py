@@ -120,8 +120,12 @@ def create_app(config_class=None) -> Flask:
     from hotline.cases import views as _cases_views  # noqa: F401
     from hotline.deadlines import bp as deadlines_bp
     from hotline.deadlines import views as _deadlines_views  # noqa: F401
+    from hotline.inbox import bp as inbox_bp
+    from hotline.inbox import views as _inbox_views  # noqa: F401
     from hotline.inbox.due_views import bp as due_bp
     from hotline.main import bp as main_bp
+    from hotline.notifications import bp as notifications_bp
+    from hotline.notifications import views as _notifications_views  # noqa: F401
     from hotline.public import bp as public_bp
     from hotline.public import views as _public_views  # noqa: F401
     from hotline.reference import bp as reference_bp
@@ -136,6 +140,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.transfers import views as _transfers_views  # noqa: F401
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(approvals_bp)
     app.register_blueprint(deadlines_bp)

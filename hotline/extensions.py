@@ -87,7 +87,8 @@ def celery_init_app(app):
                                      "socket_connect_timeout": 2},
         "redis_socket_timeout": 2,
         "redis_socket_connect_timeout": 2,
-        "include": ["workers.tasks.maintenance", "workers.tasks.stats", "workers.tasks.cases"],
+        "include": ["workers.tasks.maintenance", "workers.tasks.stats", "workers.tasks.cases",
+                    "workers.tasks.notifications"],
     }
     from workers.schedule import BEAT_SCHEDULE
 

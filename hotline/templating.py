@@ -50,6 +50,19 @@ def _gettext(message: str, **variables) -> Markup:
     return rv % variables if variables else rv
 
 
+def _inbox_count() -> int:
+    """The top bar's number of open inbox items (computed once per request, shared with the inbox page)."""
+    from hotline.inbox.queries import inbox_count
+
+    return inbox_count(current_user) if current_user.is_authenticated else 0
+
+
+def _unread_notifications() -> int:
+    from hotline.notifications.queries import unread_count_cached
+
+    return unread_count_cached(current_user) if current_user.is_authenticated else 0
+
+
 def init_app(app: Flask) -> None:
     from hotline.reference import queries as ref
 
@@ -68,6 +81,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["inbox_count"] = _inbox_count
+    app.jinja_env.globals["unread_notifications"] = _unread_notifications
 
     @app.context_processor
     def inject():

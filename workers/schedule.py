@@ -26,4 +26,11 @@ BEAT_SCHEDULE = {
                                    "schedule": crontab(minute=0, hour=1, day_of_month=1, nowfun=beijing_now)},
     # 00:30 Beijing time (16:30 UTC the day before): record the deadlines that passed unmet (cases and calls).
     "cases.mark_overdue": {"task": "cases.mark_overdue", "schedule": crontab(hour=16, minute=30)},
+    # Every minute: notification e-mail still pending (the mail server was down, Redis missed the nudge).
+    "notifications.send_email": {"task": "notifications.send_email", "schedule": 60.0},
+    # Hourly at :05: due-tomorrow and became-overdue notifications (idempotent by key).
+    "notifications.remind": {"task": "notifications.remind", "schedule": crontab(minute=5)},
+    # 08:00 Beijing time (00:00 UTC; China has no daylight saving): the daily digest. Written in UTC because
+    # Celery 5.7's crontab reads its fields in the app's timezone (UTC) whatever ``nowfun`` returns.
+    "notifications.digest": {"task": "notifications.digest", "schedule": crontab(minute=0, hour=0)},
 }

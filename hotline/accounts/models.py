@@ -37,6 +37,8 @@ class User(TimestampMixin, db.Model):
     #: change-password page and the API answers 403.
     must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
                                                        server_default=false())
+    #: Where e-mail notifications go (the user sets it on the notification settings page); null: none.
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
     region = relationship("Region")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", order_by="ApiToken.id")

@@ -92,11 +92,14 @@ def inbox_items(user, today: date, cal: WorkCalendar) -> list[InboxItem]:
     return [_item(a, today, cal) for a in rows]
 
 
-def due_items(user, today: date, cal: WorkCalendar, until: date | None = None) -> list[InboxItem]:
+def due_items(user, today: date, cal: WorkCalendar, until: date | None = None, *,
+              mine: bool = False) -> list[InboxItem]:
     """Pending approvals in the user's regions whose clock has run out (``until=None``: due today or overdue), or
-    falls on or before ``until``."""
+    falls on or before ``until``. ``mine``: the requests the user made."""
     limit = until or today
     stmt = (select(Approval).where(Approval.status == ApprovalStatus.pending.value,
                                    region_clause(Approval.region_code, user), Approval.due_on <= limit)
             .order_by(Approval.due_on, Approval.id))
+    if mine:
+        stmt = stmt.where(Approval.requested_by_id == user.id)
     return [_item(a, today, cal) for a in db.session.scalars(stmt)]

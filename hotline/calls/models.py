@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.core.models import BigId, TimestampMixin
@@ -73,6 +73,9 @@ class Call(TimestampMixin, db.Model):
         Index("ix_calls_search_vector", "search_vector", postgresql_using="gin"),
         # The due lists: open calls by acceptance deadline.
         Index("ix_calls_status_accept_due_on", "status", "accept_due_on"),
+        # The operator's inbox: their calls still waiting for a decision, by acceptance deadline.
+        Index("ix_calls_operator_undecided_due", "operator_id", "accept_due_on",
+              postgresql_where=text("decided_at IS NULL"), sqlite_where=text("decided_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

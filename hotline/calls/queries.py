@@ -475,3 +475,48 @@ def due_items(user, today: date, cal, until: date | None = None, *, mine: bool =
                                    url=f"/calls/{call.id}", due_on=call.accept_due_on, working_days_left=left,
                                    overdue=overdue, missing_year=missing or year, call_id=call.id))
     return items
+
+
+# The inbox (我的待办) ------------------------------------------------------------------------------------------
+
+#: The operator's undecided calls due within this many days (today included) are in their inbox; with the 5-working-
+#: day limit that is every call they logged and have not yet answered, transferred, opened a case from or refused.
+INBOX_HORIZON_DAYS = 7
+ACCEPT_DEADLINE_LABEL = "受理"
+
+
+def inbox_items(user, today, cal) -> list:
+    """The calls waiting for ``user`` (an operator): those they logged that still wait for a decision (受理或转办,
+    5 working days), overdue or due within ``INBOX_HORIZON_DAYS``, and those whose deadline cannot be computed
+    (the calendar year of the 5th working day is not loaded). Served by the partial index on undecided calls."""
+    from hotline.core.clock import local_date
+    from hotline.core.permissions import Role
+    from hotline.deadlines.calendar import CalendarMissing
+    from hotline.deadlines.engine import call_accept_deadline
+    from hotline.inbox.items import InboxItem, working_days_left
+
+    if user.role != Role.operator:
+        return []
+    horizon = today + timedelta(days=INBOX_HORIZON_DAYS - 1)
+    rows = db.session.execute(
+        select(Call.id, Call.ref, Call.summary, Call.accept_due_on)
+        .where(Call.operator_id == user.id, Call.decided_at.is_(None),
+               or_(Call.accept_due_on <= horizon, Call.accept_due_on.is_(None)))).all()
+    items, counted = [], {}
+    for row in rows:
+        if row.accept_due_on is None:
+            received_at = db.session.scalar(select(Call.received_at).where(Call.id == row.id))
+            try:
+                call_accept_deadline(local_date(received_at), cal)
+                missing = None  # loaded since: the nightly pass fills the date in
+            except CalendarMissing as exc:
+                missing = exc.year
+            left, overdue = None, False
+        else:
+            if row.accept_due_on not in counted:  # many calls share a due date
+                counted[row.accept_due_on] = working_days_left(cal, today, row.accept_due_on)
+            left, overdue, missing = counted[row.accept_due_on]
+        items.append(InboxItem(kind="deadline", title=f"{row.ref} {row.summary[:40]}",
+                               deadline=ACCEPT_DEADLINE_LABEL, url=f"/calls/{row.id}", due_on=row.accept_due_on,
+                               working_days_left=left, overdue=overdue, missing_year=missing, call_id=row.id))
+    return items

@@ -105,12 +105,20 @@ def _values(enum_cls) -> str:
 
 #: Closed as penalized, publication not recorded (the condition of ix_cases_unpublished_penalties).
 UNPUBLISHED_PENALTY = "status = 'closed' AND outcome = 'penalized' AND published_on IS NULL"
+#: A running deadline without its stored due date (the calendar of its year is not loaded yet). Literal SQL, so
+#: queries that repeat it use the partial index ``ix_cases_deadline_missing``.
+DEADLINE_MISSING_SQL = (
+    "(status = 'received' AND file_due_on IS NULL) OR (status = 'filed' AND close_due_on IS NULL) OR "
+    "(status = 'closed' AND case_type = 'counterfeit' AND outcome = 'penalized' AND published_on IS NULL "
+    "AND publish_due_on IS NULL)")
 
 case_officers = Table(
     "case_officers",
     db.metadata,
     Column("case_id", ForeignKey("cases.id", name="fk_case_officers_case_id_cases"), primary_key=True),
     Column("user_id", ForeignKey("users.id", name="fk_case_officers_user_id_users"), primary_key=True, index=True),
+    # An officer's case ids in one index (the inbox joins them with the pending deadlines, index-only).
+    Index("ix_case_officers_user_id_case_id", "user_id", "case_id"),
 )
 
 
@@ -138,11 +146,19 @@ class Case(TimestampMixin, db.Model):
         Index("ix_cases_status_received_on_id", "status", "received_on", "id"),
         Index("ix_cases_filed_on", "filed_on"),
         Index("ix_cases_closed_on", "closed_on"),
-        Index("ix_cases_next_due_on", "next_due_on"),
         # Penalty decisions whose publication is not recorded: the due lists' "to complete" (待补录) list and the
         # publication deadlines the calendar could not compute (a partial index: a few rows of 100k).
         Index("ix_cases_unpublished_penalties", "publish_due_on",
               postgresql_where=text(UNPUBLISHED_PENALTY), sqlite_where=text(UNPUBLISHED_PENALTY)),
+        # Due lists and the inbox: pending deadlines by date; with the id, an officer's inbox joins its
+        # case ids (ix_case_officers_user_id_case_id) without touching the rows first (index-only scans).
+        Index("ix_cases_next_due_on_id", "next_due_on", "id"),
+        # The few cases whose running deadline has no date (its calendar year is not loaded): the inbox lists
+        # them with the missing year (a partial index: only those rows).
+        Index("ix_cases_deadline_missing", "region_code", "id", postgresql_where=text(DEADLINE_MISSING_SQL),
+              sqlite_where=text(DEADLINE_MISSING_SQL)),
+        # An office's overdue cases in its supervisors' inbox.
+        Index("ix_cases_region_next_due_on", "region_code", "next_due_on"),
         Index("ix_cases_search_vector", "search_vector", postgresql_using="gin"),
     )
 

@@ -378,3 +378,107 @@ def publication_backlog(user, today: date, *, limit: int = DUE_LIMIT) -> tuple[l
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = list(db.session.scalars(stmt.options(*_DUE_LOADING).order_by(Case.publish_due_on, Case.id).limit(limit)))
     return rows, total
+
+
+# The inbox (我的待办) ------------------------------------------------------------------------------------------
+
+#: Deadlines due within this many days (today included) are in the inbox: "today and this week".
+INBOX_HORIZON_DAYS = 7
+#: The inbox names a case's deadline by these labels.
+CASE_DEADLINE_LABELS = {"file": "立案", "close": "结案", "publish": "公示"}
+_INBOX_COLUMNS = (Case.id, Case.case_number, Case.summary, Case.region_code, Case.status, Case.case_type,
+                  Case.outcome, Case.published_on, Case.file_due_on, Case.close_due_on, Case.publish_due_on)
+
+
+def _pending_deadline(row) -> str | None:
+    """Which of the case's deadlines runs now (file → close → publish; none while suspended or when done)."""
+    if row.status == CaseStatus.received.value:
+        return "file"
+    if row.status == CaseStatus.filed.value:
+        return "close"
+    if (row.status == CaseStatus.closed.value and row.case_type == "counterfeit" and row.outcome == "penalized"
+            and row.published_on is None):
+        return "publish"
+    return None
+
+
+def _deadline_missing():
+    """A running deadline without its stored due date: the calendar of its year is not loaded (yet)."""
+    from sqlalchemy import text
+
+    from hotline.cases.models import DEADLINE_MISSING_SQL
+
+    return text(f"({DEADLINE_MISSING_SQL})")
+
+
+def _missing_year(case_id: int, kind: str, cal) -> int | None:
+    """The calendar year a case's ``kind`` deadline waits for (None if something else keeps it from a date)."""
+    case = db.session.get(Case, case_id)
+    try:
+        deadlines = case_deadlines(case, cal)
+    except DomainError:
+        return None
+    return next((d.missing_year for d in deadlines if d.kind == kind and d.due_on is None), None)
+
+
+def inbox_items(user, today: date, cal) -> list:
+    """The case deadlines waiting for ``user`` (an officer or supervisor) or their office:
+
+    - 结案 / 公示 (and 立案 while still received) of the cases they are an officer of: overdue, or due within
+      ``INBOX_HORIZON_DAYS`` (today and this week);
+    - 立案 of their office's cases still waiting to be filed or refused (a received case has no officers yet:
+      the office files it), overdue or due within the horizon — the office is the cases registered to the
+      user's own region code (the province's own for a province user);
+    - for a supervisor, also the office's overdue 结案 deadlines. Other offices' overdue cases are on the due
+      list, not in a province supervisor's inbox; overdue publications of old closed cases stay with the case's
+      officers (the due list's "to complete" work);
+    - any of these whose date cannot be computed (a calendar year not loaded), marked with that year.
+
+    Reads the stored due dates (``file_due_on`` …) through indexes: the officer's cases by ``case_officers``,
+    the office's by ``(region_code, status)`` and ``(region_code, next_due_on)``.
+    """
+    from hotline.cases.models import case_officers
+    from hotline.core.permissions import Role, region_clause
+    from hotline.inbox.items import InboxItem, working_days_left
+
+    if user.role not in (Role.officer, Role.supervisor):
+        return []
+    horizon = today + timedelta(days=INBOX_HORIZON_DAYS - 1)
+    mine = select(case_officers.c.case_id).where(case_officers.c.user_id == user.id)
+    # Separate statements, each on its index: pending deadlines by date (joined with the officer's case ids),
+    # the few undated ones (partial index), the office's cases still to be filed (region, status).
+    rows = list(db.session.execute(
+        select(*_INBOX_COLUMNS).where(Case.next_due_on <= horizon, Case.id.in_(mine),
+                                      region_clause(Case.region_code, user))))
+    rows += db.session.execute(
+        select(*_INBOX_COLUMNS).where(_deadline_missing(), Case.id.in_(mine),
+                                      region_clause(Case.region_code, user))).all()
+    rows += db.session.execute(
+        select(*_INBOX_COLUMNS).where(Case.region_code == user.region_code,
+                                      Case.status == CaseStatus.received.value,
+                                      or_(Case.next_due_on <= horizon, Case.file_due_on.is_(None)))).all()
+    if user.role == Role.supervisor:
+        rows += db.session.execute(
+            select(*_INBOX_COLUMNS).where(Case.region_code == user.region_code, Case.next_due_on < today,
+                                          Case.status == CaseStatus.filed.value)).all()
+    calendars: dict[str, object] = {}
+    items, seen = [], set()
+    for row in rows:
+        kind = _pending_deadline(row)
+        if kind is None or row.id in seen:
+            continue
+        seen.add(row.id)
+        region_cal = calendars.get(row.region_code) or calendars.setdefault(row.region_code,
+                                                                            cal.for_region(row.region_code))
+        due_on = getattr(row, f"{kind}_due_on")
+        if due_on is None:
+            left, overdue, missing = None, False, _missing_year(row.id, kind, cal)
+        elif due_on > horizon:
+            continue
+        else:
+            left, overdue, missing = working_days_left(region_cal, today, due_on)
+        number = row.case_number or f"#{row.id}"
+        items.append(InboxItem(kind="deadline", title=f"{number} {row.summary[:40]}",
+                               deadline=CASE_DEADLINE_LABELS[kind], url=f"/cases/{row.id}", due_on=due_on,
+                               working_days_left=left, overdue=overdue, missing_year=missing, case_id=row.id))
+    return items

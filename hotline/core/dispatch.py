@@ -38,6 +38,8 @@ class Route:
 ROUTES: dict[str, Route] = {
     # Months whose figures changed: refreshed within 30 s (the current month follows new data within 5 minutes).
     "stats.stale": Route("workers.tasks.stats:refresh_stale", debounce=30),
+    # Notification e-mail: sent at once, by a thread in embedded mode too (beat's minute sweep retries).
+    "notifications.email": Route("workers.tasks.notifications:send_email", embedded=True),
 }
 
 #: Seconds to wait for more changes before refreshing the statistics (kept for callers of the old module).

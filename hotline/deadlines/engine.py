@@ -48,7 +48,7 @@ class Deadline:
     is_target: bool = False
     #: Why there is no due date (e.g. the calendar of the year it falls in is not loaded).
     error: str | None = None
-    #: The calendar year whose data is missing (with ``error``).
+    #: The calendar year that must be loaded before ``due_on`` can be computed.
     missing_year: int | None = None
 
     def overdue(self, today: date) -> bool:
@@ -192,7 +192,8 @@ def case_deadlines(case, cal: WorkCalendar | None = None, *, today: date | None 
         except CalendarMissing as exc:
             deadlines.append(Deadline(kind=rule.kind, due_on=None, met_on=kwargs.get("met_on"), rule=_describe(rule),
                                       label=rule.label, base_on=base, paused=kwargs.get("paused", False),
-                                      is_target=rule.kind.endswith("_target"), error=exc.message))
+                                      is_target=rule.kind.endswith("_target"), error=exc.message,
+                                      missing_year=exc.year))
 
     group = "discovered" if case.source in DISCOVERED_SOURCES else "reported"
     file_rule = find_rule(case.rule_set_code, "file", case.case_type, group)

@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from hotline.approvals import queries as approval_queries
 from hotline.calls import queries as call_queries
 from hotline.cases import queries as case_queries
 from hotline.core.permissions import Role
@@ -29,11 +30,14 @@ from hotline.deadlines.models import CalendarDay
 from hotline.extensions import db
 from hotline.inbox.items import InboxItem
 from hotline.supervision import queries as supervision_queries
+from hotline.transfers import queries as transfer_queries
 
-#: Every domain's due-list rows (the transfers' 签收 / 反馈 / 回访 deadlines join here when merged).
+#: Every domain's due-list rows.
 DUE_PROVIDERS: list[Callable[..., list[InboxItem]]] = [
     case_queries.due_items,
     call_queries.due_items,
+    transfer_queries.due_items,
+    approval_queries.due_items,
     supervision_queries.due_items,
 ]
 
@@ -46,6 +50,7 @@ DEADLINE_FILTERS = {
     "sign": _l("Signing"),
     "answer": _l("Answer"),
     "callback": _l("Call-back"),
+    "approval": _l("Approval"),
     "report_progress": supervision_queries.REPORT_LABELS["progress"],
     "report_final": supervision_queries.REPORT_LABELS["final"],
 }

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, request, session, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from hotline.core.forms import ConfirmForm
-from hotline.core.permissions import Role
 
 bp = Blueprint("main", __name__)
 
@@ -14,12 +13,8 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def index():
-    """Send each role to where its day starts."""
-    if current_user.role == Role.operator:
-        return redirect(url_for("calls.new"))
-    if current_user.role == Role.admin:
-        return redirect(url_for("accounts.users"))
-    return redirect(url_for("calls.index"))
+    """Every role's day starts in its inbox (我的待办); the old pages keep their own addresses."""
+    return redirect(url_for("inbox.index"))
 
 
 @bp.route("/language/<lang>", methods=["POST"])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
@@ -29,7 +30,8 @@ RUNNING = {
     TransferStatus.answered.value: "callback",
     TransferStatus.called_back.value: "callback",
 }
-DEADLINE_LABELS = {"sign": "签收", "answer": "反馈", "callback": "回访"}
+#: The deadline names the due lists filter on (hotline.inbox.due.DEADLINE_FILTERS uses the same messages).
+DEADLINE_LABELS = {"sign": _l("Signing"), "answer": _l("Answer"), "callback": _l("Call-back")}
 
 
 def visible(user):
@@ -162,7 +164,7 @@ def _item(transfer: Transfer, kind: str, today: date, cal: WorkCalendar) -> Inbo
         deadline, due, missing = None, None, None
     left, overdue, missing_left = working_days_left(region_cal, today, due)
     return InboxItem(kind=kind, title=_TITLES[kind](transfer.call.ref),
-                     deadline=DEADLINE_LABELS.get(deadline, "退回") if kind != "transfer_returned" else "退回",
+                     deadline=str(DEADLINE_LABELS.get(deadline, "退回")) if kind != "transfer_returned" else "退回",
                      url=url_for("transfers.detail", transfer_id=transfer.id), due_on=due,
                      working_days_left=left, overdue=overdue, missing_year=missing or missing_left,
                      call_id=transfer.call_id, case_id=transfer.case_id, transfer_id=transfer.id)
@@ -213,14 +215,18 @@ def inbox_items(user, today: date, cal: WorkCalendar) -> list[InboxItem]:
 _DUE_KINDS = {"sign": "transfer_sign", "answer": "transfer_answer", "callback": "callback"}
 
 
-def due_items(user, today: date, cal: WorkCalendar, until: date | None = None) -> list[InboxItem]:
+def due_items(user, today: date, cal: WorkCalendar, until: date | None = None, *,
+              mine: bool = False) -> list[InboxItem]:
     """Pending 签收 / 反馈 / 回访 deadlines of the transfers in the user's regions, due by ``until`` (None: every
-    pending one, overdue and due). Deadlines the calendar cannot compute yet are listed with the missing year."""
+    pending one, overdue and due). Deadlines the calendar cannot compute yet are listed with the missing year.
+    ``mine``: the transfers the user sent or signed for."""
     running = [TransferStatus.pending.value, TransferStatus.reopened.value, TransferStatus.signed.value,
                TransferStatus.answered.value, TransferStatus.called_back.value]
     stmt = (select(Transfer).join(Call, Call.id == Transfer.call_id)
             .where(visible(user), Transfer.status.in_(running), ~_legacy(), Call.status != CallStatus.closed.value)
             .options(selectinload(Transfer.call)).order_by(Transfer.id))
+    if mine:
+        stmt = stmt.where(or_(Transfer.created_by_id == user.id, Transfer.signed_by_id == user.id))
     items = []
     for transfer in db.session.scalars(stmt):
         kind, due, _missing = running_deadline(transfer, cal.for_region(transfer.region_code))

@@ -13,12 +13,12 @@ from hotline.extensions import db
 from tests.factories import PASSWORD
 
 
-def test_login_redirects_to_role_start_page_and_records_session(app, client, create_user, login):
+def test_login_redirects_to_the_inbox_and_records_session(app, client, create_user, login):
     user = create_user("operator", "430100")
     response = login(user)
     assert response.status_code == 302
     assert response.location == "/"
-    assert client.get("/").location.startswith("/calls/new")
+    assert client.get("/").location == "/inbox"  # every role starts in its inbox (我的待办)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(UserSession)
                                  .where(UserSession.user_id == user.id)) == 1

@@ -282,3 +282,13 @@ def test_table_agrees_with_chinesecalendar_on_every_seeded_day(app):
 def test_calendar_day_id_is_the_date_as_an_integer(app):
     with app.app_context():
         assert _row("2015-10-01").id == 20151001
+
+
+def test_long_spans_count_the_same_working_days_as_day_by_day(app):
+    """Spans of years (an inbox row overdue since 2014) use per-year running counts: the same answer."""
+    with app.app_context():
+        cal = WorkCalendar("430100")
+        for start, end in [(date(2014, 3, 5), date(2026, 11, 30)), (date(2015, 9, 9), date(2015, 12, 31)),
+                           (date(2015, 12, 31), date(2016, 1, 4)), (date(2015, 1, 1), date(2015, 3, 10))]:
+            by_day = sum(1 for i in range(1, (end - start).days + 1) if cal.is_working(start + timedelta(days=i)))
+            assert cal.working_days_between(start, end) == by_day, (start, end)

@@ -315,6 +315,18 @@ class World:
             db.session.commit()
             return self._detach(token)
 
+    @cached_property
+    def notification(self):
+        """A notification of the 长沙 officer (only they may read or mark it)."""
+        from hotline.notifications.models import Notification
+        from hotline.notifications.operations import notify
+
+        with self._context():
+            [notification_id] = notify([self.staff.officer.id], "new_item", "转办 待签收", "/calls/1",
+                                       key="new_item:security")
+            db.session.commit()
+            return self._detach(db.session.get(Notification, notification_id))
+
     @property
     def user(self):
         return self.staff.operator

@@ -42,6 +42,13 @@ class Z(NamedTuple):
 MATRIX: dict[tuple[str, str], tuple] = {
     # home, login, language, tokens
     ("GET", "/"): (LOGIN, OK, OK, OK, OK, None),
+    # the inbox and notifications: everyone has their own; the officer's notification is nobody else's
+    ("GET", "/inbox"): (LOGIN, OK, OK, OK, OK, None),
+    ("GET", "/notifications"): (LOGIN, OK, OK, OK, OK, None),
+    ("POST", "/notifications/<int:notification_id>/read"): (LOGIN, 404, OK, 404, 404, Z("officer")),
+    ("POST", "/notifications/read-all"): (LOGIN, OK, OK, OK, OK, None),
+    ("GET", "/notifications/settings"): (LOGIN, OK, OK, OK, OK, None),
+    ("POST", "/notifications/settings"): (LOGIN, OK, OK, OK, OK, None),
     ("GET", "/login"): (OK, OK, OK, OK, OK, None),
     ("POST", "/login"): (OK, OK, OK, OK, OK, None),
     ("POST", "/logout"): (LOGIN, OK, OK, OK, OK, None),
@@ -153,6 +160,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "/api/v1/health"): (OK, OK, OK, OK, OK, None),
     ("GET", "/api/v1/openapi.json"): (OK, OK, OK, OK, OK, None),
     ("GET", "/api/v1/me"): (LOGIN, OK, OK, OK, OK, None),
+    ("GET", "/api/v1/inbox"): (LOGIN, OK, OK, OK, OK, None),
+    ("GET", "/api/v1/notifications"): (LOGIN, OK, OK, OK, OK, None),
+    ("POST", "/api/v1/notifications/<int:notification_id>/read"): (LOGIN, 404, OK, 404, 404, Z("officer")),
     ("GET", "/api/v1/regions"): (LOGIN, OK, OK, OK, OK, None),
     ("GET", "/api/v1/calendar/<int:year>"): (LOGIN, OK, OK, OK, OK, None),
     ("GET", "/api/v1/users"): (LOGIN, 403, 403, OK, OK, None),
@@ -264,6 +274,7 @@ def argument_value(world, name: str, override: str | None = None):
         "supervision_id": lambda: world.supervision.id,
         "report_id": lambda: world.supervision_report_id,
         "transfer_id": lambda: world.transfer.id,
+        "notification_id": lambda: world.notification.id,
     }
     return values[source]()
 
