@@ -411,7 +411,7 @@ def _deadline_missing():
     return text(f"({DEADLINE_MISSING_SQL})")
 
 
-def _missing_year(case_id: int, kind: str, cal) -> int | None:
+def _inbox_missing_year(case_id: int, kind: str, cal) -> int | None:
     """The calendar year a case's ``kind`` deadline waits for (None if something else keeps it from a date)."""
     case = db.session.get(Case, case_id)
     try:
@@ -472,7 +472,7 @@ def inbox_items(user, today: date, cal) -> list:
                                                                             cal.for_region(row.region_code))
         due_on = getattr(row, f"{kind}_due_on")
         if due_on is None:
-            left, overdue, missing = None, False, _missing_year(row.id, kind, cal)
+            left, overdue, missing = None, False, _inbox_missing_year(row.id, kind, cal)
         elif due_on > horizon:
             continue
         else:

@@ -73,7 +73,7 @@ def make_case(app):
     from hotline.accounts.models import User
     from hotline.cases.operations import create_case, perform_action
 
-    def factory(actor, *, filed_on=None, officers=(), close=None, **fields):
+    def factory(actor, *, filed_on=None, officers=(), close=None, closed_by=None, **fields):
         data = {"case_type": "infringement_dispute", "region_code": REGION, "source": "request",
                 "received_on": "2015-09-30", "summary": "请求人称被请求人销售的产品落入其专利保护范围",
                 "respondent_name": "长沙某某贸易有限公司"}
@@ -84,8 +84,9 @@ def make_case(app):
             if filed_on:
                 perform_action(case, "file", {"filed_on": filed_on, "officer_ids": [o.id for o in officers]},
                                actor=user, expected_version=case.version)
-            if close:
-                perform_action(case, "close", close, actor=user, expected_version=case.version)
+            if close:  # a penalty decision is a supervisor's: one acting directly decides it themselves
+                closer = db.session.get(User, closed_by.id) if closed_by else user
+                perform_action(case, "close", close, actor=closer, expected_version=case.version)
             db.session.commit()
             return case.id
 
@@ -202,8 +203,8 @@ def test_a_deadline_without_its_calendar_year_stays_listed(app, as_user, crew, m
 def _penalized(make_case, crew, closed_on: str, **fields) -> int:
     return make_case(crew.officers[0], case_type="counterfeit", source="inspection", filed_on=closed_on,
                      received_on=closed_on, officers=crew.officers[:2], respondent_kind="organization",
-                     close={"outcome": "penalized", "closed_on": closed_on, "approved_by_id": crew.supervisor.id,
-                            "fine_amount": "5000.00"}, **fields)
+                     close={"outcome": "penalized", "closed_on": closed_on, "fine_amount": "5000.00"},
+                     closed_by=crew.supervisor, **fields)
 
 
 def test_old_unpublished_decisions_are_a_list_to_complete(app, as_user, crew, make_case, api, freeze):
@@ -243,7 +244,7 @@ def test_banner_from_november_until_next_year_is_loaded(as_user, freeze, role, s
 
     last_loaded = max(chinesecalendar_years())
     client, _ = as_user(role, REGION if role != "admin" else "430000")
-    page_url = "/tokens"  # every page: base.html
+    page_url = "/account/password"  # every page: base.html (one every role may open)
     freeze(date(last_loaded, 11, 1))
     page = text(client.get(page_url))
     assert (f"The {last_loaded + 1} holiday arrangement is not loaded" in page) is shown

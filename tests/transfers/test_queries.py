@@ -76,7 +76,7 @@ def test_due_items_list_the_regions_pending_deadlines(app, side, transfer_of):
     _prepare(app, second, sent_on=date(2025, 2, 17), rule_set_code="2015")
     with app.test_request_context():
         rows = due_items(side.zz, TODAY, WorkCalendar(), until=date(2025, 2, 28))
-        assert [(r.transfer_id, r.deadline, r.overdue) for r in rows] == [(first, "签收", True)]
+        assert [(r.transfer_id, r.deadline, r.overdue) for r in rows] == [(first, "Signing", True)]
         rows = due_items(side.zz, TODAY, WorkCalendar())
         assert [r.transfer_id for r in rows] == [first, second]
         assert due_items(side.cs, TODAY, WorkCalendar()) == []
