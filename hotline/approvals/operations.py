@@ -30,6 +30,7 @@ from hotline.core.types import utcnow
 from hotline.deadlines.calendar import CalendarMissing, WorkCalendar
 from hotline.deadlines.engine import find_rule
 from hotline.extensions import db
+from hotline.notifications import events
 
 DECISIONS = ("approve", "reject")
 MONEY_FIELDS = ("fine_amount", "confiscated_amount")
@@ -148,6 +149,7 @@ def request_approval(case: Case, action: str, data: dict[str, Any], *, actor,
                  note=reason)
     record_event(case, "approval_request", actor, {"approval_id": (None, approval.id),
                                                    "approval_action": (None, kind.value)}, note=reason)
+    events.approval_requested(approval, actor)
     return approval
 
 
@@ -268,6 +270,7 @@ def decide_approval(approval: Approval, decision: str, *, actor, reason: Any = N
                                              **{f"changes.{k}": v for k, v in applied.items()}}, note=note)
     record_event(case, f"approval_{decision}", actor, {"approval_id": (None, approval.id),
                                                        "approval_action": (None, approval.action)}, note=note)
+    events.approval_decided(approval, actor)
 
 
 def _change_field(field: str, applied: dict) -> str:

@@ -14,6 +14,7 @@ from hotline.core.permissions import Role, supervises_from_above
 from hotline.core.text import clean_text
 from hotline.core.types import utcnow
 from hotline.extensions import db
+from hotline.notifications import events
 from hotline.stats.operations import mark_stale
 from hotline.supervision.models import ReportKind, Supervision, SupervisionReport, SupervisionStatus
 
@@ -141,6 +142,7 @@ def designate(case: Case, data: dict[str, Any], *, actor, expected_version: int 
         "case_id": (None, case.id), "supervising_region_code": (None, actor.region_code),
         "reports": (None, [f"{kind} {due_on.isoformat()}" for kind, due_on in reports])})
     record_event(case, "supervise", actor, {**changes, "supervision_id": (None, supervision.id)})
+    events.supervision_designated(supervision, actor)
     mark_stale(today)
     return supervision
 
@@ -182,6 +184,7 @@ def submit_report(supervision: Supervision, report_id: int, data: dict[str, Any]
     supervision.updated_at = utcnow()  # a report given changes the supervision: its version moves
     db.session.flush()
     record_event(supervision, "report", actor, {f"report_{report.id}": (None, f"{report.kind} {today.isoformat()}")})
+    events.supervision_report_submitted(supervision, report, actor)
     return report
 
 
@@ -207,4 +210,5 @@ def close_supervision(supervision: Supervision, data: dict[str, Any], *, actor,
                                                           SupervisionStatus.closed.value),
                                                "closed_on": (None, today)})
     mark_stale(today)
+    events.supervision_closed(supervision, actor)
     return supervision

@@ -20,6 +20,7 @@ from hotline.core.permissions import Role, sees_region
 from hotline.core.text import clean_text
 from hotline.core.types import utcnow
 from hotline.extensions import db
+from hotline.notifications import events
 from hotline.stats.operations import mark_stale
 from hotline.transfers.models import Satisfaction, Transfer, TransferOutcome, TransferStatus
 
@@ -270,6 +271,7 @@ def create_transfer(call: Call, *, to_region_code: str | None, to_agency: str | 
                                               "to_agency": (None, to_agency), "call_id": (None, call.id)},
                  note=note, region_code=transfer.region_code)
     mark_stale(sent_on)
+    events.transfer_sent(transfer, actor)
     return transfer
 
 
@@ -310,6 +312,7 @@ def return_transfer(transfer: Transfer, reason: Any, *, actor, expected_version:
     _sync_call(transfer)
     _stale_stats(transfer)
     _audit(transfer, "return", actor, {"status": (old_status, transfer.status)}, note=reason)
+    events.transfer_returned(transfer, actor)
 
 
 def answer_transfer(transfer: Transfer, data: dict[str, Any], *, actor, expected_version: int | None) -> None:
@@ -349,6 +352,7 @@ def answer_transfer(transfer: Transfer, data: dict[str, Any], *, actor, expected
     _stale_stats(transfer)
     _audit(transfer, "answer", actor, _diff(transfer, old),
            note=result)
+    events.transfer_answered(transfer, actor)
 
 
 def callback_transfer(transfer: Transfer, data: dict[str, Any], *, actor, expected_version: int | None) -> None:
@@ -429,6 +433,7 @@ def reopen_transfer(transfer: Transfer, reason: Any, *, actor, expected_version:
     _stale_stats(transfer)
     _audit(transfer, "reopen", actor, _diff(transfer, old),
            note=reason)
+    events.transfer_reopened(transfer, actor)
 
 
 _CAN.update(sign=can_sign, answer=can_answer, callback=can_callback, reopen=can_reopen)
