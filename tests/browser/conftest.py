@@ -69,6 +69,9 @@ ACCOUNTS = {
     "officer2": Account("bt-officer2", "officer", "430100", "执法员二"),
     "officer3": Account("bt-officer3", "officer", "430100", "执法员三"),
     "supervisor": Account("bt-supervisor", "supervisor", DEMO_REGION, "科长乙"),
+    # 株洲's officers: the receiving office of the transfer cycle (tests/browser/test_workflow.py).
+    "zz_officer": Account("bt-zz-officer", "officer", DEMO_REGION, "株洲执法员丙"),
+    "zz_officer2": Account("bt-zz-officer2", "officer", DEMO_REGION, "株洲执法员丁"),
 }
 
 
