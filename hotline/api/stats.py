@@ -114,6 +114,9 @@ class CaseFiguresOut(Out):
     amount_involved: Money
     fines: Money
     confiscated: Money
+    supervised_opened: int = Field(0, description="Cases put under supervision (督办) in the period (0 in snapshots "
+                                                  "locked before supervision was recorded).")
+    supervised_closed: int = Field(0, description="Supervisions of cases ended in the period.")
 
 
 class RecordRefOut(Out):
