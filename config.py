@@ -33,7 +33,9 @@ def _bool(name: str, default: bool) -> bool:
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: hide_parameters: a failing statement's error (and so the log) shows the SQL without its values, which may be
+    #: a password hash, a caller's name or number.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
 
     # Sessions: server-side revocable session ids live in the database; the cookie only carries the id.
