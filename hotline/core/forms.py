@@ -28,6 +28,10 @@ def refuse_nul(form, field) -> None:
 class HotlineForm(FlaskForm):
     """Every form of the app. Forms validate input shape; they never touch the session."""
 
+    #: A list's filters (GET): NUL is dropped from their text, as it can match nothing stored, instead of refused
+    #: (a refused filter would be ignored, and the list would show everything).
+    drops_nul = False
+
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             locale = str(get_locale() or "en")
@@ -38,7 +42,13 @@ class HotlineForm(FlaskForm):
             return translations
 
     def validate(self, extra_validators=None):
-        """WTForms' validation, with :func:`refuse_nul` on every field (a field error, never a 500)."""
+        """WTForms' validation, with :func:`refuse_nul` on every field (a field error, never a 500); a filter form
+        (``drops_nul``) drops NUL from its text fields instead."""
+        if self.drops_nul:
+            for field in self:
+                if isinstance(field.data, str) and "\x00" in field.data:
+                    field.data = field.data.replace("\x00", "")
+            return super().validate(extra_validators)
         extra = {name: [refuse_nul, *(extra_validators or {}).get(name, ())] for name in self._fields}
         return super().validate(extra)
 
