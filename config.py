@@ -64,6 +64,10 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5))
     LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 20))
     LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60))
+    #: Full-number look-ups (intake panel, caller history) by a role that sees numbers masked: distinct numbers per
+    #: user inside the window. Beyond it the look-up answers 429 (trying candidates against a masked number).
+    NUMBER_LOOKUPS_PER_WINDOW = int(os.environ.get("NUMBER_LOOKUPS_PER_WINDOW", 30))
+    NUMBER_LOOKUP_WINDOW_SECONDS = int(os.environ.get("NUMBER_LOOKUP_WINDOW_SECONDS", 15 * 60))
     #: Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
 
