@@ -40,7 +40,9 @@ def _bool(name: str, default: bool) -> bool:
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: hide_parameters: a failing statement's error (and so the log) shows the SQL without its values, which may be
+    #: a password hash, a caller's name or number.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
 
     # Sessions: server-side revocable session ids live in the database; the cookie only carries the id.
@@ -77,6 +79,14 @@ class Config:
     LOGIN_FAILURE_KEEP_DAYS = int(os.environ.get("LOGIN_FAILURE_KEEP_DAYS", 90))
     #: An API token lives this many days (api.md, second release).
     API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", 180))
+    #: Login throttling: failures per account and per client address inside the window.
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5))
+    LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 20))
+    LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60))
+    #: Full-number look-ups (intake panel, caller history) by a role that sees numbers masked: distinct numbers per
+    #: user inside the window. Beyond it the look-up answers 429 (trying candidates against a masked number).
+    NUMBER_LOOKUPS_PER_WINDOW = int(os.environ.get("NUMBER_LOOKUPS_PER_WINDOW", 30))
+    NUMBER_LOOKUP_WINDOW_SECONDS = int(os.environ.get("NUMBER_LOOKUP_WINDOW_SECONDS", 15 * 60))
     #: Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
 

@@ -79,6 +79,10 @@ def create_app(config_class=None) -> Flask:
         template_folder=str(ROOT / "templates"),
         instance_path=str(INSTANCE_DIR),
     )
+    from hotline.core.urls import BoundedIntConverter
+
+    # Before any route is added: every <int:...> of every blueprint is bounded to the id columns' range.
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(config_class)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key()

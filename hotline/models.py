@@ -2,7 +2,7 @@
 
 from hotline.accounts.models import ApiToken, LoginFailure, User, UserSession  # noqa: F401
 from hotline.approvals.models import Approval  # noqa: F401
-from hotline.calls.models import Call, Caller  # noqa: F401
+from hotline.calls.models import Call, Caller, NumberLookup  # noqa: F401
 from hotline.cases.models import (  # noqa: F401
     Attachment,
     Case,

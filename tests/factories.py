@@ -31,7 +31,9 @@ def create_user(app):
     def factory(role: str = "operator", region_code: str = "430000", username: str | None = None,
                 password: str = PASSWORD, active: bool = True, display_name: str | None = None):
         with app.app_context():
-            user = op_create_user(username=username or f"{role}{next(_seq)}", display_name=display_name or role,
+            username = username or f"{role}{next(_seq)}"
+            # Display names are unique (case and spacing aside): by default the username, which is.
+            user = op_create_user(username=username, display_name=display_name or username,
                                   password=password, role=role, region_code=region_code, actor=None)
             user.is_active = active
             db.session.commit()

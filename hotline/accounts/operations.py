@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+import unicodedata
 from datetime import timedelta
 
 from flask import current_app, has_app_context
@@ -122,6 +123,40 @@ def check_password_strength(password: str, username: str = "", *, display_name: 
     return problems
 
 
+DISPLAY_NAME_LIMIT = 80
+#: Unicode categories a display name may not hold: controls, format characters (the bidi embeddings, overrides,
+#: isolates and marks that make a name read in another order, zero-width characters that make two names look
+#: alike) and line or paragraph separators.
+_REFUSED_IN_NAMES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def display_name_key(name: str) -> str:
+    """What two display names share when they read the same: NFKC (full-width letters as ASCII), case-folded,
+    without whitespace."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def check_display_name(name: str | None, *, user: User | None = None) -> tuple[str, list[str]]:
+    """The display name as stored (NFC, stripped) and what is wrong with it: empty or too long, a control,
+    bidi or invisible character, or another user's display name (whatever its case or spacing) — the name must
+    tell this user apart in case files, timelines and the audit log. ``user``: the user being renamed (their
+    own name is no copy)."""
+    name = unicodedata.normalize("NFC", name or "").strip()
+    if not name or len(name) > DISPLAY_NAME_LIMIT:
+        return name, [_("1–80 characters.")]
+    if any(unicodedata.category(ch) in _REFUSED_IN_NAMES for ch in name):
+        return name, [_("No control, text-direction (bidi) or invisible characters.")]
+    key = display_name_key(name)
+    if user is not None and display_name_key(user.display_name or "") == key:
+        return name, []
+    others = select(User.display_name)
+    if user is not None and user.id is not None:
+        others = others.where(User.id != user.id)
+    if any(display_name_key(other) == key for other in db.session.scalars(others)):
+        return name, [_("Another user already has this display name; choose one that tells them apart.")]
+    return name, []
+
+
 def _validate_user_fields(*, role: str | None = None, region_code: str | None = None) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if role is not None and role not in {r.value for r in Role}:
@@ -155,9 +190,12 @@ def create_user(*, username: str, display_name: str, password: str | None, role:
         errors["password"] = [_("Required.")]
     elif problems := check_password_strength(password, username, display_name=display_name):
         errors["password"] = problems
+    display_name, problems = check_display_name(display_name or username)
+    if problems:
+        errors["display_name"] = problems
     if errors:
         raise ValidationFailed(_("Invalid user."), errors)
-    user = User(username=username, display_name=(display_name or username).strip()[:80],
+    user = User(username=username, display_name=display_name,
                 password_hash=hash_password(password), role=role, region_code=region_code, is_active=True,
                 is_service=is_service, must_change_password=must_change_password)
     db.session.add(user)
@@ -179,9 +217,9 @@ def update_user(user: User, data: dict, *, actor: User) -> dict:
     """
     errors = _validate_user_fields(role=data.get("role"), region_code=data.get("region_code"))
     if "display_name" in data:
-        name = (data["display_name"] or "").strip()
-        if not name or len(name) > 80:
-            errors["display_name"] = [_("1–80 characters.")]
+        name, problems = check_display_name(data["display_name"], user=user)
+        if problems:
+            errors["display_name"] = problems
         else:
             data = {**data, "display_name": name}
     if actor.id == user.id and (data.get("is_active") is False or data.get("role", user.role) != user.role):

@@ -34,17 +34,26 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-#: Verified against on unknown usernames so a miss costs as much time as a wrong password.
-_DUMMY_HASH: dict[str, str] = {}
+#: Verified against on unknown usernames so a miss costs as much time as a wrong password: one hash per set of
+#: parameters, computed on first use and kept (hashing it again on every miss would make a miss cost twice as much
+#: as a wrong password, telling which usernames exist).
+_DUMMY_HASH: dict[tuple[int, int, int], str] = {}
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    dummy = _DUMMY_HASH.get(key)
+    if dummy is None:
+        dummy = _DUMMY_HASH[key] = hasher.hash(secrets.token_urlsafe(16))
+    return dummy
 
 
 def verify_password(user: User | None, password: str) -> bool:
     """Check ``password``; rehash transparently when the configured parameters went up."""
     hasher = _hasher()
     if user is None:
-        dummy = _DUMMY_HASH.setdefault(repr(hasher), hasher.hash("not-a-real-password"))
         with contextlib.suppress(VerificationError):
-            hasher.verify(dummy, password)
+            hasher.verify(_dummy_hash(hasher), password)
         return False
     try:
         hasher.verify(user.password_hash, password)

@@ -89,7 +89,7 @@ def decide_approval(user, approval_id: int, body: aps.DecisionIn):
     except StaleVersion as exc:
         return _stale(approval, exc)
     db.session.flush()
-    return _response(approval, case=case_detail_json(approval.case))
+    return _response(approval, case=case_detail_json(approval.case, user))
 
 
 @api_route("/approvals/<int:approval_id>/cancel", "POST", summary="Cancel your request", tag="approvals",

@@ -211,7 +211,8 @@ class CaseOut(Out):
     source: Literal[CASE_SOURCES]  # type: ignore[valid-type]
     region_code: str
     status: Literal[CASE_STATUSES]  # type: ignore[valid-type]
-    call_id: int | None
+    call_id: int | None = Field(description="The hotline call the case was opened from; null as well when it is a "
+                                            "call you may not read (another region's).")
     received_on: date
     rule_set_code: str
     requester_name: str | None
@@ -326,7 +327,8 @@ class CaseDetailOut(CaseOut):
     suspensions: list[SuspensionOut]
     extensions: list[ExtensionOut]
     attachments: list[AttachmentOut]
-    call: CallLinkOut | None = Field(description="The hotline call the case was opened from.")
+    call: CallLinkOut | None = Field(description="The hotline call the case was opened from; null as well when it is "
+                                                "a call you may not read (another region's).")
 
 
 class CasePageOut(Out):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import url_for
 
 from hotline.api.serializers import iso
+from hotline.calls.queries import may_read_call
 from hotline.cases import queries
 from hotline.cases.models import Attachment, Case, CaseEvent
 from hotline.core.clock import local_today
@@ -25,8 +26,9 @@ def day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def case_json(case: Case, today: date | None = None) -> dict:
-    """The case's own fields (list items and the start of the detail)."""
+def case_json(case: Case, today: date | None = None, *, call_readable: bool) -> dict:
+    """The case's own fields (list items and the start of the detail). ``call_readable``: whether the reader may
+    read the call the case was opened from; when not, ``call_id`` is null (the source still says hotline_call)."""
     today = today or local_today()
     return {
         "id": case.id,
@@ -36,7 +38,7 @@ def case_json(case: Case, today: date | None = None) -> dict:
         "source": case.source,
         "region_code": case.region_code,
         "status": case.status,
-        "call_id": case.call_id,
+        "call_id": case.call_id if call_readable else None,
         "received_on": day(case.received_on),
         "rule_set_code": case.rule_set_code,
         "requester_name": case.requester_name,
@@ -104,13 +106,14 @@ def attachment_json(attachment: Attachment) -> dict:
     }
 
 
-def case_detail_json(case: Case) -> dict:
-    """The case with its deadlines (each naming its rule), timeline, suspensions, extensions and evidence."""
+def case_detail_json(case: Case, user) -> dict:
+    """The case with its deadlines (each naming its rule), timeline, suspensions, extensions and evidence, as
+    ``user`` may see it: the linked call only when ``user`` may read that call."""
     today = local_today()
     deadlines, deadlines_error = queries.deadlines_of(case)
-    call = case.call
+    call = case.call if may_read_call(user, case.call) else None
     return {
-        **case_json(case, today),
+        **case_json(case, today, call_readable=call is not None),
         "deadlines": [d.as_dict(today) for d in deadlines],
         "deadlines_error": deadlines_error,
         "events": [event_json(e) for e in queries.case_events(case)],

@@ -40,9 +40,9 @@ def _load(case_id: int, user) -> Case:
     return case
 
 
-def _case_response(case: Case, status: int = 200):
+def _case_response(case: Case, user, status: int = 200):
     db.session.flush()  # the version in the answer is the one the commit writes
-    response = jsonify(case_detail_json(case))
+    response = jsonify(case_detail_json(case, user))
     response.status_code = status
     response.headers["ETag"] = f'"{case.version}"'
     if status == 201:
@@ -50,11 +50,11 @@ def _case_response(case: Case, status: int = 200):
     return response
 
 
-def _stale(case: Case, exc: StaleVersion):
+def _stale(case: Case, user, exc: StaleVersion):
     """409 with the case as it is now (the shared handler only knows calls)."""
     db.session.rollback()
     db.session.refresh(case)
-    return jsonify({"error": "Conflict", "message": exc.message, "current": case_detail_json(case)}), 409
+    return jsonify({"error": "Conflict", "message": exc.message, "current": case_detail_json(case, user)}), 409
 
 
 # Cases --------------------------------------------------------------------------------------------------------
@@ -76,7 +76,7 @@ def create_case(user, body: cs.CaseCreate):
             raise ValidationFailed(_("Unknown call."), {"call_id": [_("No such call in your region.")]})
         g.api_call_id = call.id
         case = operations.open_case_from_call(call, data, actor=user, expected_version=call.version)
-    return _case_response(case, 201)
+    return _case_response(case, user, 201)
 
 
 @api_route("/cases", "GET", summary="List cases (newest receipt first)", tag="cases", roles=CASE_ROLES,
@@ -93,7 +93,9 @@ def list_cases(user, query: cs.CaseListQuery):
                                   overdue=query.overdue, filed_from=query.filed_from, filed_to=query.filed_to,
                                   is_major=query.is_major, officer_id=query.officer_id, q=query.q)
     cases, next_cursor = queries.list_cases(user, filters, cursor=query.cursor, page_size=query.page_size)
-    return jsonify({"items": [case_json(c) for c in cases], "next_cursor": next_cursor})
+    readable = call_queries.readable_call_ids(user, (c.call_id for c in cases))
+    return jsonify({"items": [case_json(c, call_readable=c.call_id in readable) for c in cases],
+                    "next_cursor": next_cursor})
 
 
 @api_route("/cases/<int:case_id>", "GET", summary="Read a case", tag="cases", roles=CASE_ROLES, errors=[404],
@@ -102,7 +104,7 @@ def get_case(user, case_id: int):
     """With ``deadlines`` (each naming the rule that produced it; ``deadlines_error`` when the calendar lacks a
     year), the timeline (``events``), officers, suspensions, extensions and attachments. The ETag header carries
     the version to send back as If-Match."""
-    return _case_response(_load(case_id, user))
+    return _case_response(_load(case_id, user), user)
 
 
 @api_route("/cases/<int:case_id>", "PATCH", summary="Edit a case", tag="cases", roles=CASE_ROLES,
@@ -117,8 +119,8 @@ def patch_case(user, case_id: int, body: cs.CasePatch):
     try:
         operations.update_case(case, data, actor=user, expected_version=version)
     except StaleVersion as exc:
-        return _stale(case, exc)
-    return _case_response(case)
+        return _stale(case, user, exc)
+    return _case_response(case, user)
 
 
 @api_route("/cases/<int:case_id>/actions", "POST", summary="Run a workflow action", tag="cases", roles=CASE_ROLES,
@@ -151,14 +153,14 @@ def case_action(user, case_id: int, body: cs.CaseActionIn):
     try:
         approval = act_or_request(case, action, data, actor=user, expected_version=version)
     except StaleVersion as exc:
-        return _stale(case, exc)
+        return _stale(case, user, exc)
     if approval is not None:
         db.session.flush()
         response = jsonify({"approval": approval_json(approval)})
         response.status_code = 202
         response.headers["Location"] = url_for("api.get_approval", approval_id=approval.id)
         return response
-    return _case_response(case)
+    return _case_response(case, user)
 
 
 @api_route("/cases/<int:case_id>/events", "POST", summary="Record a timeline event", tag="cases", roles=CASE_ROLES,
@@ -169,7 +171,7 @@ def add_case_event(user, case_id: int, body: cs.CaseEventIn):
     needed: events only add to the timeline."""
     case = _load(case_id, user)
     operations.add_event(case, body.model_dump(exclude_unset=True), actor=user)
-    return _case_response(case, 201)
+    return _case_response(case, user, 201)
 
 
 # Evidence ------------------------------------------------------------------------------------------------------
@@ -230,4 +232,4 @@ def open_case_from_call(user, call_id: int, body: cs.CallCaseIn):
     data = body.model_dump(exclude_unset=True)
     version = expected_version(data.pop("version", None))
     case = operations.open_case_from_call(call, data, actor=user, expected_version=version)
-    return _case_response(case, 201)
+    return _case_response(case, user, 201)

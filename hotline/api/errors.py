@@ -23,7 +23,7 @@ def _current_call_json(record) -> dict | None:
         return call_json(record, user)
     from hotline.api.case_serializers import case_detail_json
 
-    return case_detail_json(record)
+    return case_detail_json(record, user)
 
 
 @bp.errorhandler(DomainError)

@@ -20,6 +20,7 @@ from hotline.accounts.security import authenticate_token
 from hotline.api import bp
 from hotline.core.errors import ValidationFailed
 from hotline.core.i18n import gettext
+from hotline.core.urls import MAX_URL_INT
 from hotline.extensions import db
 
 #: Larger JSON bodies are refused with 413 before parsing (1 MB text fields still reach the field rules).
@@ -171,6 +172,7 @@ _ERROR_TEXT = {
     409: "Stale version (with the current record) or an action not allowed from the current status.",
     413: "Body too large.",
     422: "Invalid input: field name → messages.",
+    429: "Too many requests of this kind: wait for the time Retry-After gives (seconds).",
     503: "A dependency (the database) is unavailable.",
 }
 
@@ -183,7 +185,8 @@ def openapi_path(rule: str) -> str:
 def _path_parameters(rule: str) -> list[dict]:
     params = []
     for converter, name in _CONVERTER.findall(rule):
-        schema = {"type": "integer", "minimum": 0} if converter == "int" else {"type": "string"}
+        schema = ({"type": "integer", "minimum": 0, "maximum": MAX_URL_INT} if converter == "int"
+                  else {"type": "string"})
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return params
 

@@ -311,7 +311,7 @@ def snapshot_json(snapshot: MonthlySnapshot) -> dict[str, Any]:
 def task_json(run: TaskRun) -> dict[str, Any]:
     return {"id": run.id, "kind": run.kind, "state": run.state, "progress": min(max(run.progress, 0.0), 1.0),
             "steps_done": run.steps_done, "steps_total": run.steps_total, "params": run.params,
-            "result": run.result, "region_code": run.region_code, "created_at": iso(run.created_at),
+            "result": run.region_result(), "region_code": run.region_code, "created_at": iso(run.created_at),
             "updated_at": iso(run.updated_at)}
 
 
@@ -399,7 +399,8 @@ def discard_revision(user, month: str, revision_id: int):
 @api_route("/tasks/<task_id>", "GET", summary="Progress of a background task", tag=TAG, roles=READ_ROLES,
            errors=[404], responses={200: TaskOut})
 def get_task(user, task_id: str):
-    """A rebuild's state and progress (0 to 1); tasks started in another region are 404."""
+    """A rebuild's state and progress (0 to 1); tasks started in another region are 404. The result names the
+    outcome of each month for the run's region (a province run: for every region)."""
     run = db.session.get(TaskRun, task_id) if _TASK_ID.match(task_id) else None
     if run is None or not sees_region(user, run.region_code):
         abort(404)

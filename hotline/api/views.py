@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from flask import abort, current_app, g, jsonify, url_for
 
-from hotline.api import errors  # noqa: F401  (registers the API error handlers)
+from hotline.api import (
+    errors,  # noqa: F401  (registers the API error handlers)
+    logger,
+)
 from hotline.api import schemas as s
 from hotline.api.queries import call_filters, expected_version, list_users
 from hotline.api.registry import api_route, build_openapi
@@ -134,20 +137,30 @@ def reveal_caller(user, call_id: int):
 
 
 @api_route("/callers/<phone>/history", "GET", summary="Earlier calls of a number", roles=CALL_READ_ROLES,
-           errors=[422], responses={200: s.CallerHistoryOut})
+           errors=[422, 429], responses={200: s.CallerHistoryOut})
 def caller_history(user, phone: str):
     """Within your region, newest first; the number is masked for roles that do not see personal data.
-    An unknown number answers an empty list."""
+    An unknown number answers an empty list. For those roles a full number is a reveal: the calls it shows are
+    audited, and distinct numbers are limited per user (429 with Retry-After beyond the limit)."""
     try:
         parsed = parse_phone(phone, current_app.config["DEFAULT_AREA_CODE"])
     except PhoneError as exc:
         raise ValidationFailed(_("Invalid number."), {"phone": [str(exc)]}) from None
     if parsed is None:
         raise ValidationFailed(_("Invalid number."), {"phone": [_("A phone number is required.")]})
+    try:
+        counted = operations.record_number_lookup(user, parsed.key)
+    except operations.TooManyLookups as exc:
+        logger.warning("number look-ups of user %s throttled", user.id)
+        response = jsonify({"error": "Too Many Requests", "message": exc.message})
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response, 429  # committed by @api_route: the refusal's audit row
     caller = queries.find_caller(parsed.key)
     if caller is None:
         return jsonify({"phone": phone_for(user, parsed.key), "calls": [], "total": 0})
     calls = queries.caller_history(user, caller)
+    if counted:
+        operations.audit_number_lookup(calls, actor=user)
     return jsonify({"phone": phone_for(user, parsed.key), "calls": [call_summary_json(c) for c in calls],
                     "total": queries.count_caller_calls(user, caller)})
 

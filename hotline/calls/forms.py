@@ -269,6 +269,8 @@ class EditCallForm(NewCallForm):
 class CallFilterForm(HotlineForm):
     """List filters (GET; no CSRF)."""
 
+    drops_nul = True
+
     class Meta:
         csrf = False
 

@@ -154,3 +154,17 @@ class Call(TimestampMixin, db.Model):
     def can_move_to(self, status: CallStatus) -> bool:
         return status in ALLOWED_TRANSITIONS[self.status_enum]
 
+
+class NumberLookup(db.Model):
+    """A full number that a user who sees numbers masked (officer, supervisor) looked up, for rate-limiting such
+    look-ups per user (shared by all workers; a user's rows older than the window are deleted as new ones come).
+    The number is kept only as a keyed hash: enough to tell a new number from one asked again."""
+
+    __tablename__ = "number_lookups"
+    __table_args__ = (Index("ix_number_lookups_user_id_at", "user_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    #: HMAC-SHA256 of the normalized number under the app's secret key (hex).
+    number_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

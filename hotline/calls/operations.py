@@ -6,24 +6,26 @@ go through exactly the same rules.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import BigInteger, Integer, String, bindparam, func, insert, text
+from sqlalchemy import BigInteger, Integer, String, bindparam, delete, func, insert, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hotline.calls.models import Call, Caller, CallStatus
+from hotline.calls.models import Call, Caller, CallStatus, NumberLookup
 from hotline.calls.phones import PhoneError, parse_phone
 from hotline.core import outbox
 from hotline.core.audit import event_values, log_event, record_event
 from hotline.core.clock import local_date, local_tz
-from hotline.core.errors import StaleVersion, StateError, ValidationFailed
+from hotline.core.errors import DomainError, StaleVersion, StateError, ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.i18n import pgettext
 from hotline.core.models import AuditEvent, OutboxMessage, as_loaded, next_reference_number, reference_sequence
 from hotline.core.patents import PatentNumberError, parse_patent_number
-from hotline.core.permissions import PROVINCE_CODE, mask_name, mask_phone, sees_region
+from hotline.core.permissions import PII_ROLES, PROVINCE_CODE, mask_name, mask_phone, sees_region
 from hotline.core.text import bigram_tokens, clean_text, match_key
 from hotline.core.types import JSONDoc, UTCDateTime, utcnow
 from hotline.extensions import db
@@ -580,6 +582,66 @@ def mark_duplicate(call: Call, original: Call | None, *, actor, expected_version
     call.duplicate_of_id = original.id if original else None
     db.session.flush()
     record_event(call, "link_duplicate", actor, {"duplicate_of": (old, original.ref if original else None)})
+
+
+class TooManyLookups(DomainError):
+    """More distinct full numbers looked up than the window allows (429)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _number_hash(phone_key: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, phone_key.encode(), hashlib.sha256).hexdigest()
+
+
+def record_number_lookup(user, phone_key: str) -> bool:
+    """A full number typed by a user who sees numbers masked (officer, supervisor) answers which calls it made: it
+    reveals the number behind a masked one, and candidates could be tried one after another. So such look-ups are
+    counted per user (distinct numbers, ``NUMBER_LOOKUPS_PER_WINDOW`` per ``NUMBER_LOOKUP_WINDOW_SECONDS``) and
+    what they show is audited (:func:`audit_number_lookup`). Roles that see numbers (operators) are not counted.
+
+    :returns: True when the number is new for this user in the window (its answer is to be audited), False when
+        they asked for it already (the intake panel asks again as the other fields change) or see numbers anyway.
+    :raises TooManyLookups: a new number beyond the limit; the first refusal of a window is audited (written in
+        the caller's transaction: commit it before answering).
+    """
+    if user.role in PII_ROLES:
+        return False
+    cfg = current_app.config
+    window = cfg["NUMBER_LOOKUP_WINDOW_SECONDS"]
+    now = utcnow()
+    since = now - timedelta(seconds=window)
+    digest = _number_hash(phone_key)
+    db.session.execute(delete(NumberLookup).where(NumberLookup.user_id == user.id, NumberLookup.occurred_at < since))
+    mine = (NumberLookup.user_id == user.id, NumberLookup.occurred_at >= since)
+    if db.session.scalar(select(NumberLookup.id).where(*mine, NumberLookup.number_hash == digest).limit(1)):
+        return False
+    if db.session.scalar(select(func.count()).where(*mine)) >= cfg["NUMBER_LOOKUPS_PER_WINDOW"]:
+        already = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.actor_id == user.id, AuditEvent.action == "lookup_throttled", AuditEvent.occurred_at >= since))
+        if not already:
+            record_event(user, "lookup_throttled", user, {}, region_code=user.region_code,
+                         note=f"more than {cfg['NUMBER_LOOKUPS_PER_WINDOW']} numbers in {window // 60} minutes")
+        raise TooManyLookups(_("Too many numbers looked up; try again in %(minutes)d minutes.",
+                               minutes=max(window // 60, 1)), retry_after=window)
+    db.session.add(NumberLookup(user_id=user.id, number_hash=digest, occurred_at=now))
+    return True
+
+
+def audit_number_lookup(calls, *, actor) -> int:
+    """Each call shown for a full number a masked-number user typed gets an audit row ``lookup_number``: the number
+    behind its masked caller is known to them now, as after a reveal. Returns how many were written."""
+    written = set()
+    for call in calls:
+        if call.id not in written:
+            record_event(call, "lookup_number", actor, {})
+            written.add(call.id)
+    return len(written)
 
 
 def reveal_caller(call: Call, *, actor) -> dict[str, str | None]:

@@ -21,7 +21,7 @@ from hotline.core.errors import ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.models import AuditEvent
 from hotline.core.patents import patent_matches, patent_query
-from hotline.core.permissions import PII_ROLES, PROVINCE_CODE
+from hotline.core.permissions import CALL_READ_ROLES, PII_ROLES, PROVINCE_CODE, sees_region
 from hotline.core.text import cjk_runs, clean_text
 from hotline.core.types import utcnow
 from hotline.extensions import db
@@ -46,6 +46,20 @@ def get_call_or_404(call_id: int, user) -> Call:
     if call is None or (user.region_code != PROVINCE_CODE and call.region_code != user.region_code):
         abort(404)
     return call
+
+
+def may_read_call(user, call: Call | None) -> bool:
+    """Whether ``user`` may read ``call``: a role that reads calls, and the call's region (the province's users:
+    every region). A case's linked call may be another region's (logged for the province, opened as a 市州's)."""
+    return call is not None and user.role in CALL_READ_ROLES and sees_region(user, call.region_code)
+
+
+def readable_call_ids(user, call_ids) -> set[int]:
+    """The ids among ``call_ids`` of calls ``user`` may read (one query; none when the role reads no calls)."""
+    ids = {i for i in call_ids if i is not None}
+    if not ids or user.role not in CALL_READ_ROLES:
+        return set()
+    return set(db.session.scalars(scope(select(Call.id).where(Call.id.in_(ids)), user)))
 
 
 def get_call_by_ref(ref: str, user) -> Call | None:

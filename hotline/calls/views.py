@@ -35,9 +35,12 @@ from hotline.calls.forms import (
 from hotline.calls.models import Call, CallStatus
 from hotline.calls.operations import (
     EDITABLE_FIELDS,
+    TooManyLookups,
+    audit_number_lookup,
     mark_duplicate,
     record_call,
     record_feedback,
+    record_number_lookup,
     reveal_caller,
     set_call_status,
     transfer_call,
@@ -94,6 +97,7 @@ ACTION_LABELS = {
     "feedback": _l("Feedback given to the caller"),
     "link_duplicate": _l("Duplicate link changed"),
     "reveal_caller": _l("Caller details revealed"),
+    "lookup_number": _l("Caller's number looked up"),
     "case_opened": _l("Case opened from this call"),
     "transfer_sign": _l("Transfer signed for (签收)"),
     "transfer_return": _l("Transfer returned (退回)"),
@@ -272,7 +276,9 @@ def new():
 def lookup():
     """JSON for the intake side panel: the caller's earlier calls and possible duplicates (90 days).
 
-    Region-scoped like every list; names and numbers masked for roles that do not see personal data.
+    Region-scoped like every list; names and numbers masked for roles that do not see personal data. For those
+    roles a full number is a reveal: the calls it shows are audited, and distinct numbers are rate-limited per user
+    (429 beyond the limit) — trying candidates would otherwise uncover a masked number.
     """
     user = current_user
     full = shows_pii(user)
@@ -285,7 +291,7 @@ def lookup():
 
     result: dict = {"phone": None, "patent": None, "region_hint": None,
                     "history": {"total": 0, "calls": []}, "duplicates": []}
-    caller = None
+    caller, counted, history = None, False, []
     if phone_raw.strip():
         try:
             phone = parse_phone(phone_raw, current_app.config["DEFAULT_AREA_CODE"])
@@ -295,6 +301,14 @@ def lookup():
             shown = display_number(phone.key) if full else mask_phone(phone.key)
             result["phone"] = {"valid": True, "display": shown, "type": phone.number_type}
             result["region_hint"] = _region_hint(phone.area_code)
+            try:
+                counted = record_number_lookup(user, phone.key)
+            except TooManyLookups as exc:
+                db.session.commit()  # the refusal's audit row
+                logger.warning("number look-ups of user %s throttled", user.id)
+                response = jsonify({"error": "Too Many Requests", "message": exc.message})
+                response.headers["Retry-After"] = str(exc.retry_after)
+                return response, 429
             caller = find_caller(phone.key)
     if caller is not None:
         history = caller_history(user, caller, exclude_id=exclude_id, limit=LOOKUP_HISTORY_LIMIT)
@@ -321,6 +335,9 @@ def lookup():
              reason_labels=[str(DUPLICATE_REASON_LABELS.get(r, r)) for r in h.reasons])
         for h in hints
     ]
+    if counted:
+        audit_number_lookup([*history, *(h.call for h in hints if "same_number" in h.reasons)], actor=user)
+        db.session.commit()
     return jsonify(result)
 
 

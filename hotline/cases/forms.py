@@ -164,6 +164,8 @@ class VersionedForm(HotlineForm):
 class CaseFilterForm(HotlineForm):
     """List filters (GET; no CSRF)."""
 
+    drops_nul = True
+
     class Meta:
         csrf = False
 

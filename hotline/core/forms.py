@@ -7,15 +7,30 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.i18n import messages_path
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 #: WTForms' own messages per locale, loaded once per process (Flask-WTF reads the catalog from disk again in every
 #: request that builds a form).
 _WTFORMS_TRANSLATIONS: dict[str, support.Translations] = {}
 
 
+def _holds_nul(field) -> bool:
+    return any(isinstance(value, str) and "\x00" in value for value in (field.raw_data or ()))
+
+
+def refuse_nul(form, field) -> None:
+    """No field holds NUL: PostgreSQL cannot store it (nor even compare text holding it), and no name, date or
+    note needs it. Runs before the form's own ``validate_<field>`` checks, which may look the value up."""
+    if _holds_nul(field):
+        raise StopValidation(_l("Contains a character that is not allowed (NUL)."))
+
+
 class HotlineForm(FlaskForm):
     """Every form of the app. Forms validate input shape; they never touch the session."""
+
+    #: A list's filters (GET): NUL is dropped from their text, as it can match nothing stored, instead of refused
+    #: (a refused filter would be ignored, and the list would show everything).
+    drops_nul = False
 
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
@@ -25,6 +40,17 @@ class HotlineForm(FlaskForm):
                 translations = _WTFORMS_TRANSLATIONS[locale] = support.Translations.load(
                     messages_path(), [locale], domain="wtforms")
             return translations
+
+    def validate(self, extra_validators=None):
+        """WTForms' validation, with :func:`refuse_nul` on every field (a field error, never a 500); a filter form
+        (``drops_nul``) drops NUL from its text fields instead."""
+        if self.drops_nul:
+            for field in self:
+                if isinstance(field.data, str) and "\x00" in field.data:
+                    field.data = field.data.replace("\x00", "")
+            return super().validate(extra_validators)
+        extra = {name: [refuse_nul, *(extra_validators or {}).get(name, ())] for name in self._fields}
+        return super().validate(extra)
 
     def populate_errors(self, errors: dict[str, list[str]]) -> None:
         """Attach domain errors (``{field: [messages]}``) to the matching fields, the rest to the form."""

@@ -15,8 +15,9 @@ from datetime import date, timedelta
 from sqlalchemy import and_, or_, select
 
 from hotline.core.audit import record_event
-from hotline.core.errors import ValidationFailed
+from hotline.core.errors import NotAllowed, ValidationFailed
 from hotline.core.i18n import gettext as _
+from hotline.core.permissions import PROVINCE_CODE, sees_region
 from hotline.core.text import clean_text
 from hotline.deadlines.calendar import WorkCalendar, invalidate_calendar_cache
 from hotline.deadlines.models import WORKING_KINDS, CalendarDay, DayKind, RegionHoliday
@@ -49,6 +50,19 @@ class CalendarYear:
 
     def __init__(self, year: int):
         self.id = year
+
+
+def _require_national_admin(actor) -> None:
+    """The national calendar sets every region's deadlines: only the province's administrators change it (a
+    ``None`` actor is the system)."""
+    if actor is not None and actor.region_code != PROVINCE_CODE:
+        raise NotAllowed(_("Only the province's administrators change the national calendar."))
+
+
+def _require_region_admin(actor, region_code) -> None:
+    """A 市州's administrators set that region's holidays only; the province's set any region's."""
+    if actor is not None and isinstance(region_code, str) and not sees_region(actor, region_code):
+        raise NotAllowed(_("You can only change your own region's holidays."))
 
 
 def _is_weekend(day: date) -> bool:
@@ -102,7 +116,10 @@ def recompute_open_cases(until: date, region_code: str | None = None) -> int:
 
 def set_day(day: date, kind: str, name: str | None, *, actor) -> dict:
     """Change one day's kind and name. The year must be loaded (a lone day of an unloaded year would not make
-    its deadlines computable). Returns ``{field: (old, new)}``; empty when nothing changed."""
+    its deadlines computable). Returns ``{field: (old, new)}``; empty when nothing changed.
+
+    :raises NotAllowed: the actor is not an administrator of the province."""
+    _require_national_admin(actor)
     errors: dict[str, list[str]] = {}
     if not isinstance(day, date) or not MIN_YEAR <= day.year <= MAX_YEAR:
         raise ValidationFailed(_("Bad day."), {"day": [_("A date between %(first)d and %(last)d.", first=MIN_YEAR,
@@ -152,7 +169,9 @@ def import_year(year: int, holidays: list[HolidayRange], makeup_days: list, *, a
     :param holidays: :class:`HolidayRange` items, each inside the year, not overlapping.
     :param makeup_days: dates, or ``(date, name)`` pairs: Saturdays or Sundays worked in lieu.
     :raises ValidationFailed: ``year``, ``holidays`` or ``makeup_days`` errors; nothing is written then.
+    :raises NotAllowed: the actor is not an administrator of the province.
     """
+    _require_national_admin(actor)
     errors: dict[str, list[str]] = {}
     year = _validate_year(year, errors)
     if year is None:
@@ -250,6 +269,7 @@ def add_region_holiday(region_code: str, day: date, name: str | None, *, actor) 
     """Make ``day`` a day off for ``region_code``'s offices only (an autonomous prefecture's ethnic holiday, 放假办法
     §4), and recompute the deadlines of that region's running cases. The day must be a working day of the national
     calendar, in a loaded year (a holiday or weekend is off already)."""
+    _require_region_admin(actor, region_code)
     errors: dict[str, list[str]] = {}
     _region_holiday_errors(region_code, day, errors)
     name = clean_text(name)
@@ -281,6 +301,7 @@ def add_region_holiday(region_code: str, day: date, name: str | None, *, actor) 
 
 def remove_region_holiday(region_code: str, day: date, *, actor) -> int:
     """Make ``day`` a working day again for ``region_code``; returns how many cases' deadlines changed."""
+    _require_region_admin(actor, region_code)
     errors: dict[str, list[str]] = {}
     _region_holiday_errors(region_code, day, errors)
     row = None if errors else db.session.get(RegionHoliday, (region_code, day))

@@ -1,5 +1,8 @@
 """Working-day calendar admin: a year's holidays and make-up workdays, one-day corrections, and importing a
-year's arrangement when the State Council publishes it (each November), before any package knows it."""
+year's arrangement when the State Council publishes it (each November), before any package knows it.
+
+The national calendar sets every region's deadlines, so only the province's administrators change it; a 市州's
+administrator sets, and sees, their own region's holidays and their log only."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from sqlalchemy import select
 from hotline.core.clock import local_today
 from hotline.core.errors import DomainError, ValidationFailed
 from hotline.core.models import AuditEvent
-from hotline.core.permissions import Role, role_required, sees_region
+from hotline.core.permissions import PROVINCE_CODE, Role, require, role_required, sees_region
 from hotline.deadlines import bp, logger
 from hotline.deadlines.calendar import covered_years, invalidate_calendar_cache
 from hotline.deadlines.forms import (
@@ -70,9 +73,19 @@ def _runs(rows: list[CalendarDay], kind: str) -> list[dict]:
     return runs
 
 
+def _changes_national() -> bool:
+    """The national calendar sets every region's deadlines: only the province's administrators change it."""
+    return current_user.region_code == PROVINCE_CODE
+
+
 def _calendar_audit() -> list[AuditEvent]:
+    """The latest changes of the national calendar (which applies to every region) and of the regional holidays
+    the user may see: a 市州 administrator sees their own region's, not another region's."""
+    regional = AuditEvent.object_type == "region_holiday"
+    if not _changes_national():
+        regional = regional & (AuditEvent.region_code == current_user.region_code)
     return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.object_type.in_(("calendar_day", "calendar_year", "region_holiday")))
+        select(AuditEvent).where(AuditEvent.object_type.in_(("calendar_day", "calendar_year")) | regional)
         .order_by(AuditEvent.id.desc()).limit(AUDIT_LIMIT)))
 
 
@@ -112,11 +125,12 @@ def _render(year: int, status: int = 200, *, notice: str | None = None, set_form
         suggested = year if year not in covered else max([*covered, year]) + 1
         import_form = ImportYearForm(formdata=None, year=min(suggested, MAX_YEAR))
     regions = ref.region_map()
-    regional = [(row, regions[row.region_code].name if row.region_code in regions else row.region_code)
-                for row in db.session.scalars(
-                    select(RegionHoliday).where(RegionHoliday.day >= date(year, 1, 1),
+    holidays_stmt = select(RegionHoliday).where(RegionHoliday.day >= date(year, 1, 1),
                                                 RegionHoliday.day <= date(year, 12, 31))
-                    .order_by(RegionHoliday.day, RegionHoliday.region_code))]
+    if not _changes_national():
+        holidays_stmt = holidays_stmt.where(RegionHoliday.region_code == current_user.region_code)
+    regional = [(row, regions[row.region_code].name if row.region_code in regions else row.region_code)
+                for row in db.session.scalars(holidays_stmt.order_by(RegionHoliday.day, RegionHoliday.region_code))]
     return render_template(
         "deadlines/index.html", regional=regional, region_form=region_form or _region_holiday_form(),
         region_names={code: info.name for code, info in regions.items()},
@@ -125,7 +139,7 @@ def _render(year: int, status: int = 200, *, notice: str | None = None, set_form
         holidays=_runs(rows, DayKind.holiday.value), makeup=_runs(rows, DayKind.makeup_workday.value),
         per_month=per_month, working_total=sum(per_month), admin_days=admin_days, months=months,
         working_kinds=working, kind_labels=DAY_KIND_LABELS, audit=_calendar_audit(), notice=notice,
-        set_form=set_form, import_form=import_form, today=local_today(),
+        set_form=set_form, import_form=import_form, today=local_today(), changes_national=_changes_national(),
     ), status
 
 
@@ -164,6 +178,7 @@ def _calendar_change(form, change: Callable[[], T]) -> tuple[bool, T | None]:
 @bp.route("/day", methods=["POST"])
 @role_required(Role.admin)
 def change_day():
+    require(_changes_national())
     form = SetDayForm()
     year = form.day.data.year if isinstance(form.day.data, date) else local_today().year
     if form.validate_on_submit():
@@ -185,6 +200,7 @@ def change_day():
 @bp.route("/import", methods=["POST"])
 @role_required(Role.admin)
 def import_arrangement():
+    require(_changes_national())
     form = ImportYearForm()
     year = form.year.data if isinstance(form.year.data, int) and MIN_YEAR <= form.year.data <= MAX_YEAR \
         else local_today().year

@@ -13,9 +13,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
-from hotline.cases.models import Case, CaseEvent, CaseStatus, EventKind
+from hotline.cases.models import Case, CaseEvent, CaseExtension, CaseStatus, EventKind, case_officers
 from hotline.cases.queries import deadlines_of
 from hotline.core.audit import record_event
 from hotline.core.clock import local_today
@@ -62,6 +62,42 @@ def _require_reviewer(actor, region_code: str) -> None:
         raise NotAllowed(_("Only supervisors review case files."))
     if not sees_region(actor, region_code):
         raise NotAllowed(_("You can only review case files of your own region."))
+
+
+# Independence ------------------------------------------------------------------------------------------------
+
+def _approver_columns() -> list:
+    """Every approval recorded on the case row (closing, publication, withdrawal … and any added later)."""
+    return [column for column in Case.__table__.c if column.name.endswith("_approved_by_id")]
+
+
+def involvements(user, case_ids) -> dict[int, str]:
+    """``{case_id: why}`` for the cases among ``case_ids`` that ``user`` worked on or approved, whose files they may
+    therefore not score: one of its officers, who opened it, who approved a step of it (closing, publication,
+    withdrawal) or an extension. One query, for a checklist page as for a sample's list."""
+    ids = {i for i in case_ids if i is not None}
+    if user is None or not ids:
+        return {}
+    officer = exists().where(case_officers.c.case_id == Case.id, case_officers.c.user_id == user.id)
+    extension = exists().where(CaseExtension.case_id == Case.id, CaseExtension.approved_by_id == user.id)
+    approved = or_(extension, *(column == user.id for column in _approver_columns()))
+    opened = Case.created_by_id == user.id
+    rows = db.session.execute(select(Case.id, officer, opened, approved)
+                              .where(Case.id.in_(ids), or_(officer, opened, approved)))
+    reasons = {}
+    for case_id, was_officer, was_opener, was_approver in rows:
+        if was_officer:
+            reasons[case_id] = _("You are one of this case's officers: another supervisor scores its file.")
+        elif was_opener:
+            reasons[case_id] = _("You opened this case: another supervisor scores its file.")
+        elif was_approver:
+            reasons[case_id] = _("You approved a step of this case: another supervisor scores its file.")
+    return reasons
+
+
+def scoring_conflict(review: CaseReview, user) -> str | None:
+    """Why ``user`` may not score ``review`` (a review is independent of the casework), or None."""
+    return involvements(user, [review.case_id]).get(review.case_id)
 
 
 # Automatic checks --------------------------------------------------------------------------------------------
@@ -275,10 +311,13 @@ def score_review(review: CaseReview, scores: dict[int, tuple[bool, str | None]],
     :param scores: ``{item_id: (passed, note)}`` for the items judged now; others keep their verdict. Changing an
         automatic verdict or its note makes it the reviewer's (``automatic`` becomes False).
     :returns: the audited changes.
-    :raises NotAllowed: the actor is not a supervisor of the review's region.
+    :raises NotAllowed: the actor is not a supervisor of the review's region, or worked on or approved the case
+        (:func:`involvements`).
     :raises ValidationFailed: an item that is not on this review, a verdict that is not true/false, a long note.
     """
     _require_reviewer(actor, review.region_code)
+    if reason := scoring_conflict(review, actor):
+        raise NotAllowed(reason)
     by_item = {s.item_id: s for s in review.scores}
     errors: dict[str, list[str]] = {}
     cleaned: dict[int, tuple[bool, str | None]] = {}

@@ -19,7 +19,7 @@ from hotline.extensions import db
 from hotline.reference import queries as ref
 from hotline.review import bp, logger
 from hotline.review.forms import CATEGORY_LABELS, CATEGORY_ORDER, DrawSampleForm, score_form
-from hotline.review.operations import MAX_LABEL_LENGTH, draw_sample, score_review
+from hotline.review.operations import MAX_LABEL_LENGTH, draw_sample, involvements, score_review, scoring_conflict
 from hotline.review.queries import GRADES, get_review_or_404, list_reviews, list_samples, region_scores, sample_labels
 
 STATUS_LABELS = {"pending": _l("In review"), "done": _l("Reviewed")}
@@ -95,20 +95,28 @@ def index():
     label = (request.args.get("label") or "").strip()[:MAX_LABEL_LENGTH] or None
     reviews = list_reviews(current_user, label) if label else []
     return render_template("review/index.html", form=form, samples=list_samples(current_user),
-                           selected_label=label, reviews=reviews), status
+                           selected_label=label, reviews=reviews,
+                           conflicts=involvements(current_user, [r.case_id for r in reviews])), status
 
 
 @bp.route("/<int:review_id>", methods=["GET", "POST"])
 @role_required(Role.supervisor)
 def detail(review_id: int):
-    """One case file: the case summary and the checklist, grouped veto / form / content; submit to score."""
+    """One case file: the case summary and the checklist, grouped veto / form / content; submit to score. A
+    supervisor who worked on or approved the case reads the checklist but is not offered to score it (403 if
+    they submit anyway)."""
     review = get_review_or_404(review_id, current_user)
+    conflict = scoring_conflict(review, current_user)
     form = score_form(review)
     status = 200
     if form.validate_on_submit():
         try:
             changes = score_review(review, form.scores_data(), actor=current_user)
-        except (ValidationFailed, NotAllowed) as exc:
+        except NotAllowed as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            status = 403
+        except ValidationFailed as exc:
             db.session.rollback()
             form.populate_errors(exc.errors or {"scores": [exc.message]})
             status = 422
@@ -133,8 +141,8 @@ def detail(review_id: int):
             groups.append((category, scores))
     case = review.case
     return render_template("review/detail.html", review=review, case=case, form=form, groups=groups,
-                           events=case_events(case), open_items=sum(1 for s in review.scores if s.passed is None)
-                           ), status
+                           events=case_events(case), open_items=sum(1 for s in review.scores if s.passed is None),
+                           conflict=conflict), status
 
 
 @bp.route("/scores")

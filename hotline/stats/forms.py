@@ -64,6 +64,8 @@ def _valid_month(form, field) -> None:
 
 
 class _GetForm(HotlineForm):
+    drops_nul = True
+
     class Meta:
         csrf = False
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hotline.core.permissions import PROVINCE_CODE
 from hotline.core.types import JSONDoc, UTCDateTime, utcnow
 from hotline.extensions import db
 
@@ -85,3 +86,14 @@ class TaskRun(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     steps_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     steps_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    def region_result(self) -> dict[str, Any] | None:
+        """The result as the run's region may see it. A rebuild computes every region's snapshots of its months,
+        so ``result["months"]`` holds every region's outcome; a 市州's run reports its own region's only (the
+        province's run, every region's)."""
+        result = self.result
+        if not result or self.region_code == PROVINCE_CODE or not isinstance(result.get("months"), dict):
+            return result
+        months = {month: {code: outcome for code, outcome in outcomes.items() if code == self.region_code}
+                  for month, outcomes in result["months"].items()}
+        return {**result, "months": months}

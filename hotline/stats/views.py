@@ -582,10 +582,8 @@ OUTCOME_WORDS = {
 def _task_payload(run: TaskRun) -> dict[str, Any]:
     """State, progress and, once done, what happened to each month (for a 市州 user: their region only)."""
     months: list[dict[str, Any]] = []
-    result = run.result or {}
+    result = run.region_result() or {}
     for month, outcomes in (result.get("months") or {}).items():
-        if run.region_code != PROVINCE_CODE:
-            outcomes = {k: v for k, v in outcomes.items() if k == run.region_code}
         counts: dict[str, int] = {}
         for outcome in outcomes.values():
             counts[outcome] = counts.get(outcome, 0) + 1

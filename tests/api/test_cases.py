@@ -120,6 +120,27 @@ def test_call_id_of_another_region_is_unknown(create_call, case_api):
     assert response.get_json()["errors"] == {"call_id": ["No such call in your region."]}
 
 
+def test_a_linked_call_the_reader_may_not_read_is_not_shown(users, create_call, case_api, documented):
+    """A call logged for the province, opened as a 长沙 case by a province officer: 长沙's officer reads the case
+    (detail and list) without the call — neither its id, its reference nor its status; the province sees it."""
+    call = create_call(region_code="430000", request_type="report")
+    province = case_api(users.officer)
+    case = province.open_case(call_id=call.id, case_type="counterfeit", source="hotline_call",
+                              received_on="2015-06-01")
+    assert case["region_code"] == CASE_REGION and case["call"]["ref"] == call.ref
+    changsha = case_api(users.officer_cs)
+    response = changsha.get(f"/api/v1/cases/{case['id']}")
+    assert response.status_code == 200
+    seen = documented(response)
+    assert seen["call"] is None and seen["call_id"] is None and seen["source"] == "hotline_call"
+    assert call.ref not in response.get_data(as_text=True)
+    listed = documented(changsha.get("/api/v1/cases"))["items"]
+    assert [(c["id"], c["call_id"]) for c in listed] == [(case["id"], None)]
+    # the province's users, who may read the call, see it in both
+    assert province.read(case["id"])["call"]["ref"] == call.ref
+    assert [c["call_id"] for c in documented(province.get("/api/v1/cases"))["items"]] == [call.id]
+
+
 # POST /calls/{id}/case -----------------------------------------------------------------------------------------
 
 def test_an_operator_opens_a_case_from_a_call(users, api, create_call, documented):

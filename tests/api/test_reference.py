@@ -7,7 +7,7 @@ import pytest
 
 def test_me(users, api, documented):
     body = documented(api(users.officer_cs).get("/api/v1/me"))
-    assert body == {"id": users.officer_cs.id, "username": "officer-cs", "display_name": "officer",
+    assert body == {"id": users.officer_cs.id, "username": "officer-cs", "display_name": "officer-cs",
                     "role": "officer", "region_code": "430100"}
 
 

@@ -200,6 +200,19 @@ def test_tasks_of_another_region_are_404(api, users, data, documented):
         assert api(users.officer).get(f"/api/v1/tasks/{missing}").status_code == 404
 
 
+def test_a_regions_task_shows_that_regions_results_only(api, users, data, documented):
+    """A rebuild computes every region's snapshots; 长沙's run reports 长沙's outcome only — not whether 株洲's month
+    was created, updated or became a revision — to 长沙 and to the province alike. The province's run shows all."""
+    task_id = api(users.sup_cs).post(f"{MAY}/rebuild").get_json()["task_id"]
+    for reader in (users.officer_cs, users.sup_cs, users.officer):
+        task = documented(api(reader).get(f"/api/v1/tasks/{task_id}"))
+        assert task["state"] == "SUCCESS"
+        assert task["result"] == {"months": {"2015-05": {CHANGSHA: "created"}}}, reader
+    province_task = api(users.sup).post(f"{MAY}/rebuild").get_json()["task_id"]
+    outcomes = documented(api(users.sup).get(f"/api/v1/tasks/{province_task}"))["result"]["months"]["2015-05"]
+    assert {CHANGSHA, ZHUZHOU, PROVINCE} <= outcomes.keys()
+
+
 # Locking and revisions ---------------------------------------------------------------------------------------
 
 def test_lock_then_a_rebuild_becomes_a_revision_to_accept(app, api, users, data, documented):

@@ -171,3 +171,77 @@ def test_a_prefecture_admin_sets_only_their_own_regions_holidays(app, as_user): 
     assert region_holidays(app) == [(XIANGXI, date(2015, 10, 12), "四月八")]
     assert xiangxi_admin.post("/admin/calendar/regional/delete", data=data).status_code == 302
     assert region_holidays(app) == []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the national calendar is the province's; a 市州 administrator sees their own region only
+
+
+def test_only_a_province_admin_changes_the_national_calendar(app, as_user):  # noqa: F811
+    """The national calendar sets every region's deadlines: a 市州 administrator may neither change a day nor import
+    a year (403, nothing written, nothing audited), and is not offered either form."""
+    from tests.deadlines.test_views import ARRANGEMENT_2027, calendar_audit, year_days
+
+    changsha_admin, _admin = as_user("admin", CHANGSHA)
+    day = {"day": "2015-10-12", "kind": "holiday", "name": "某节"}
+    assert changsha_admin.post("/admin/calendar/day", data=day).status_code == 403
+    assert day_row(app, date(2015, 10, 12)).kind == "workday"
+    imported = {"year": "2027", "holidays": ARRANGEMENT_2027}
+    assert changsha_admin.post("/admin/calendar/import", data=imported).status_code == 403
+    assert year_days(app, 2027) == 0 and calendar_audit(app) == []
+    page = text(changsha_admin.get("/admin/calendar?year=2015"))
+    assert 'action="/admin/calendar/day"' not in page and 'action="/admin/calendar/import"' not in page
+    assert "only the province's administrators change a day or import a year" in page
+    assert 'action="/admin/calendar/regional"' in page  # their own region's holidays they do set
+
+    province_admin, _admin = as_user()
+    page = text(province_admin.get("/admin/calendar?year=2015"))
+    assert 'action="/admin/calendar/day"' in page and 'action="/admin/calendar/import"' in page
+    assert province_admin.post("/admin/calendar/day", data=day).status_code == 302
+    assert day_row(app, date(2015, 10, 12)).kind == "holiday"
+
+
+def test_the_calendar_operations_refuse_a_prefecture_admin(app, create_user):
+    """The rule holds below the views too: the operations refuse a 市州 administrator's national change and another
+    region's holiday."""
+    from hotline.accounts.models import User
+    from hotline.core.errors import NotAllowed
+    from hotline.deadlines.operations import add_region_holiday, import_year, remove_region_holiday, set_day
+
+    changsha = create_user("admin", CHANGSHA)
+    with app.app_context():
+        actor = db.session.get(User, changsha.id)
+        with pytest.raises(NotAllowed, match="province"):
+            set_day(date(2015, 10, 12), "holiday", "某节", actor=actor)
+        with pytest.raises(NotAllowed, match="province"):
+            import_year(2027, [], [], actor=actor)
+        with pytest.raises(NotAllowed, match="own region"):
+            add_region_holiday(XIANGXI, date(2015, 10, 12), "四月八", actor=actor)
+        with pytest.raises(NotAllowed, match="own region"):
+            remove_region_holiday(XIANGXI, date(2015, 10, 12), actor=actor)
+        add_region_holiday(CHANGSHA, date(2015, 10, 12), "某节", actor=actor)  # their own region's: allowed
+        db.session.rollback()
+    assert day_row(app, date(2015, 10, 12)).kind == "workday"
+
+
+def test_a_prefecture_admin_sees_only_their_own_regions_holidays_and_log(app, as_user):  # noqa: F811
+    """湘西's holiday and its log entry are not shown to 长沙's administrator (nor 长沙's to 湘西's); the province sees
+    both, and everyone sees the national calendar's changes (they apply to every region)."""
+    province, _p = as_user()
+    xiangxi_admin, _x = as_user("admin", XIANGXI)
+    changsha_admin, _c = as_user("admin", CHANGSHA)
+    assert xiangxi_admin.post("/admin/calendar/regional", data={"region_code": XIANGXI, "day": "2015-10-12",
+                                                                "name": "湘西赶秋节"}).status_code == 302
+    assert changsha_admin.post("/admin/calendar/regional", data={"region_code": CHANGSHA, "day": "2015-10-14",
+                                                                 "name": "长沙某节"}).status_code == 302
+    assert province.post("/admin/calendar/day", data={"day": "2015-10-16", "kind": "holiday",
+                                                      "name": "全省调休"}).status_code == 302
+    # two regional holidays and one national change, each with its audit entry
+    assert len(regional_audit(app)) == 2
+
+    pages = {who: text(client.get("/admin/calendar?year=2015"))
+             for who, client in (("province", province), ("xiangxi", xiangxi_admin), ("changsha", changsha_admin))}
+    assert "湘西赶秋节" in pages["province"] and "长沙某节" in pages["province"]
+    assert "湘西赶秋节" in pages["xiangxi"] and "长沙某节" not in pages["xiangxi"]
+    assert "长沙某节" in pages["changsha"] and "湘西赶秋节" not in pages["changsha"]
+    assert all("全省调休" in page for page in pages.values())

@@ -21,21 +21,23 @@ COUNTERFEIT_ONLY = {"V09", "V10", "C04", "C05", "C06", "C07", "C10"}
 
 
 def on_time_dispute(build, sup, officers, region_code="430100", **kw):
-    """Received 2015-09-30 (file by 2015-10-13), filed 10-12, served, decided, closed 12-15 (due 2016-01-12)."""
-    return build(sup, region_code=region_code, received_on=date(2015, 9, 30), filed_on=date(2015, 10, 12),
+    """Received 2015-09-30 (file by 2015-10-13), filed 10-12, served, decided, closed 12-15 (due 2016-01-12). The
+    first officer does the casework: the supervisor, who reviews, neither opened nor approved it."""
+    return build(officers[0], region_code=region_code, received_on=date(2015, 9, 30), filed_on=date(2015, 10, 12),
                  officers=officers, events=(("served", date(2015, 10, 15)), ("decision", date(2015, 12, 10))),
                  closed_on=date(2015, 12, 15), outcome="infringement_found", **kw)
 
 
 def late_dispute(build, sup, officers, region_code="430100"):
     """Received 2015-07-01 (file by 07-08) but filed 07-20; close by 10-20 but closed 11-30; nothing recorded."""
-    return build(sup, region_code=region_code, received_on=date(2015, 7, 1), filed_on=date(2015, 7, 20),
+    return build(officers[0], region_code=region_code, received_on=date(2015, 7, 1), filed_on=date(2015, 7, 20),
                  officers=officers, closed_on=date(2015, 11, 30), outcome="request_dismissed")
 
 
 def penalty(build, sup, officers, published_on, region_code="430100"):
-    """Counterfeit found by inspection 2015-05-04, filed 05-05, penalized 05-20 (publish by 06-17)."""
-    return build(sup, case_type="counterfeit", source="inspection", region_code=region_code,
+    """Counterfeit found by inspection 2015-05-04, filed 05-05, penalized 05-20 (publish by 06-17), the penalty and
+    its publication approved by the supervisor."""
+    return build(officers[0], approver=sup, case_type="counterfeit", source="inspection", region_code=region_code,
                  received_on=date(2015, 5, 4), filed_on=date(2015, 5, 5), officers=officers[:2],
                  events=(("decision", date(2015, 5, 20)), ("penalty_served", date(2015, 5, 22))),
                  closed_on=date(2015, 5, 20), outcome="penalized", close_data={"fine_amount": "5000.00"},

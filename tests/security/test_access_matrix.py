@@ -72,8 +72,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "/admin/regions"): (LOGIN, 403, 403, 403, OK, None),
     ("POST", "/admin/regions/<region_code>"): (LOGIN, 403, 403, 403, OK, Z("admin")),
     ("GET", "/admin/calendar"): (LOGIN, 403, 403, 403, OK, None),
-    ("POST", "/admin/calendar/day"): (LOGIN, 403, 403, 403, OK, None),
-    ("POST", "/admin/calendar/import"): (LOGIN, 403, 403, 403, OK, None),
+    # the national calendar sets every region's deadlines: only the province's administrators change it
+    ("POST", "/admin/calendar/day"): (LOGIN, 403, 403, 403, 403, None),
+    ("POST", "/admin/calendar/import"): (LOGIN, 403, 403, 403, 403, None),
     ("POST", "/admin/calendar/regional"): (LOGIN, 403, 403, 403, OK, None),
     ("POST", "/admin/calendar/regional/delete"): (LOGIN, 403, 403, 403, OK, None),
     # calls

@@ -177,3 +177,29 @@ def test_roles_without_personal_data_see_callers_masked_until_an_audited_reveal(
         reveals = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "reveal_caller")).all()
         assert [(e.object_id, e.actor_id) for e in reveals] == [(call.id, staff.officer.id)]
     assert login_client(app, staff.admin).get(f"/calls/{call.id}").status_code == 403
+
+
+def test_a_failing_statement_logs_no_parameters(app, staff, make_app, caplog):
+    """The engine hides bound parameters (``hide_parameters``): when a statement fails, the logged error and its
+    traceback show the SQL, not the values (here a password hash and a name)."""
+    from hotline.accounts.models import User
+
+    secret_hash = "$argon2id$v=19$m=1024,t=1,p=1$U0VOVElORUw$c2VjcmV0LWhhc2gtdGhhdC1tdXN0LW5vdC1sZWFr"
+    taken = staff.operator.username
+    other = make_app(PROPAGATE_EXCEPTIONS=False)
+    with other.app_context():
+        assert db.engine.hide_parameters
+
+    @other.post("/test-only/failing-statement")
+    def failing_statement():
+        db.session.add(User(username=taken, display_name=NAME, password_hash=secret_hash, role="operator",
+                            region_code=REGION, is_active=True))
+        db.session.flush()  # the username is taken: IntegrityError
+
+    caplog.set_level(logging.ERROR)
+    assert other.test_client().post("/test-only/failing-statement").status_code == 500
+    (record,) = [r for r in caplog.records if "unhandled error" in r.getMessage()]
+    logged = logging.Formatter("%(message)s").format(record)
+    assert "IntegrityError" in logged and "INSERT INTO users" in logged  # the log still says what failed
+    assert "SQL parameters hidden" in logged
+    assert secret_hash not in logged and "U0VOVElORUw" not in logged and not leaks(logged)

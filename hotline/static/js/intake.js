@@ -338,12 +338,14 @@
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       if (response.status === 401) { throw new Error("logged_out"); }
+      if (response.status === 429) { throw new Error("throttled"); }
       if (!response.ok) { throw new Error("failed"); }
       return response.json();
     }).then(render).catch(function (error) {
       if (error && error.name === "AbortError") { return; }
       lastQuery = null;
-      setStatus([t(error && error.message === "logged_out" ? "logged_out" : "failed")], true);
+      var known = error && (error.message === "logged_out" || error.message === "throttled");
+      setStatus([t(known ? error.message : "failed")], true);
     });
   }
 
