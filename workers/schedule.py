@@ -1,17 +1,7 @@
-"""Beat schedule. Times are UTC (the Celery app's timezone); comments give Beijing time."""
-
-from datetime import datetime
-from zoneinfo import ZoneInfo
+"""Beat schedule. Crontab fields are UTC (the Celery app's timezone; China has no daylight saving, so Beijing is
+always UTC+8); comments give Beijing time."""
 
 from celery.schedules import crontab
-
-BEIJING = ZoneInfo("Asia/Shanghai")
-
-
-def beijing_now() -> datetime:
-    """Lets a crontab entry be written in Beijing time (the office's clock)."""
-    return datetime.now(BEIJING)
-
 
 BEAT_SCHEDULE = {
     "maintenance.heartbeat": {"task": "maintenance.heartbeat", "schedule": 30.0},
@@ -21,9 +11,10 @@ BEAT_SCHEDULE = {
     # Every minute: refresh months marked stale by the outbox (catches up after a Redis outage), re-queue
     # rebuilds that never started, purge processed outbox rows.
     "stats.sweep": {"task": "stats.sweep", "schedule": 60.0},
-    # 01:00 Beijing time on the 1st: the month that just ended.
+    # 01:00 UTC on the 1st (09:00 Beijing, nine hours after the Beijing month ended): the month that just ended.
+    # Crontab fields are read in the app's timezone (UTC) whatever ``nowfun`` says (tests/workers/test_schedule.py).
     "stats.build_previous_month": {"task": "stats.build_previous_month",
-                                   "schedule": crontab(minute=0, hour=1, day_of_month=1, nowfun=beijing_now)},
+                                   "schedule": crontab(minute=0, hour=1, day_of_month=1)},
     # 00:30 Beijing time (16:30 UTC the day before): record the deadlines that passed unmet (cases and calls).
     "cases.mark_overdue": {"task": "cases.mark_overdue", "schedule": crontab(hour=16, minute=30)},
     # Every minute: notification e-mail still pending (the mail server was down, Redis missed the nudge).
