@@ -236,6 +236,14 @@ def _audit(transfer: Transfer, action: str, actor, changes: dict, note: str | No
                  {"transfer_status": changes["status"]} if "status" in changes else {}, note=note)
 
 
+def _stepped(transfer: Transfer, action: str, actor, changes: dict, note: str | None = None) -> None:
+    """After a step: the clock, the call's status and the figures follow, and the step is audited."""
+    refresh_deadlines(transfer)
+    _sync_call(transfer)
+    _stale_stats(transfer)
+    _audit(transfer, action, actor, changes, note=note)
+
+
 def _stale_stats(transfer: Transfer) -> None:
     with db.session.no_autoflush:
         mark_stale(transfer.sent_on, transfer.answered_on, transfer.called_back_on)
@@ -288,10 +296,7 @@ def sign_transfer(transfer: Transfer, *, complex_matter: bool, actor, expected_v
     transfer.signed_by_id = actor.id
     transfer.signed_at = now
     transfer.signed_on = local_date(now)
-    refresh_deadlines(transfer)
-    _sync_call(transfer)
-    _stale_stats(transfer)
-    _audit(transfer, "sign", actor, _diff(transfer, old))
+    _stepped(transfer, "sign", actor, _diff(transfer, old))
 
 
 def return_transfer(transfer: Transfer, reason: Any, *, actor, expected_version: int | None) -> None:
@@ -308,10 +313,7 @@ def return_transfer(transfer: Transfer, reason: Any, *, actor, expected_version:
     transfer.returned_by_id = actor.id
     transfer.returned_at = utcnow()
     transfer.return_reason = reason
-    refresh_deadlines(transfer)
-    _sync_call(transfer)
-    _stale_stats(transfer)
-    _audit(transfer, "return", actor, {"status": (old_status, transfer.status)}, note=reason)
+    _stepped(transfer, "return", actor, {"status": (old_status, transfer.status)}, note=reason)
     events.transfer_returned(transfer, actor)
 
 
@@ -347,11 +349,7 @@ def answer_transfer(transfer: Transfer, data: dict[str, Any], *, actor, expected
     transfer.answered_by_id = actor.id
     transfer.answered_at = now
     transfer.answered_on = local_date(now)
-    refresh_deadlines(transfer)
-    _sync_call(transfer)
-    _stale_stats(transfer)
-    _audit(transfer, "answer", actor, _diff(transfer, old),
-           note=result)
+    _stepped(transfer, "answer", actor, _diff(transfer, old), note=result)
     events.transfer_answered(transfer, actor)
 
 
@@ -385,11 +383,7 @@ def callback_transfer(transfer: Transfer, data: dict[str, Any], *, actor, expect
     transfer.called_back_by_id = actor.id
     transfer.called_back_at = now
     transfer.called_back_on = local_date(now)
-    refresh_deadlines(transfer)
-    _sync_call(transfer)
-    _stale_stats(transfer)
-    _audit(transfer, "callback", actor,
-           _diff(transfer, old), note=note)
+    _stepped(transfer, "callback", actor, _diff(transfer, old), note=note)
     if reached and satisfaction != Satisfaction.dissatisfied:
         close_transfer(transfer, actor=actor)
         close_after_callback(transfer.call, note=note, given_at=now, actor=actor)
@@ -428,11 +422,7 @@ def reopen_transfer(transfer: Transfer, reason: Any, *, actor, expected_version:
                   "outcome", "result", "reached", "satisfaction", "callback_note", "called_back_by_id",
                   "called_back_at", "called_back_on"):
         setattr(transfer, field, None)
-    refresh_deadlines(transfer)
-    _sync_call(transfer)
-    _stale_stats(transfer)
-    _audit(transfer, "reopen", actor, _diff(transfer, old),
-           note=reason)
+    _stepped(transfer, "reopen", actor, _diff(transfer, old), note=reason)
     events.transfer_reopened(transfer, actor)
 
 
