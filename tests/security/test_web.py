@@ -61,12 +61,15 @@ def test_every_state_changing_form_refuses_a_post_without_a_valid_token(csrf_app
 
     def client_for(key):
         row = MATRIX[key]
+        allowed = [r for r, e in zip(ROLES, row[1:5], strict=True) if e == OK]
         if row[5] is not None and row[5].above:  # only an office above 长沙 may: the province's user
             actor, user = f"province {row[5].role}", staff.get(row[5].role, "430000", "prov")
-        else:
-            actor = "anonymous" if row[0] == OK else next(r for r, e in zip(ROLES, row[1:5], strict=True)
-                                                          if e == OK)
-            user = None if actor == "anonymous" else staff.get(actor)
+        elif row[0] == OK:
+            actor, user = "anonymous", None
+        elif allowed:
+            actor, user = allowed[0], staff.get(allowed[0])
+        else:  # the national calendar's routes are allowed to none of 长沙's users: the province's administrator
+            actor, user = "province admin", staff.get("admin", "430000", "prov")
         if actor not in clients:
             client = csrf_app.test_client()
             if user is not None:
