@@ -36,3 +36,70 @@ def test_reminders_and_digest_run_in_a_worker_with_transfers_in_the_inboxes(app,
     [overdue] = [n for n in _notifications(app, side.zz) if n.kind == "overdue"]
     assert ref in overdue.title and overdue.url == f"/transfers/{transfer_id}"
     assert web(side.zz).get(overdue.url).status_code == 200
+
+
+def _scenario(app, team, side, build_case, transfer_of, attached):
+    """One of everything waiting: transfers to 株洲 pending, returned, signed and answered; a 长沙 case to file, a
+    filed one with an extension request (a 长沙 supervisor among its officers), a supervised one."""
+    from hotline.approvals.operations import act_or_request
+    from hotline.cases.models import case_officers
+    from hotline.core.clock import local_today
+    from hotline.supervision.operations import designate
+    from hotline.transfers.operations import answer_transfer, return_transfer, sign_transfer
+
+    ids = {"transfers": [transfer_of()[1] for _ in range(4)]}
+    with app.app_context():
+        zz = attached(side.zz)
+        pending, returned, signed, answered = (db.session.get(Transfer, t) for t in ids["transfers"])
+        return_transfer(returned, "不属本市管辖", actor=zz, expected_version=returned.version)
+        for transfer in (signed, answered):
+            sign_transfer(transfer, complex_matter=False, actor=zz, expected_version=transfer.version)
+        db.session.flush()
+        answer_transfer(answered, {"outcome": "handled", "result": "已调解"}, actor=zz,
+                        expected_version=answered.version)
+        today = local_today()
+        ids["received"] = build_case("received", received_on=(today - timedelta(days=3)).isoformat()).id
+        case = build_case("filed", received_on="2026-06-01")
+        db.session.execute(case_officers.insert().values(case_id=case.id, user_id=team.supervisor.id))
+        db.session.commit()
+        db.session.refresh(case)
+        ids["approval"] = act_or_request(case, "extend", {"months": 1, "reason": "案情复杂"},
+                                         actor=attached(team.officers[0]), expected_version=case.version).id
+        ids["case"] = case.id
+        supervised = build_case("filed", received_on=(today - timedelta(days=20)).isoformat())
+        db.session.commit()
+        ids["supervision"] = designate(supervised, {"instructions": "每月报告进展", "reports": [
+            {"kind": "progress", "due_on": today + timedelta(days=1)},
+            {"kind": "final", "due_on": today + timedelta(days=30)}]},
+            actor=attached(team.province_supervisor), expected_version=supervised.version).id
+        db.session.commit()
+    return ids
+
+
+def test_every_inbox_and_due_row_opens_for_its_reader(app, team, side, build_case, transfer_of, attached, web):
+    """A row someone is shown leads to a page they may open: no approval rows for the hotline's operator (who
+    may not read approvals), no 403 or 404 behind any link of the inbox or the due lists."""
+    from datetime import date
+
+    from hotline.accounts.models import User
+    from hotline.core.clock import local_today
+    from hotline.inbox.due import due_list
+    from hotline.inbox.queries import inbox_items
+
+    _scenario(app, team, side, build_case, transfer_of, attached)
+    readers = {"operator": side.op, "株洲 officer": side.zz, "株洲 supervisor": side.zz_sup,
+               "长沙 officer": team.officers[0], "长沙 supervisor": team.supervisor,
+               "province supervisor": team.province_supervisor}
+    for name, reader in readers.items():
+        with app.test_request_context():
+            user = db.session.get(User, reader.id)
+            rows = inbox_items(user, local_today())
+            for mine in (False, True):
+                rows += due_list(user, local_today(), until=date(2027, 12, 31), mine=mine).items
+            urls = {(row.kind, row.url) for row in rows}
+        client = web(reader)
+        opened = {(kind, url): client.get(url).status_code for kind, url in sorted(urls)}
+        assert set(opened.values()) <= {200}, (name, opened)
+    with app.test_request_context():
+        operator_rows = due_list(db.session.get(User, side.op.id), local_today(), until=date(2027, 12, 31)).items
+    assert "approval" not in {row.kind for row in operator_rows}
