@@ -103,3 +103,25 @@ def test_every_inbox_and_due_row_opens_for_its_reader(app, team, side, build_cas
     with app.test_request_context():
         operator_rows = due_list(db.session.get(User, side.op.id), local_today(), until=date(2027, 12, 31)).items
     assert "approval" not in {row.kind for row in operator_rows}
+
+
+def test_mine_on_the_due_list_is_the_users_own_office_work(app, team, side, build_case, transfer_of, attached):
+    """"Mine" holds the cases waiting to be filed of the user's own office (as the inbox does), not every
+    region's: the province supervisor's own work is not 长沙's filing."""
+    from datetime import date
+
+    from hotline.accounts.models import User
+    from hotline.core.clock import local_today
+    from hotline.inbox.due import due_list
+
+    ids = _scenario(app, team, side, build_case, transfer_of, attached)
+
+    def mine(reader):
+        with app.test_request_context():
+            rows = due_list(db.session.get(User, reader.id), local_today(), until=date(2027, 12, 31), mine=True)
+            return {(row.kind, row.case_id) for row in rows.items if row.case_id}
+
+    assert ("deadline", ids["received"]) in mine(team.officers[0])
+    assert ("deadline", ids["received"]) in mine(team.supervisor)
+    assert ("deadline", ids["received"]) not in mine(team.province_supervisor)
+    assert ("deadline", ids["received"]) not in mine(side.zz)
