@@ -125,3 +125,21 @@ def test_mine_on_the_due_list_is_the_users_own_office_work(app, team, side, buil
     assert ("deadline", ids["received"]) in mine(team.supervisor)
     assert ("deadline", ids["received"]) not in mine(team.province_supervisor)
     assert ("deadline", ids["received"]) not in mine(side.zz)
+
+
+def test_a_cursor_of_the_wrong_shape_is_a_field_error_not_a_500(app, team, side, build_case, transfer_of, attached,
+                                                                api):
+    """A cursor that decodes to six values of the wrong types (``[1,2,3,4,5,6]``) is refused like any bad one
+    when there are rows to compare it with."""
+    import base64
+    import json
+
+    _scenario(app, team, side, build_case, transfer_of, attached)
+    client = api(team.province_supervisor)
+    assert client.get("/api/v1/inbox").get_json()["items"]
+    for value in ([1, 2, 3, 4, 5, 6], [0, 0, None, "a", "b", "c"], [True, 1, "2026-01-01", "a", "b", "c"],
+                  [0, 1.5, "2026-01-01", "a", "b", "c"], [0, 1, "2026-01-01", "a", ["b"], "c"]):
+        cursor = base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+        response = client.get(f"/api/v1/inbox?cursor={cursor}")
+        assert response.status_code == 422, (value, response.status_code)
+        assert "cursor" in response.get_json()["errors"]
