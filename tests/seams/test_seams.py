@@ -143,3 +143,37 @@ def test_a_cursor_of_the_wrong_shape_is_a_field_error_not_a_500(app, team, side,
         response = client.get(f"/api/v1/inbox?cursor={cursor}")
         assert response.status_code == 422, (value, response.status_code)
         assert "cursor" in response.get_json()["errors"]
+
+
+def test_after_a_return_only_the_hotline_decides_what_becomes_of_the_call(app, side, transfer_of, api):
+    """The 株洲 supervisor who returned the hotline's transfer may not then transfer the call on as if they were
+    the hotline (the new transfer's call-back would fall to 株洲) nor close it with feedback: 403; the hotline
+    does either."""
+    call_id, transfer_id = transfer_of()
+    zz_sup, op = api(side.zz_sup), api(side.op)
+    returned = zz_sup.post(f"/api/v1/transfers/{transfer_id}/return", json={"reason": "不属本市管辖", "version": 1})
+    assert returned.status_code == 200, returned.get_json()
+    version = op.get(f"/api/v1/calls/{call_id}").get_json()["version"]
+    onward = zz_sup.post(f"/api/v1/calls/{call_id}/transfer", json={"to": "430100", "version": version})
+    assert onward.status_code == 403, onward.get_json()
+    closed = zz_sup.post(f"/api/v1/calls/{call_id}/feedback",
+                         json={"method": "phone", "note": "已告知来电人", "version": version})
+    assert closed.status_code == 403, closed.get_json()
+    assert op.get(f"/api/v1/calls/{call_id}").get_json()["status"] == "transferred"
+    onward = op.post(f"/api/v1/calls/{call_id}/transfer", json={"to": "430100", "version": version})
+    assert onward.status_code == 200, onward.get_json()
+    assert onward.get_json()["transfer"]["from_region_code"] == "430000"
+
+
+def test_the_receiving_supervisor_is_not_offered_the_hotlines_steps_on_a_returned_call(app, side, transfer_of, api,
+                                                                                        web):
+    call_id, transfer_id = transfer_of()
+    assert api(side.zz_sup).post(f"/api/v1/transfers/{transfer_id}/return",
+                                 json={"reason": "不属本市管辖", "version": 1}).status_code == 200
+    page = web(side.zz_sup).get(f"/calls/{call_id}").get_data(as_text=True)
+    assert 'name="transfer-version"' not in page and 'name="feedback-version"' not in page
+    hotline_page = web(side.op).get(f"/calls/{call_id}").get_data(as_text=True)
+    assert 'name="transfer-version"' in hotline_page and 'name="feedback-version"' in hotline_page
+    refused = web(side.zz_sup).post(f"/calls/{call_id}/feedback", data={
+        "feedback-version": 3, "feedback-method": "phone", "feedback-note": "已告知"})
+    assert refused.status_code == 403
