@@ -177,3 +177,32 @@ def test_the_receiving_supervisor_is_not_offered_the_hotlines_steps_on_a_returne
     refused = web(side.zz_sup).post(f"/calls/{call_id}/feedback", data={
         "feedback-version": 3, "feedback-method": "phone", "feedback-note": "已告知"})
     assert refused.status_code == 403
+
+
+def test_an_officer_cannot_clear_the_major_flag_of_a_supervised_case(app, team, side, build_case, transfer_of,
+                                                                     attached, api, web):
+    """督办 is the higher office's decision: the handling officer's edit (API or form) cannot take the case out of
+    the major cases while the supervision runs."""
+    from hotline.supervision.models import Supervision
+
+    ids = _scenario(app, team, side, build_case, transfer_of, attached)
+    with app.app_context():
+        case_id = db.session.get(Supervision, ids["supervision"]).case_id
+    officer = api(team.officers[0])
+    version = officer.get(f"/api/v1/cases/{case_id}").get_json()["version"]
+    response = officer.patch(f"/api/v1/cases/{case_id}", json={"is_major": False, "version": version})
+    assert response.status_code == 422 and "is_major" in response.get_json()["errors"]
+    with app.app_context():
+        from hotline.cases.models import Case
+
+        case = db.session.get(Case, case_id)
+        fields = {"version": version, "case_type": case.case_type, "source": case.source,
+                  "received_on": case.received_on.isoformat(), "summary": case.summary,
+                  "requester_name": case.requester_name or "", "respondent_name": case.respondent_name or "",
+                  "amount_involved": str(case.amount_involved or "")}
+    form = web(team.officers[0]).post(f"/cases/{case_id}/edit", data=fields)  # the box unticked
+    assert form.status_code == 422 and "stays a major case" in form.get_data(as_text=True)
+    assert officer.get(f"/api/v1/cases/{case_id}").get_json()["is_major"] is True
+    other = ids["case"]  # not supervised: the flag is the officers' to set
+    version = officer.get(f"/api/v1/cases/{other}").get_json()["version"]
+    assert officer.patch(f"/api/v1/cases/{other}", json={"is_major": True, "version": version}).status_code == 200
