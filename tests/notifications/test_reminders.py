@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from hotline.extensions import db
 from hotline.notifications.models import Notification
-from workers.schedule import BEAT_SCHEDULE, BEIJING
+from workers.schedule import BEAT_SCHEDULE
 from workers.tasks.notifications import digest, remind
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _notifications(app, user):
