@@ -206,3 +206,21 @@ def test_an_officer_cannot_clear_the_major_flag_of_a_supervised_case(app, team, 
     other = ids["case"]  # not supervised: the flag is the officers' to set
     version = officer.get(f"/api/v1/cases/{other}").get_json()["version"]
     assert officer.patch(f"/api/v1/cases/{other}", json={"is_major": True, "version": version}).status_code == 200
+
+
+def test_a_step_taken_through_the_api_notifies_in_the_web_uis_language(app, side, transfer_of, api, monkeypatch):
+    """The 株洲 officer answers from the handheld (API: English unless asked); the hotline operator's bell is
+    read in the web UI, Chinese by default — the notification is written in it, not in the API's English."""
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "zh_CN")
+    call_id, transfer_id = transfer_of()
+    zz = api(side.zz)
+    assert zz.post(f"/api/v1/transfers/{transfer_id}/sign", json={"version": 1}).status_code == 200
+    answered = zz.post(f"/api/v1/transfers/{transfer_id}/answer",
+                       json={"outcome": "handled", "result": "已调解", "version": 2})
+    assert answered.status_code == 200, answered.get_json()
+    with app.app_context():
+        ref = db.session.get(Transfer, transfer_id).call.ref
+    [note] = [n for n in _notifications(app, side.op) if n.object_id == transfer_id]
+    assert note.title == f"转办 {ref} 已反馈，请回访来电人"
+    refused = zz.post(f"/api/v1/transfers/{transfer_id}/answer", json={"version": 3})
+    assert refused.status_code in (409, 422) and refused.get_json()["message"].isascii()  # the API replies: English
