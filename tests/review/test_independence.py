@@ -60,7 +60,7 @@ def _dispute(app, people, *, opener=None, panel=None, extension_by=None) -> int:
                             "received_on": "2015-09-30", "summary": "某公司涉嫌专利侵权"}, actor=_user(opener))
         _act(case, "file", {"filed_on": "2015-10-12", "officer_ids": [u.id for u in panel]}, opener)
         if extension_by:
-            _act(case, "extend", {"months": 1, "approved_by_id": extension_by.id, "reason": "案情复杂"}, opener)
+            _act(case, "extend", {"months": 1, "reason": "案情复杂"}, extension_by)  # the approver acts: recorded
         _act(case, "close", {"outcome": "withdrawn", "closed_on": "2015-12-15"}, opener)
         db.session.commit()
         return case.id
@@ -76,13 +76,12 @@ def _penalty(app, people, *, close_by, publish_by=None, withdraw_by=None) -> int
                             "received_on": "2015-05-04", "summary": "假冒专利"}, actor=_user(officer))
         _act(case, "file", {"filed_on": "2015-05-05", "officer_ids": [u.id for u in people["officers"][:2]]},
              officer)
-        _act(case, "close", {"outcome": "penalized", "closed_on": "2015-05-20", "fine_amount": "5000.00",
-                             "approved_by_id": close_by.id}, officer)
+        _act(case, "close", {"outcome": "penalized", "closed_on": "2015-05-20", "fine_amount": "5000.00"},
+             close_by)
         if publish_by:
-            _act(case, "publish", {"published_on": "2015-05-25", "approved_by_id": publish_by.id}, officer)
+            _act(case, "publish", {"published_on": "2015-05-25"}, publish_by)
         if withdraw_by:
-            _act(case, "withdraw", {"on": "2015-06-01", "reason": "处罚决定被撤销",
-                                    "approved_by_id": withdraw_by.id}, officer)
+            _act(case, "withdraw", {"on": "2015-06-01", "reason": "处罚决定被撤销"}, withdraw_by)
         db.session.commit()
         return case.id
 
