@@ -79,10 +79,6 @@ class Config:
     LOGIN_FAILURE_KEEP_DAYS = int(os.environ.get("LOGIN_FAILURE_KEEP_DAYS", 90))
     #: An API token lives this many days (api.md, second release).
     API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", 180))
-    #: Login throttling: failures per account and per client address inside the window.
-    LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5))
-    LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 20))
-    LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60))
     #: Full-number look-ups (intake panel, caller history) by a role that sees numbers masked: distinct numbers per
     #: user inside the window. Beyond it the look-up answers 429 (trying candidates against a masked number).
     NUMBER_LOOKUPS_PER_WINDOW = int(os.environ.get("NUMBER_LOOKUPS_PER_WINDOW", 30))
