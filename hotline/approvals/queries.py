@@ -95,7 +95,10 @@ def inbox_items(user, today: date, cal: WorkCalendar) -> list[InboxItem]:
 def due_items(user, today: date, cal: WorkCalendar, until: date | None = None, *,
               mine: bool = False) -> list[InboxItem]:
     """Pending approvals in the user's regions whose clock has run out (``until=None``: due today or overdue), or
-    falls on or before ``until``. ``mine``: the requests the user made."""
+    falls on or before ``until``. ``mine``: the requests the user made. Only for those who may read approvals
+    (officers, supervisors): an operator's due list has no row that opens on a 403."""
+    if user.role not in (Role.officer, Role.supervisor):
+        return []
     limit = until or today
     stmt = (select(Approval).where(Approval.status == ApprovalStatus.pending.value,
                                    region_clause(Approval.region_code, user), Approval.due_on <= limit)

@@ -449,9 +449,11 @@ def transfer_call(call: Call, to: str, note: str | None, *, actor, expected_vers
     if note and len(note) > 2000:
         raise ValidationFailed(_("Note too long."), {"note": [_("At most %(limit)d characters.", limit=2000)]})
     from hotline.transfers.models import TransferStatus
-    from hotline.transfers.operations import create_transfer, current_transfer
+    from hotline.transfers.operations import create_transfer, current_transfer, require_hotline_for_call
 
     again = call.status == CallStatus.transferred.value
+    if again and actor is not None:
+        require_hotline_for_call(actor, call)
     previous = current_transfer(call) if again else None
     if again and (previous is None or previous.status != TransferStatus.returned):
         raise StateError(_("A call in status '%(status)s' cannot become '%(target)s'.",
@@ -532,8 +534,9 @@ def record_feedback(call: Call, *, method: str, note: str | None, given_at: date
     if errors:
         raise ValidationFailed(_("Invalid feedback."), errors)
     from hotline.transfers.models import TransferStatus
-    from hotline.transfers.operations import close_transfer, current_transfer, may_close_call
+    from hotline.transfers.operations import close_transfer, current_transfer, may_close_call, require_hotline_for_call
 
+    require_hotline_for_call(actor, call)
     if not may_close_call(call):
         raise StateError(_("A transferred call closes once the caller was called back on its transfer "
                            "(now: %(status)s).", status=status_word(call.status)))

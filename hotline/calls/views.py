@@ -81,7 +81,13 @@ from hotline.reference import queries as ref
 from hotline.templating import format_local, local_tz
 from hotline.transfers.forms import transfer_status_label
 from hotline.transfers.models import TransferStatus
-from hotline.transfers.operations import can_open_case, current_transfer, may_close_call, sees_transfer
+from hotline.transfers.operations import (
+    acts_for_the_call,
+    can_open_case,
+    current_transfer,
+    may_close_call,
+    sees_transfer,
+)
 
 DEFAULT_PAGE_SIZE = 50
 LOOKUP_HISTORY_LIMIT = 10
@@ -574,10 +580,10 @@ def _render_detail(call: Call, status: int = 200, *, revealed: dict | None = Non
     return render_template(
         "calls/detail.html", call=call, caller=caller, full=full, revealed=revealed, alert=alert,
         can_write=can_write, can_reveal=user.role in REVEAL_ROLES and caller["masked"],
-        can_transfer=can_write and _can_transfer(call),
+        can_transfer=can_write and _can_transfer(call) and acts_for_the_call(user, call),
         can_answer=can_write and call.can_move_to(CallStatus.answered),
         can_reject=can_write and call.can_move_to(CallStatus.not_accepted),
-        can_feedback=can_write and _can_close(call),
+        can_feedback=can_write and _can_close(call) and acts_for_the_call(user, call),
         transfers=[t for t in call.transfers if sees_transfer(user, t)] if call.transfer_status else [],
         can_open_case_from_transfer=can_open_case(user, current_transfer(call)) if call.transfer_status else False,
         transfer_status_label=transfer_status_label,
@@ -635,6 +641,8 @@ def _run_action(call: Call, form: HotlineForm, form_key: str, perform: Callable[
 @role_required(*CALL_WRITE_ROLES)
 def transfer(call_id: int):
     call = _load_call(call_id)
+    if not acts_for_the_call(current_user, call):
+        abort(403)  # a transferred call goes on from the hotline that sent it, not from the receiving office
     form = TransferForm(prefix="transfer", user=current_user)
 
     def perform():
@@ -664,6 +672,8 @@ def set_status(call_id: int):
 @role_required(*CALL_WRITE_ROLES)
 def feedback(call_id: int):
     call = _load_call(call_id)
+    if not acts_for_the_call(current_user, call):
+        abort(403)  # the hotline that transferred the call tells the caller and closes it
     form = FeedbackForm(prefix="feedback")
 
     def perform():

@@ -348,6 +348,14 @@ def update_case(case: Case, data: dict[str, Any], *, actor, expected_version: in
     if case.status == CaseStatus.closed.value:
         raise StateError(_("A closed case cannot be edited."))
     values = _normalize(data, actor=actor, partial=True, case=case)
+    if values.get("is_major") is False and case.is_major:
+        from hotline.supervision.operations import active_supervision
+
+        if active_supervision(case) is not None:
+            # The supervising office designated it: the flag goes with the supervision, not with an edit.
+            raise ValidationFailed(_("Read-only."), {"is_major": [
+                _("The case is under supervision (督办) by a higher office: it stays a major case until that "
+                  "office ends the supervision.")]})
     changes_receipt = "received_on" in values and values["received_on"] != case.received_on
     if case.status != CaseStatus.received.value and changes_receipt:
         # Changing the receipt date after filing would silently change the rule set and the deadlines.

@@ -285,12 +285,13 @@ def publication_backlog_clause(today: date):
 
 
 def _mine(stmt: Select, user) -> Select:
-    """The user's own cases, and the region's cases waiting to be filed: officers are assigned at filing, so
-    until then a filing deadline concerns every officer of the region."""
+    """The user's own cases, and their office's cases waiting to be filed (registered to the user's own region
+    code, as in the inbox): officers are assigned at filing, so until then a filing deadline concerns every
+    officer of the office — not a province user, whose regions include every 市州's."""
     from hotline.cases.models import case_officers
 
     return stmt.where(or_(Case.id.in_(select(case_officers.c.case_id).where(case_officers.c.user_id == user.id)),
-                          Case.status == CaseStatus.received.value))
+                          and_(Case.status == CaseStatus.received.value, Case.region_code == user.region_code)))
 
 
 _DUE_LOADING = (load_only(Case.id, Case.case_number, Case.region_code, Case.status, Case.outcome, Case.published_on,

@@ -77,11 +77,17 @@ def _encode(item: InboxItem) -> str:
                                     .encode()).decode().rstrip("=")
 
 
+def _cursor_shape(value: list) -> bool:
+    """The types of a sort key as ``_encode`` writes it: two integers, then text (due date, kind, title, id)."""
+    return (all(isinstance(v, int) and not isinstance(v, bool) for v in value[:2])
+            and all(isinstance(v, str) for v in value[2:]))
+
+
 def _decode(cursor: str) -> list:
     try:
         raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode())
         value = json.loads(raw.decode())
-        if not isinstance(value, list) or len(value) != 6:
+        if not isinstance(value, list) or len(value) != 6 or not _cursor_shape(value):
             raise ValueError(cursor)
         return value
     except (ValueError, binascii.Error, UnicodeDecodeError):

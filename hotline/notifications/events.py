@@ -7,6 +7,10 @@ happen again, its round), so a retried request or a replayed task never notifies
 
 from __future__ import annotations
 
+import functools
+
+from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from hotline.core.i18n import gettext as _
@@ -14,6 +18,18 @@ from hotline.core.permissions import Role
 from hotline.extensions import db
 from hotline.notifications.models import NotificationKind
 from hotline.notifications.operations import notify
+
+
+def _in_ui_language(event):
+    """Notifications are stored text read in the web UI, whose language is the configured default: a step taken
+    through the API (English unless the client asks otherwise) must not write the other side's bell in it."""
+
+    @functools.wraps(event)
+    def in_ui_language(*args, **kwargs):
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            return event(*args, **kwargs)
+
+    return in_ui_language
 
 
 def office_users(region_code: str | None, roles) -> list[int]:
@@ -41,6 +57,7 @@ def _transfer(transfer, users, title: str, step: str, actor) -> None:
            object_id=transfer.id)
 
 
+@_in_ui_language
 def transfer_sent(transfer, actor) -> None:
     """A transfer to an office: its officers and supervisors sign for it. To an agency: the hotline's supervisors
     follow it."""
@@ -54,17 +71,20 @@ def transfer_sent(transfer, actor) -> None:
     _transfer(transfer, users, title, "sent", actor)
 
 
+@_in_ui_language
 def transfer_returned(transfer, actor) -> None:
     users = office_users(transfer.from_region_code, (Role.operator, Role.supervisor))
     _transfer(transfer, users, _("Transfer %(ref)s returned", ref=transfer.call.ref), "returned", actor)
 
 
+@_in_ui_language
 def transfer_answered(transfer, actor) -> None:
     users = office_users(transfer.from_region_code, (Role.operator,))
     _transfer(transfer, users, _("Transfer %(ref)s answered: call the caller back", ref=transfer.call.ref),
               "answered", actor)
 
 
+@_in_ui_language
 def transfer_reopened(transfer, actor) -> None:
     if not transfer.to_region_code:
         return
@@ -90,6 +110,7 @@ def _deciders(case) -> list[int]:
     return [u.id for u in rows if supervises(u, case.region_code) and u.id not in officers]
 
 
+@_in_ui_language
 def approval_requested(approval, actor) -> None:
     """The supervisors who may decide it."""
     notify(_without(_deciders(approval.case), actor), NotificationKind.new_item,
@@ -97,6 +118,7 @@ def approval_requested(approval, actor) -> None:
            key=f"approval={approval.id}:requested", object_type="approval", object_id=approval.id)
 
 
+@_in_ui_language
 def approval_decided(approval, actor) -> None:
     """The requester learns the decision."""
     if approval.requested_by_id is None:
@@ -115,6 +137,7 @@ def _handling_office(case) -> list[int]:
     return ids + [i for i in office_users(case.region_code, (Role.supervisor,)) if i not in ids]
 
 
+@_in_ui_language
 def supervision_designated(supervision, actor) -> None:
     case = supervision.case
     notify(_without(_handling_office(case), actor), NotificationKind.new_item,
@@ -123,6 +146,7 @@ def supervision_designated(supervision, actor) -> None:
            object_type="supervision", object_id=supervision.id)
 
 
+@_in_ui_language
 def supervision_report_submitted(supervision, report, actor) -> None:
     case = supervision.case
     users = office_users(supervision.supervising_region_code, (Role.supervisor,))
@@ -132,6 +156,7 @@ def supervision_report_submitted(supervision, report, actor) -> None:
            object_type="supervision", object_id=supervision.id)
 
 
+@_in_ui_language
 def supervision_closed(supervision, actor) -> None:
     case = supervision.case
     notify(_without(_handling_office(case), actor), NotificationKind.new_item,

@@ -437,6 +437,21 @@ def link_case(transfer: Transfer, case_id: int, *, actor) -> None:
     _audit(transfer, "case_opened", actor, {"case_id": (old, case_id)})
 
 
+def acts_for_the_call(user, call: Call) -> bool:
+    """May ``user`` take the call's own next step (transfer it again after a return, record the feedback that
+    closes it)? On a transferred call that is the hotline that sent the transfer, not the receiving office (to
+    which the call's region moved); any other call: yes."""
+    transfer = current_transfer(call) if call.status == CallStatus.transferred.value else None
+    return transfer is None or (user is not None and is_hotline_side(user, transfer))
+
+
+def require_hotline_for_call(user, call: Call) -> None:
+    """``acts_for_the_call`` or 403."""
+    if not acts_for_the_call(user, call):
+        raise NotAllowed(_("This call was transferred by the hotline: the hotline decides what becomes of it "
+                           "(transfer it again, tell the caller and close it)."))
+
+
 def may_close_call(call: Call) -> bool:
     """A transferred call closes (the caller's feedback) only when its transfer is called back or closed, or was
     returned (the hotline then answers the caller itself instead of transferring again)."""

@@ -156,7 +156,7 @@ _TITLES = {
 
 
 def _item(transfer: Transfer, kind: str, today: date, cal: WorkCalendar) -> InboxItem:
-    from flask import url_for
+    from hotline.transfers import bp
 
     region_cal = cal.for_region(transfer.region_code)
     deadline, due, missing = running_deadline(transfer, region_cal)
@@ -165,7 +165,7 @@ def _item(transfer: Transfer, kind: str, today: date, cal: WorkCalendar) -> Inbo
     left, overdue, missing_left = working_days_left(region_cal, today, due)
     return InboxItem(kind=kind, title=_TITLES[kind](transfer.call.ref),
                      deadline=str(DEADLINE_LABELS.get(deadline, "退回")) if kind != "transfer_returned" else "退回",
-                     url=url_for("transfers.detail", transfer_id=transfer.id), due_on=due,
+                     url=f"{bp.url_prefix}/{transfer.id}", due_on=due,  # no request in the workers' reminders
                      working_days_left=left, overdue=overdue, missing_year=missing or missing_left,
                      call_id=transfer.call_id, case_id=transfer.case_id, transfer_id=transfer.id)
 

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
+import hotline.models  # noqa: F401  (every mapper, before test modules import query modules)
 from hotline.extensions import db
 
 REGION = "430100"  # 长沙市
