@@ -88,7 +88,7 @@ def create_answer(data: dict[str, Any], *, actor, seed_key: str | None = None) -
     return answer
 
 
-def _check_version(answer: StandardAnswer, expected: int | None) -> None:
+def check_version(answer: StandardAnswer, expected: int | None) -> None:
     if expected is not None and int(expected) != answer.version:
         raise StaleVersion(_("This answer was changed by someone else (now version %(version)s).",
                              version=answer.version), current=answer)
@@ -98,7 +98,7 @@ def update_answer(answer: StandardAnswer, data: dict[str, Any], *, actor,
                   expected_version: int | None = None) -> dict[str, tuple[Any, Any]]:
     """Edit the text, category, basis or review date: a new version when anything changed (the old one stays, as
     calls gave it). A retired answer is reactivated with ``status: active`` only."""
-    _check_version(answer, expected_version)
+    check_version(answer, expected_version)
     values = normalize_answer(data, partial=True)
     if "reviewed_on" not in values and {"question", "answer", "basis"} & values.keys():
         values["reviewed_on"] = local_date(utcnow())  # rewording an answer is reviewing it
