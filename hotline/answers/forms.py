@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
@@ -38,7 +39,7 @@ class AnswerForm(HotlineForm):
     answer = TextAreaField(_l("Answer"), [DataRequired(), Length(max=5000)], render_kw={"rows": 8},
                            description=_l("What the operator tells the caller; the operator may adapt it."))
     category = SelectField(_l("Category"), [DataRequired()],
-                           choices=[(c.value, label) for c, label in CATEGORY_LABELS.items()])
+                           choices=[SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()])
     basis = StringField(_l("Legal basis"), [DataRequired(), Length(max=500)],
                         description=_l("The rule or law the answer rests on, e.g. 专利法第六十五条."),
                         render_kw={"autocomplete": "off"})
@@ -58,6 +59,8 @@ class AnswerSearchForm(HotlineForm):
     q = StringField(_l("Search"), [Optional(), Length(max=100)], render_kw={"type": "search", "autofocus": True},
                     description=_l("Words of the question or answer; best matches first."))
     category = SelectField(_l("Category"), [Optional()], default="",
-                           choices=[("", _l("All"))] + [(c.value, label) for c, label in CATEGORY_LABELS.items()])
+                           choices=[SelectChoice("", _l("All"))]
+                           + [SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()])
     status = SelectField(_l("Status"), [Optional()], default="active",
-                         choices=[("active", _l("In use")), ("retired", _l("Retired")), ("all", _l("All"))])
+                         choices=[SelectChoice("active", _l("In use")), SelectChoice("retired", _l("Retired")),
+                                  SelectChoice("all", _l("All"))])
