@@ -133,7 +133,13 @@ def set_status(answer_id: int):
     target = AnswerStatus.active.value if not answer.is_active else AnswerStatus.retired.value
     if request.form.get("status") in ("active", "retired"):
         target = request.form["status"]
-    set_answer_status(answer, target, actor=current_user)
+    try:
+        set_answer_status(answer, target, actor=current_user)
+    except StateError as exc:
+        db.session.rollback()
+        return render_template("answers/detail.html", answer=answer, versions=answer.versions,
+                               uses=queries.answer_usage(answer.id), status_form=form, alert=exc.message,
+                               **_helpers()), 409
     db.session.commit()
     flash(_("Standard answer retired.") if target == "retired" else _("Standard answer back in use."), "success")
     return redirect(url_for("answers.detail", answer_id=answer.id))
