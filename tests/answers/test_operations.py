@@ -16,8 +16,9 @@ from hotline.core.models import AuditEvent
 from hotline.extensions import db
 
 # Words the starter set (seeded in every test database) does not use: 电饭煲, 榨汁机.
-COUNTERFEIT = {"question": "电饭煲上标的专利号是假的怎么办？", "answer": "电饭煲在未被授予专利权时标注专利标识，属于假冒专利。",
-               "category": "counterfeit", "basis": "专利法第六十八条；专利法实施细则第一百零一条"}
+COUNTERFEIT = {"question": "电饭煲上标的专利号是假的怎么办？",
+               "answer": "电饭煲在未被授予专利权时标注专利标识，属于假冒专利。", "category": "counterfeit",
+               "basis": "专利法第六十八条；专利法实施细则第一百零一条"}
 DISPUTE = {"question": "榨汁机被人仿造了怎么办？", "answer": "榨汁机的专利权人可以请求处理侵权纠纷。",
            "category": "patent_dispute", "basis": "专利法第六十五条"}
 
@@ -132,7 +133,8 @@ def test_suggestions_need_more_than_one_shared_character_pair(app, supervisor):
 def test_edit_is_found_by_its_new_words_only(app, supervisor):
     with app.app_context():
         answer = create_answer(COUNTERFEIT, actor=_actor(supervisor))
-        update_answer(answer, {"question": "榨汁机展品怎么办？", "answer": "榨汁机展品撤下。"}, actor=_actor(supervisor))
+        update_answer(answer, {"question": "榨汁机展品怎么办？", "answer": "榨汁机展品撤下。"},
+                      actor=_actor(supervisor))
         db.session.flush()
         assert search_answers("榨汁机展品")[0].id == answer.id
         assert search_answers("电饭煲") == []

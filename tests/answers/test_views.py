@@ -11,7 +11,10 @@ from sqlalchemy import select
 from hotline.answers.models import StandardAnswer
 from hotline.calls.models import Call
 from hotline.extensions import db
-from tests.calls.test_views import as_user, field_block, intake  # noqa: F401  (as_user is a fixture)
+from tests.calls.test_views import as_user as calls_as_user
+from tests.calls.test_views import field_block, intake
+
+as_user = calls_as_user  # the fixture: a fresh client logged in as a new user
 
 NEW = {"question": "电饭煲上标的专利号是假的怎么办？", "answer": "属于假冒专利，可以举报。", "category": "counterfeit",
        "basis": "专利法第六十八条"}
