@@ -131,3 +131,21 @@ def test_known_number_fills_the_callers_name(as_user, create_call):
     assert data["known_name"] == "李四"
     officer, _ = as_user("officer", "430100")
     assert officer.get("/calls/lookup", query_string={"phone": "13812345678"}).get_json()["known_name"] is None
+
+
+def test_statistics_show_answers_used_most_and_consultations_without_one(as_user, create_call, answer):
+    from hotline.core.clock import local_today
+
+    for _ in range(2):
+        create_call(request_type="consultation", summary="电饭煲专利号", answer_id=answer, answered=True)
+    gap = create_call(request_type="consultation", summary="外观设计专利怎么申请", answer_text="已口头解答。",
+                      answered=True)
+    create_call(summary="还没处理的投诉")  # open, not a consultation: no gap
+    client, _ = as_user("officer", "430000")
+    month = local_today().strftime("%Y-%m")
+    html = text(client.get("/stats/monthly", query_string={"month": month}))
+    section = html[html.index('id="standard-answers"'):]
+    assert NEW["question"] in section
+    assert "<td class=\"num\">2</td>" in section
+    assert "Consultations answered without a standard answer: 1" in section
+    assert gap.ref in section
