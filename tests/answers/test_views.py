@@ -37,7 +37,12 @@ def answer(app, create_user):
         return row.id
 
 
-def test_list_searches_in_chinese(as_user, answer):
+def test_list_searches_in_chinese(app, as_user, answer):
+    from hotline.answers.seed import seed_answers
+
+    with app.app_context():  # PostgreSQL's cleanup between tests empties the seeded answers
+        seed_answers()
+        db.session.commit()
     client, _ = as_user("officer", "430100")
     page = text(client.get("/answers", query_string={"q": "电饭煲"}))
     assert NEW["question"] in page
