@@ -73,7 +73,7 @@ def test_seed_is_idempotent(app):
 
     with app.app_context():
         assert seed_all() == {"regions": 0, "request_types": 0, "channels": 0, "ip_types": 0, "calendar_days": 0,
-                              "deadline_rules": 0, "review_items": 0}
+                              "deadline_rules": 0, "review_items": 0, "standard_answers": 0}
         regions = db.session.scalars(sa.select(Region).order_by(Region.sort_order)).all()
         assert [r.code for r in regions][:3] == ["430100", "430200", "430300"]
         assert regions[13].code == "433100" and regions[13].stat_label == "湘西州"

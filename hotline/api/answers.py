@@ -12,7 +12,8 @@ from hotline.answers.models import AnswerCategory, AnswerStatus, StandardAnswer
 from hotline.api.queries import expected_version
 from hotline.api.registry import api_route
 from hotline.api.schemas import Body, Out, Query, Text, Version
-from hotline.core.errors import StaleVersion
+from hotline.core.errors import StaleVersion, ValidationFailed
+from hotline.core.i18n import gettext as _
 from hotline.core.permissions import CALL_READ_ROLES, Role
 from hotline.extensions import db
 
@@ -83,9 +84,6 @@ def _response(answer: StandardAnswer, status: int = 200):
 def list_answers(user, query: AnswerListQuery):
     """With ``q``: the answers sharing the most words with it (Chinese bigrams), best first; without: by category
     and question."""
-    from hotline.core.errors import ValidationFailed
-    from hotline.core.i18n import gettext as _
-
     errors = {}
     if query.category and query.category not in CATEGORIES:
         errors["category"] = [_("One of: %(choices)s.", choices=", ".join(CATEGORIES))]
@@ -122,8 +120,10 @@ def patch_answer(user, answer_id: int, body: AnswerPatch):
     """A changed text, category, basis or review date makes a new version (calls keep the version they gave);
     ``status: retired`` stops suggesting it, ``active`` brings it back. 409 on a stale version, on editing a
     retired answer, or on a status it already has."""
-    answer = queries.get_answer_or_404(answer_id)
     data = body.model_dump(exclude_unset=True)
+    if not data.keys() - {"version"}:  # checked before the record is loaded, like every body check
+        raise ValidationFailed(_("Nothing to change."), {"question": [_("Send at least one field to change.")]})
+    answer = queries.get_answer_or_404(answer_id)
     status = data.pop("status", None)
     try:
         operations.check_version(answer, expected_version(data.pop("version", None)))
