@@ -36,7 +36,7 @@ class AnswerForm(HotlineForm):
 
     question = StringField(_l("Question"), [DataRequired(), Length(max=300)],
                            description=_l("As callers ask it."), render_kw={"autocomplete": "off"})
-    answer = TextAreaField(_l("Answer"), [DataRequired(), Length(max=5000)], render_kw={"rows": 8},
+    answer = TextAreaField(_l("Answer text"), [DataRequired(), Length(max=5000)], render_kw={"rows": 8},
                            description=_l("What the operator tells the caller; the operator may adapt it."))
     category = SelectField(_l("Category"), [DataRequired()],
                            choices=[SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()])
