@@ -74,18 +74,38 @@ def search_answers(q: str | None, *, limit: int = 5, status: str | None = Answer
         stmt = stmt.order_by(func.ts_rank(StandardAnswer.search_vector, tsquery).desc(),
                              StandardAnswer.reviewed_on.desc(), StandardAnswer.id)
         return list(db.session.scalars(stmt.limit(limit)))
-    rows = db.session.execute(stmt.with_only_columns(StandardAnswer.id, StandardAnswer.search_vector,
-                                                     StandardAnswer.reviewed_on)).all()
+    wanted = set(terms)
     scored = []
-    for answer_id, tokens, reviewed_on in rows:
-        have = set((tokens or "").split())
-        score = sum(1 for t in terms if t in have)
+    for answer_id, have, reviewed_on in _token_sets(stmt):
+        score = len(wanted & have)
         if score >= min_hits:
             scored.append((-score, -reviewed_on.toordinal(), answer_id))
     ids = [answer_id for *_, answer_id in sorted(scored)[:limit]]
     found = ({a.id: a for a in db.session.scalars(select(StandardAnswer).where(StandardAnswer.id.in_(ids)))}
              if ids else {})
     return [found[i] for i in ids]
+
+
+#: SQLite: the answers' token sets, per filter, while the knowledge base is unchanged (its row count and latest
+#: ``updated_at`` are the same): splitting every answer's tokens on each keystroke's request costs more than the
+#: match itself.
+_TOKEN_CACHE: dict[str, tuple[tuple, list]] = {}
+
+
+def _token_sets(stmt: Select) -> list[tuple[int, frozenset[str], object]]:
+    stamp = tuple(db.session.execute(select(func.count(), func.max(StandardAnswer.updated_at))
+                                     .select_from(StandardAnswer)).one())
+    key = str(stmt.compile(compile_kwargs={"literal_binds": True}))
+    hit = _TOKEN_CACHE.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    rows = db.session.execute(stmt.with_only_columns(StandardAnswer.id, StandardAnswer.search_vector,
+                                                     StandardAnswer.reviewed_on)).all()
+    sets = [(answer_id, frozenset((tokens or "").split()), reviewed_on) for answer_id, tokens, reviewed_on in rows]
+    if len(_TOKEN_CACHE) > 32:
+        _TOKEN_CACHE.clear()
+    _TOKEN_CACHE[key] = (stamp, sets)
+    return sets
 
 
 def suggest_answers(summary: str | None, limit: int = 5) -> list[StandardAnswer]:
