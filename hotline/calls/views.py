@@ -341,6 +341,11 @@ def lookup():
         entry.update(reasons=h.reasons, reason_labels=[str(DUPLICATE_REASON_LABELS.get(r, r)) for r in h.reasons])
         if h.call.id not in listed:
             result["duplicates"].append(entry)
+    if result["region_hint"] is None:
+        # No telling area code (a mobile, or 0731 shared by three 市州): the region of the number's latest call.
+        earlier = next((c.region_code for c in history if c.region_code != PROVINCE_CODE), None)
+        if earlier is not None:
+            result["region_hint"] = {"code": earlier, "name": region_label(earlier), "source": "earlier_calls"}
     # A known number fills in the caller's name: the latest name given on its earlier calls (roles that see it).
     result["known_name"] = next((c.caller_name for c in history if c.caller_name and not c.is_anonymous),
                                 None) if full else None

@@ -154,3 +154,11 @@ def test_statistics_show_answers_used_most_and_consultations_without_one(as_user
     assert "<td class=\"num\">2</td>" in section
     assert "Consultations answered without a standard answer: 1" in section
     assert gap.ref in section
+
+
+def test_known_mobile_suggests_the_region_of_its_latest_call(as_user, create_call):
+    client, _ = as_user("operator", "430000")
+    create_call(caller_phone="13812345678", region_code="430200", received_at=datetime.now(UTC) - timedelta(days=9))
+    data = client.get("/calls/lookup", query_string={"phone": "13812345678"}).get_json()
+    assert data["region_hint"]["code"] == "430200" and data["region_hint"]["source"] == "earlier_calls"
+    assert client.get("/calls/lookup", query_string={"phone": "13900001111"}).get_json()["region_hint"] is None

@@ -306,7 +306,8 @@
       isError = true;
     }
     if (data.region_hint) {
-      messages.push(t("region_hint", { name: data.region_hint.name }));
+      var hintKey = data.region_hint.source === "earlier_calls" ? "region_hint_earlier" : "region_hint";
+      messages.push(t(hintKey, { name: data.region_hint.name }));
       if (region && !regionTouched && !region.value) { region.value = data.region_hint.code; }
     }
 
