@@ -126,3 +126,19 @@ def test_region_is_required_for_a_complaint_and_the_error_names_it(users, api):
 def test_a_plain_call_stays_open_with_no_answer(users, api):
     body = api(users.op).post("/api/v1/calls", json=payload()).get_json()
     assert body["status"] == "open" and body["answer_text"] is None and body["answer_id"] is None
+
+
+def test_a_regions_consultation_without_region_stays_with_that_region(users, api):
+    body = api(users.op_cs).post("/api/v1/calls", json=payload(request_type="consultation", region_code=None,
+                                                              answer_text="已解答。", answered=True)).get_json()
+    assert body["region_code"] == "430100" and body["status"] == "answered"
+
+
+def test_call_page_shows_the_answer_given_and_its_version(users, api, client, login):
+    created = _create(api, users)
+    call = api(users.op).post("/api/v1/calls", json=payload(
+        request_type="consultation", answer_id=created["id"], answered=True)).get_json()
+    login(users.op)
+    html = client.get(f"/calls/{call['id']}").get_data(as_text=True)
+    assert 'id="call-answer"' in html and NEW["answer"] in html
+    assert f'/answers/{created["id"]}#version-1' in html
