@@ -398,7 +398,6 @@ def record_call(data: dict[str, Any], *, actor) -> Call:
     row = dict.fromkeys(_INTAKE_COLUMNS)
     row.update(values, version=1, operator_id=getattr(actor, "id", None),
                accept_due_on=_accept_due_on(values["received_at"]), created_at=now, updated_at=now)
-    row.setdefault("status", CallStatus.open.value)
     if row["status"] is None:
         row["status"] = CallStatus.open.value
     if len(row) != len(_INTAKE_COLUMNS):  # a new intake field must be added to _INTAKE_COLUMNS, or it is lost
