@@ -25,4 +25,5 @@ def _has_table(name: str) -> bool:
 
     from hotline.extensions import db
 
-    return inspect(db.session.connection()).has_table(name)
+    with db.engine.connect() as conn:
+        return inspect(conn).has_table(name)
