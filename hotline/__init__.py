@@ -114,6 +114,8 @@ def create_app(config_class=None) -> Flask:
 
     from hotline.accounts import bp as accounts_bp
     from hotline.accounts import views as _accounts_views  # noqa: F401
+    from hotline.answers import bp as answers_bp
+    from hotline.answers import views as _answers_views  # noqa: F401
     from hotline.api import bp as api_bp
     from hotline.api import views as _api_views  # noqa: F401
     from hotline.approvals import bp as approvals_bp
@@ -154,6 +156,7 @@ def create_app(config_class=None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(reference_bp)
     app.register_blueprint(calls_bp)
+    app.register_blueprint(answers_bp)
     app.register_blueprint(stats_bp)
     app.register_blueprint(due_bp)
     app.register_blueprint(supervision_bp)

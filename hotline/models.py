@@ -1,6 +1,7 @@
 """Import every model module so metadata is complete (migrations, tests)."""
 
 from hotline.accounts.models import ApiToken, LoginFailure, User, UserSession  # noqa: F401
+from hotline.answers.models import StandardAnswer, StandardAnswerVersion  # noqa: F401
 from hotline.approvals.models import Approval  # noqa: F401
 from hotline.calls.models import Call, Caller, NumberLookup  # noqa: F401
 from hotline.cases.models import (  # noqa: F401

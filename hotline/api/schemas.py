@@ -84,6 +84,13 @@ class CallFields(Body):
 
 class CallCreate(CallFields):
     received_at: IsoDateTime
+    region_code: RegionCode | None = Field(None, description="Where the matter happened; optional for "
+                                                             "consultation and other (the operator's office).")
+    answer_text: Text | None = Field(None, description="What the caller was told (a standard answer's text when "
+                                                       "answer_id is given and this is not).")
+    answer_id: int | None = Field(None, description="The standard answer given; its current version is recorded.")
+    answered: bool = Field(False, description="Logged answered in the same request (status answered); needs an "
+                                              "answer_text or answer_id.")
 
 
 class CallPatch(Body):
@@ -201,6 +208,9 @@ class CallOut(Out):
     feedback_note: str | None
     closed_at: datetime | None
     decided_at: datetime | None = Field(description="When the call left open (answered, transferred, …).")
+    answer_text: str | None = Field(None, description="What the caller was told on the spot.")
+    answer_id: int | None = Field(None, description="The standard answer given, if one was inserted.")
+    answer_version: int | None = Field(None, description="The version of that standard answer (its text then).")
     accept_due_on: date | None = Field(description="Deadline to decide acceptance or transfer (5 working days).")
     transfer_status: str | None = Field(description="Where the current transfer stands (pending, signed …): a "
                                                     "transferred call is handled by the receiving region until "

@@ -206,6 +206,7 @@ def openapi():
     return jsonify(build_openapi())
 
 
+from hotline.api import answers as _answer_views  # noqa: E402, F401  (standard answers: search, write, edit)
 from hotline.api import approvals as _approval_views  # noqa: E402, F401  (approvals: list, read, decide)
 from hotline.api import calendar as _calendar_views  # noqa: E402, F401  (GET /calendar/{year})
 from hotline.api import cases as _case_views  # noqa: E402, F401  (cases, evidence, POST /calls/{id}/case)

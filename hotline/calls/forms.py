@@ -174,8 +174,8 @@ class NewCallForm(HotlineForm):
     channel = SelectField(_l("Channel"), [DataRequired()], default="phone", render_kw={"data-shortcut": "C"})
     ip_type = SelectField(_l("IP type"), [Optional()], default="patent", render_kw={"data-shortcut": "I"})
     region_code = SelectField(
-        _l("Region"), [DataRequired(message=_l("Choose the region where the matter happened."))],
-        description=_l("Where the matter happened: that 市州 office handles it."),
+        _l("Region"), [Optional()],
+        description=_l("Where the matter happened: that 市州 office handles it. Not needed for a consultation."),
         render_kw={"data-shortcut": "R"})
     accused_party = StringField(
         _l("Accused party"), [Optional(), Length(max=200)],
@@ -204,11 +204,17 @@ class NewCallForm(HotlineForm):
     received_at = DateTimeLocalField(
         _l("Received"), [InputRequired(message=_l("Give the date and time the call came in."))],
         format=DATETIME_LOCAL_FORMAT, description=_l("Beijing time."), render_kw={"data-shortcut": "W"})
+    answer_text = TextAreaField(
+        _l("Answer given"), [Optional(), Length(max=5000)],
+        description=_l("What the caller was told. Alt+1…5 inserts a suggested standard answer; edit it as needed."),
+        render_kw={"rows": 4, "data-shortcut": "G"})
+    #: The standard answer inserted into answer_text (set by the intake script; cleared when the text is emptied).
+    answer_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     #: The fields, in tab order, as the template renders them.
     FIELD_ORDER = ("caller_phone", "caller_name", "anonymous", "request_type", "channel", "ip_type", "region_code",
                    "accused_party", "patent_number", "summary", "description", "product", "place",
-                   "duration_seconds", "exhibition_name", "received_at")
+                   "duration_seconds", "exhibition_name", "received_at", "answer_text", "answer_id")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -243,9 +249,13 @@ class NewCallForm(HotlineForm):
             except PatentNumberError as exc:
                 raise ValidationError(str(exc)) from exc
 
-    def api_data(self, tz) -> dict:
-        """The form's values as the operation's ``data`` (API field names, aware ``received_at``)."""
-        return api_shape({name: self._fields[name].data for name in self.FIELD_ORDER if name in self._fields}, tz)
+    def api_data(self, tz, *, answered: bool = False) -> dict:
+        """The form's values as the operation's ``data`` (API field names, aware ``received_at``); ``answered``:
+        the operator saved with "Save as answered"."""
+        data = api_shape({name: self._fields[name].data for name in self.FIELD_ORDER if name in self._fields}, tz)
+        if answered:
+            data["answered"] = True
+        return data
 
 
 class EditCallForm(NewCallForm):
@@ -255,6 +265,9 @@ class EditCallForm(NewCallForm):
 
     def __init__(self, *args, user, can_see_caller: bool, **kwargs):
         super().__init__(*args, user=user, **kwargs)
+        # The answer is given at intake; afterwards the call's actions (mark answered, feedback) say what was told.
+        del self.answer_text
+        del self.answer_id
         if not can_see_caller:
             # The caller's identity stays hidden from roles that see it masked: they cannot edit it either.
             del self.caller_phone

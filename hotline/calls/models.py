@@ -65,6 +65,7 @@ class Call(TimestampMixin, db.Model):
         CheckConstraint("duration_seconds IS NULL OR duration_seconds >= 0", name="duration_non_negative"),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"),
         CheckConstraint("NOT (is_anonymous AND caller_id IS NOT NULL)", name="anonymous_has_no_caller"),
+        CheckConstraint("(answer_id IS NULL) = (answer_version IS NULL)", name="answer_version_iff_answer"),
         Index("ix_calls_received_at_id", "received_at", "id"),
         Index("ix_calls_region_received_at_id", "region_code", "received_at", "id"),
         Index("ix_calls_caller_received_at", "caller_id", "received_at"),
@@ -110,6 +111,11 @@ class Call(TimestampMixin, db.Model):
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     exhibition_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: What the caller was told on the spot (free text, or a standard answer as the operator edited it).
+    answer_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The standard answer given, and the version of it the operator inserted (null: answered in own words).
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("standard_answers.id"), nullable=True, index=True)
+    answer_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), nullable=True, index=True)

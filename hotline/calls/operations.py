@@ -42,6 +42,10 @@ EDITABLE_FIELDS = (
 _PII_FIELDS = {"caller_name": mask_name, "caller_phone_raw": mask_phone}
 FEEDBACK_METHODS = ("phone", "sms", "letter", "email", "wechat", "visit")
 
+#: Request types whose call need not name a region (it stays with the operator's office): nothing goes anywhere.
+REGION_OPTIONAL_TYPES = frozenset({"consultation", "other"})
+ANSWER_TEXT_LIMIT = 5000
+
 _LIMITS = {"caller_name": 100, "accused_party": 200, "product": 200, "place": 200, "summary": 500,
            "exhibition_name": 200, "description": 20000}
 
@@ -106,8 +110,12 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
 
     if not partial or present("region_code"):
         region_code = data.get("region_code")
-        if not region_code:
-            err("region_code", _("Required."))
+        if not region_code and not partial and data.get("request_type") in REGION_OPTIONAL_TYPES:
+            # A consultation answered here goes nowhere: it belongs to the operator's own office.
+            out["region_code"] = getattr(actor, "region_code", None) or PROVINCE_CODE
+        elif not region_code:
+            err("region_code", _("The region is required for a report, complaint or aid request: choose where "
+                                 "the matter happened."))
         elif region_code not in ref.region_map():
             err("region_code", _("Unknown region %(code)r.", code=region_code))
         elif not sees_region(actor, region_code):
@@ -164,9 +172,52 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
 
     if "accused_party" in out:
         out["accused_party_key"] = match_key(out["accused_party"])
+    if not partial:
+        _normalize_answer(data, out, err)
     if errors:
         raise ValidationFailed(_("Please correct the highlighted fields."), errors)
     return out
+
+
+def _normalize_answer(data: dict[str, Any], out: dict[str, Any], err) -> None:
+    """Intake only: the answer given (``answer_text``), the standard answer it came from (``answer_id``: its
+    current version is recorded) and ``answered`` (the call is logged answered). Reads the standard answer only
+    when one is named."""
+    text_value = data.get("answer_text")
+    if text_value is not None and not isinstance(text_value, str):
+        err("answer_text", _("Must be text."))
+        text_value = None
+    text_value = clean_text(text_value, multiline=True)
+    if text_value and len(text_value) > ANSWER_TEXT_LIMIT:
+        err("answer_text", _("At most %(limit)d characters.", limit=ANSWER_TEXT_LIMIT))
+    out["answer_text"] = text_value
+    out["answer_id"] = out["answer_version"] = None
+    answer_id = data.get("answer_id")
+    if answer_id not in (None, ""):
+        from hotline.answers.models import StandardAnswer
+
+        if isinstance(answer_id, str) and answer_id.isdigit():
+            answer_id = int(answer_id)
+        standard = (db.session.get(StandardAnswer, answer_id)
+                    if isinstance(answer_id, int) and not isinstance(answer_id, bool) and 0 < answer_id < 2**63
+                    else None)
+        if standard is None:
+            err("answer_id", _("Unknown standard answer %(id)s.", id=answer_id))
+        elif not standard.is_active:
+            err("answer_id", _("This standard answer is retired; choose another one."))
+        else:
+            out["answer_id"], out["answer_version"] = standard.id, standard.version
+            if not text_value:
+                out["answer_text"] = standard.answer
+    answered = data.get("answered", False)
+    if answered is None:
+        answered = False
+    if not isinstance(answered, bool):
+        err("answered", _("Must be true or false."))
+        answered = False
+    if answered and not out.get("answer_text"):
+        err("answer_text", _("Say what the caller was told, or insert a standard answer."))
+    out["_answered"] = answered
 
 
 #: One fixed statement per dialect, so SQLAlchemy caches it (a generated ``insert().on_conflict…`` is
@@ -235,7 +286,8 @@ _INTAKE_COLUMNS = (
     "ref", "version", "received_at", "channel", "request_type", "ip_type", "region_code", "status", "caller_id",
     "caller_phone_raw", "caller_name", "is_anonymous", "accused_party", "accused_party_key", "patent_number",
     "patent_number_raw", "product", "place", "summary", "description", "duration_seconds", "exhibition_name",
-    "operator_id", "accept_due_on", "created_at", "updated_at", "search_vector",
+    "operator_id", "accept_due_on", "created_at", "updated_at", "search_vector", "answer_text", "answer_id",
+    "answer_version", "decision", "decided_at", "decided_on",
 )
 #: Every column of Call but the deferred search vector: what a freshly logged Call holds (attribute = column name).
 _CALL_ATTRIBUTES = tuple(c.key for c in Call.__table__.c if c.key != "search_vector")
@@ -333,13 +385,21 @@ def record_call(data: dict[str, Any], *, actor) -> Call:
     """
     values = _normalize(data, actor=actor, partial=False)
     phone = values.pop("_phone", None)
-    changes = _audit_changes({
-        k: (None, v) for k, v in values.items() if v is not None and v is not False and k != "accused_party_key"
-    })
+    answered = values.pop("_answered")
     now = utcnow()
+    if answered:
+        # Logged and answered in one step: the decision is taken now, as "mark answered" would take it.
+        values.update(status=CallStatus.answered.value, decision=CallStatus.answered.value, decided_at=now,
+                      decided_on=local_date(now))
+    changes = _audit_changes({
+        k: (None, v) for k, v in values.items()
+        if v is not None and v is not False and k not in ("accused_party_key", "decided_at", "decided_on")
+    })
     row = dict.fromkeys(_INTAKE_COLUMNS)
-    row.update(values, version=1, status=CallStatus.open.value, operator_id=getattr(actor, "id", None),
+    row.update(values, version=1, operator_id=getattr(actor, "id", None),
                accept_due_on=_accept_due_on(values["received_at"]), created_at=now, updated_at=now)
+    if row["status"] is None:
+        row["status"] = CallStatus.open.value
     if len(row) != len(_INTAKE_COLUMNS):  # a new intake field must be added to _INTAKE_COLUMNS, or it is lost
         raise RuntimeError(f"intake columns missing: {sorted(set(row) - set(_INTAKE_COLUMNS))}")
     tokens = bigram_tokens(row["summary"], row["accused_party"], row["caller_name"])

@@ -239,10 +239,12 @@ def _helpers():
 # intake
 
 
-def _saved_message(call: Call) -> Markup:
+def _saved_message(call: Call, *, answered: bool = False) -> Markup:
     """"Logged HL-2026-000012." with the reference linking to the call. The translation is escaped; the link is
     built from the URL and the generated reference, both escaped too."""
     link = Markup('<a href="{}">{}</a>').format(url_for("calls.detail", call_id=call.id), call.ref)
+    if answered:
+        return escape(_("Logged %(ref)s as answered.")) % {"ref": link}
     return escape(_("Logged %(ref)s.")) % {"ref": link}
 
 
@@ -259,7 +261,8 @@ def new():
         form.region_code.data = current_user.region_code if current_user.region_code != PROVINCE_CODE else ""
     if form.validate_on_submit():
         try:
-            call = record_call(form.api_data(local_tz()), actor=current_user)
+            answered = "answered" in request.form
+            call = record_call(form.api_data(local_tz(), answered=answered), actor=current_user)
         except ValidationFailed as exc:
             db.session.rollback()
             form.apply_domain_errors(exc.errors)
@@ -267,7 +270,7 @@ def new():
         else:
             db.session.commit()
             logger.info("call %s logged by user %s", call.id, current_user.id)
-            flash(_saved_message(call), "success")
+            flash(_saved_message(call, answered=answered), "success")
             return redirect(url_for("calls.new"))
     elif request.method == "POST":
         status = 422
@@ -295,7 +298,7 @@ def lookup():
     if exclude_id is not None and not 0 < exclude_id <= MAX_ID:
         exclude_id = None
 
-    result: dict = {"phone": None, "patent": None, "region_hint": None,
+    result: dict = {"phone": None, "patent": None, "region_hint": None, "known_name": None,
                     "history": {"total": 0, "calls": []}, "duplicates": []}
     caller, counted, history = None, False, []
     if phone_raw.strip():
@@ -336,11 +339,22 @@ def lookup():
 
     hints = find_duplicates(user, caller_id=caller.id if caller else None, accused_key=match_key(accused),
                             patent_number=patent_number, exclude_id=exclude_id)
-    result["duplicates"] = [
-        dict(_call_json(h.call, full=full), reasons=h.reasons,
-             reason_labels=[str(DUPLICATE_REASON_LABELS.get(r, r)) for r in h.reasons])
-        for h in hints
-    ]
+    # Each earlier call once: a possible duplicate that is one of the number's earlier calls is listed there,
+    # with its reasons; the duplicates list holds the others.
+    listed = {c["id"]: c for c in result["history"]["calls"]}
+    for h in hints:
+        entry = listed.get(h.call.id) or dict(_call_json(h.call, full=full))
+        entry.update(reasons=h.reasons, reason_labels=[str(DUPLICATE_REASON_LABELS.get(r, r)) for r in h.reasons])
+        if h.call.id not in listed:
+            result["duplicates"].append(entry)
+    if result["region_hint"] is None:
+        # No telling area code (a mobile, or 0731 shared by three 市州): the region of the number's latest call.
+        earlier = next((c.region_code for c in history if c.region_code != PROVINCE_CODE), None)
+        if earlier is not None:
+            result["region_hint"] = {"code": earlier, "name": region_label(earlier), "source": "earlier_calls"}
+    # A known number fills in the caller's name: the latest name given on its earlier calls (roles that see it).
+    result["known_name"] = next((c.caller_name for c in history if c.caller_name and not c.is_anonymous),
+                                None) if full else None
     if counted:
         audit_number_lookup([*history, *(h.call for h in hints if "same_number" in h.reasons)], actor=user)
         db.session.commit()

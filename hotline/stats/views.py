@@ -438,8 +438,22 @@ def _render_monthly(form: MonthlyFilterForm, month: Month | None, region_code: s
         own_locked=own.locked if own is not None else False,
         own_region_label=_region_label(current_user.region_code),
         month_over=month < this_month,
+        answers=_answer_figures(month, region_code),
     )
     return render_template("stats/monthly.html", **context), status
+
+
+def _answer_figures(month: Month, region_code: str) -> dict[str, Any]:
+    """The knowledge base in use this month (live, not part of the locked figures): the standard answers given
+    most, and the consultations answered without one — the questions to write answers for next."""
+    from hotline.answers.queries import most_used_answers, unanswered_consultations
+    from hotline.calls.models import Call
+
+    start, end = month.utc_bounds()
+    where = None if region_code == PROVINCE_CODE else Call.region_code == region_code
+    gaps_total, gaps = unanswered_consultations(start, end, region_filter=where, limit=10)
+    return {"most_used": most_used_answers(start, end, region_filter=where, limit=10),
+            "gaps_total": gaps_total, "gaps": gaps}
 
 
 @bp.get("/")

@@ -137,6 +137,17 @@ class World:
         return row
 
     @cached_property
+    def answer(self):
+        from hotline.answers.operations import create_answer
+
+        with self._context():
+            answer = create_answer({"question": "什么是假冒专利？", "answer": "在未授权的产品上标注专利标识等。",
+                                    "category": "counterfeit", "basis": "专利法第六十八条"},
+                                   actor=self._user(self.staff.supervisor))
+            db.session.commit()
+            return self._detach(answer)
+
+    @cached_property
     def call(self):
         from hotline.calls.operations import record_call
 

@@ -200,6 +200,19 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "/api/v1/supervisions/<int:supervision_id>/close"):
         (LOGIN, 403, 403, 403, 403, Z("supervisor", above=True)),
     ("GET", "/api/v1/due"): (LOGIN, OK, OK, OK, 403, None),
+    # standard answers (知识库): the province's, read by every call role in any region, kept by supervisors
+    ("GET", "/answers"): (LOGIN, OK, OK, OK, 403, None),
+    ("GET", "/answers/suggest"): (LOGIN, OK, 403, OK, 403, None),
+    ("GET", "/answers/new"): (LOGIN, 403, 403, OK, 403, None),
+    ("POST", "/answers/new"): (LOGIN, 403, 403, OK, 403, None),
+    ("GET", "/answers/<int:answer_id>"): (LOGIN, OK, OK, OK, 403, Z("officer", OK)),
+    ("GET", "/answers/<int:answer_id>/edit"): (LOGIN, 403, 403, OK, 403, Z("supervisor", OK)),
+    ("POST", "/answers/<int:answer_id>/edit"): (LOGIN, 403, 403, OK, 403, Z("supervisor", OK)),
+    ("POST", "/answers/<int:answer_id>/status"): (LOGIN, 403, 403, OK, 403, Z("supervisor", OK)),
+    ("GET", "/api/v1/answers"): (LOGIN, OK, OK, OK, 403, None),
+    ("POST", "/api/v1/answers"): (LOGIN, 403, 403, OK, 403, None),
+    ("GET", "/api/v1/answers/<int:answer_id>"): (LOGIN, OK, OK, OK, 403, Z("officer", OK)),
+    ("PATCH", "/api/v1/answers/<int:answer_id>"): (LOGIN, 403, 403, OK, 403, Z("supervisor", OK)),
     # API: statistics
     ("GET", "/api/v1/stats/monthly/<month>"): (LOGIN, 403, OK, OK, 403, None),
     ("POST", "/api/v1/stats/monthly/<month>/rebuild"): (LOGIN, 403, 403, OK, 403, None),
@@ -247,6 +260,8 @@ BODIES: dict[tuple[str, str], dict] = {
                                                           "reports": [{"kind": "final", "due_on": "2099-01-05"}]},
     ("POST", "/api/v1/supervisions/<int:supervision_id>/reports"): {"report_id": 1, "text": "进展", "version": STALE},
     ("POST", "/api/v1/supervisions/<int:supervision_id>/close"): {"version": STALE},
+    ("POST", "/api/v1/answers"): {},
+    ("PATCH", "/api/v1/answers/<int:answer_id>"): {"basis": "改", "version": STALE},
 }
 
 _ARG = re.compile(r"<(?:[^>]*:)?(\w+)>")
@@ -276,6 +291,7 @@ def argument_value(world, name: str, override: str | None = None):
         "report_id": lambda: world.supervision_report_id,
         "transfer_id": lambda: world.transfer.id,
         "notification_id": lambda: world.notification.id,
+        "answer_id": lambda: world.answer.id,
     }
     return values[source]()
 

@@ -8,7 +8,10 @@
  *   "anonymous"), the anonymous box disables the caller fields, the number / accused party / patent number
  *   are looked up as they are typed (GET data-lookup-url);
  * - on the intake page (#call-timer): typing starts the call — a timer that Alt+U copies into an empty
- *   duration, and "received" set to that minute in Beijing time unless the operator changed it.
+ *   duration, and "received" set to that minute in Beijing time unless the operator changed it;
+ * - the standard answers matching the summary are fetched as it is typed (GET data-suggest-url) and listed
+ *   beside the form; Alt+1…5 puts one into "answer given" (editable); Ctrl+Shift+Enter saves as answered;
+ * - a known number fills in the caller's name from its earlier calls (unless the operator typed one).
  */
 (function () {
   "use strict";
@@ -62,7 +65,14 @@
     var form = target && target.closest ? target.closest("form[data-hotkeys]") : null;
     if (!form) { return; }
     event.preventDefault();
-    submitForm(form);
+    var answeredButton = event.shiftKey ? form.querySelector("button[data-answered]") : null;
+    if (answeredButton && !form.dataset.submitting && typeof form.requestSubmit === "function") {
+      form.requestSubmit(answeredButton);
+    } else if (answeredButton) {
+      if (!form.dataset.submitting) { answeredButton.click(); }
+    } else {
+      submitForm(form);
+    }
   });
 
   /* A second Enter / click while the first save is on its way does not log the call twice. */
@@ -229,8 +239,13 @@
   var lastQuery = null;
   var controller = null;
 
+  var nameTouched = false;
+  var nameFilled = false;
   if (region) {
     region.addEventListener("change", function () { regionTouched = true; });
+  }
+  if (callerName) {
+    callerName.addEventListener("input", function () { nameTouched = true; });
   }
 
   function value(input) {
@@ -291,8 +306,20 @@
       isError = true;
     }
     if (data.region_hint) {
-      messages.push(t("region_hint", { name: data.region_hint.name }));
+      var hintKey = data.region_hint.source === "earlier_calls" ? "region_hint_earlier" : "region_hint";
+      messages.push(t(hintKey, { name: data.region_hint.name }));
       if (region && !regionTouched && !region.value) { region.value = data.region_hint.code; }
+    }
+
+    if (callerName && !nameTouched && !callerName.disabled) {
+      if (data.known_name && (!callerName.value || nameFilled)) {
+        callerName.value = data.known_name;
+        nameFilled = true;
+        messages.push(t("known_name"));
+      } else if (!data.known_name && nameFilled) {
+        callerName.value = "";
+        nameFilled = false;
+      }
     }
 
     historyList.textContent = "";
@@ -302,7 +329,10 @@
         historyTitle.textContent = t("first_call");
       } else {
         historyTitle.textContent = t("history_title", { count: data.history.total });
-        data.history.calls.forEach(function (call) { historyList.appendChild(callItem(call, null)); });
+        data.history.calls.forEach(function (call) {
+          // A possible duplicate among the earlier calls is listed here once, with its reasons.
+          historyList.appendChild(callItem(call, call.reason_labels || null));
+        });
         if (data.history.total > data.history.calls.length) {
           historyList.appendChild(el("li", { "class": "muted", text: t("history_more", {
             shown: data.history.calls.length, count: data.history.total }) }));
@@ -314,12 +344,13 @@
 
     dupList.textContent = "";
     var asked = value(phone) || value(accused) || value(patent);
+    var flagged = data.history.calls.some(function (call) { return call.reasons && call.reasons.length; });
     if (data.duplicates.length) {
       dupSection.hidden = false;
       data.duplicates.forEach(function (call) { dupList.appendChild(callItem(call, call.reason_labels)); });
     } else {
       dupSection.hidden = true;
-      if (asked && !isError) { messages.push(t("no_duplicates")); }
+      if (asked && !isError && !flagged) { messages.push(t("no_duplicates")); }
     }
     if (!asked) { messages.push(t("idle")); }
     setStatus(messages, isError);
@@ -357,4 +388,95 @@
 
   syncAnonymous();
   if (value(phone) || value(accused) || value(patent)) { scheduleLookup(0); }
+
+  /* ---- standard answers matching the summary ---- */
+  var suggestUrl = form.getAttribute("data-suggest-url");
+  var summary = field("summary");
+  var answerText = field("answer_text");
+  var answerId = field("answer_id");
+  var answerSource = document.getElementById("answer-source");
+  var answerStatus = document.getElementById("answer-status");
+  var answerList = document.getElementById("answer-list");
+  var suggestions = [];
+  var suggestTimer = null;
+  var lastSummary = null;
+  var suggestController = null;
+
+  function showSource() {
+    if (!answerSource) { return; }
+    answerSource.hidden = !(answerId && answerId.value);
+    if (answerId && answerId.value) { answerSource.textContent = t("answer_from", { id: answerId.value }); }
+  }
+
+  function insertAnswer(index) {
+    var item = suggestions[index];
+    if (!item || !answerText) { return; }
+    answerText.value = item.answer;
+    if (answerId) { answerId.value = String(item.id); }
+    showSource();
+    startCall();
+    answerText.focus();
+  }
+
+  function renderSuggestions(items) {
+    suggestions = items.slice(0, 5);
+    answerList.textContent = "";
+    suggestions.forEach(function (item, index) {
+      var button = el("button", { type: "button", "class": "btn btn-small", "data-index": String(index),
+                                  "aria-keyshortcuts": "Alt+" + (index + 1), tabindex: "-1",
+                                  text: t("answer_insert") + " (Alt+" + (index + 1) + ")" });
+      button.addEventListener("click", function () { insertAnswer(index); });
+      answerList.appendChild(el("li", { "class": "answer-suggestion" }, [
+        el("div", { "class": "hint-head" }, [el("kbd", { text: String(index + 1) }), " ",
+          el("a", { href: item.url, target: "_blank", rel: "noopener", tabindex: "-1", text: item.question })]),
+        el("div", { "class": "muted", text: item.category + " · " + item.basis }),
+        el("div", { "class": "answer-text", text: item.answer }),
+        button
+      ]));
+    });
+    answerStatus.textContent = suggestions.length ? t("answers_hint") : t(value(summary) ? "answers_none" : "answers_idle");
+  }
+
+  function runSuggest() {
+    var q = value(summary);
+    if (q === lastSummary) { return; }
+    lastSummary = q;
+    if (!q) { renderSuggestions([]); return; }
+    if (suggestController) { suggestController.abort(); }
+    suggestController = typeof AbortController === "function" ? new AbortController() : null;
+    fetch(suggestUrl + "?" + new URLSearchParams({ q: q }).toString(), {
+      headers: { "Accept": "application/json" },
+      credentials: "same-origin",
+      signal: suggestController ? suggestController.signal : undefined
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(response.status === 401 ? "logged_out" : "failed"); }
+      return response.json();
+    }).then(function (data) { renderSuggestions(data.items || []); }).catch(function (error) {
+      if (error && error.name === "AbortError") { return; }
+      lastSummary = null;
+      answerStatus.textContent = t(error && error.message === "logged_out" ? "logged_out" : "failed");
+    });
+  }
+
+  if (suggestUrl && summary && answerList) {
+    summary.addEventListener("input", function () {
+      window.clearTimeout(suggestTimer);
+      suggestTimer = window.setTimeout(runSuggest, LOOKUP_DELAY_MS);
+    });
+    summary.addEventListener("blur", function () { window.clearTimeout(suggestTimer); runSuggest(); });
+    document.addEventListener("keydown", function (event) {
+      if (!event.altKey || event.ctrlKey || event.metaKey) { return; }
+      var match = /^Digit([1-5])$/.exec(event.code || "");
+      if (!match || !suggestions[Number(match[1]) - 1]) { return; }
+      event.preventDefault();
+      insertAnswer(Number(match[1]) - 1);
+    });
+    if (answerText && answerId) {
+      answerText.addEventListener("input", function () {
+        // Emptied: no standard answer any more. Edited: still the one it started from (the call keeps its version).
+        if (!answerText.value.trim()) { answerId.value = ""; showSource(); }
+      });
+    }
+    if (value(summary)) { runSuggest(); }
+  }
 }());
