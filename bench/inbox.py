@@ -133,7 +133,8 @@ def main(argv: list[str]) -> int:
         for label, user in users.items():
             raw = security.new_token_value()
             db.session.add(ApiToken(user_id=user.id, name="bench-inbox", prefix=raw[:12],
-                                    token_hash=security.sha256_hex(raw)))
+                                    token_hash=security.sha256_hex(raw),
+                                    expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1)))
             tokens[label] = (raw, user.id, user.username)
         db.session.commit()
         case_counts = {label: db.session.scalar(select(func.count()).select_from(case_officers)

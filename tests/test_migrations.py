@@ -98,11 +98,10 @@ def test_existing_regions_get_their_deciding_authority(empty_database):
         flask_migrate.upgrade()
         with db.engine.connect() as conn:
             names = dict(conn.execute(sa.text("SELECT code, authority_name FROM regions")).all())
+        db.session.remove()
         db.engine.dispose()  # its pooled connections closed now, not by the garbage collector in a later test
         assert names == {"430000": "湖南省知识产权局", "430100": "长沙市知识产权局",
                          "433100": "湘西土家族苗族自治州知识产权局"}
-        db.session.remove()
-        db.engine.dispose()  # no connection left open to the dropped database
 
 
 def test_approvals_migration_keeps_recorded_approvers_and_invents_no_approvals(empty_database):
