@@ -49,16 +49,29 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.pop("render_as_batch", None)
     with db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a column's constraints by rebuilding the table (a batch): copy, drop the old, rename.
+            # Dropping ``calls`` while transfers and cases refer to its rows fails with foreign keys on, so they are
+            # off while migrating (SQLite's documented procedure) and checked before the commit instead.
+            # On the driver's connection, outside any transaction (inside one SQLite ignores the pragma).
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
             include_object=include_object,
             render_item=render_item,
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=sqlite,
             **conf_args,
         )
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:5]}")
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

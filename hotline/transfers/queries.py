@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, text
 from sqlalchemy.orm import aliased, selectinload
 
 from hotline.calls.models import Call, CallStatus
@@ -16,7 +16,7 @@ from hotline.core.permissions import Role, region_clause
 from hotline.deadlines.calendar import WorkCalendar
 from hotline.extensions import db
 from hotline.inbox.items import InboxItem, working_days_left
-from hotline.transfers.models import Transfer, TransferStatus
+from hotline.transfers.models import LIVE_SQL, Transfer, TransferStatus
 from hotline.transfers.operations import HOTLINE_ROLES, RECEIVING_ROLES, sees_transfer
 
 MAX_ID = 2**63 - 1
@@ -83,10 +83,10 @@ def _latest():
     return ~exists().where(newer.call_id == Transfer.call_id, newer.id > Transfer.id)
 
 
-def _legacy():
-    """Migrated transfers from before the cycle: answered without anyone answering in the system, no clock."""
-    return and_(Transfer.answered_on.is_(None),
-                Transfer.status.in_([TransferStatus.answered.value, TransferStatus.called_back.value]))
+def _live():
+    """SQL condition: not a transfer migrated from before the cycle (answered without anyone answering in the system,
+    no clock). Literal SQL, the predicate of the partial indexes ix_transfers_*_live, so PostgreSQL uses them."""
+    return text(f"({LIVE_SQL})")
 
 
 def _overdue_clause(today: date):
@@ -201,7 +201,7 @@ def inbox_items(user, today: date, cal: WorkCalendar) -> list[InboxItem]:
     waiting = [TransferStatus.pending.value, TransferStatus.reopened.value, TransferStatus.signed.value,
                TransferStatus.answered.value, TransferStatus.called_back.value, TransferStatus.returned.value]
     stmt = (select(Transfer).join(Call, Call.id == Transfer.call_id)
-            .where(mine, Transfer.status.in_(waiting), _latest(), ~_legacy(),
+            .where(mine, Transfer.status.in_(waiting), _latest(), _live(),
                    Call.status != CallStatus.closed.value)
             .options(selectinload(Transfer.call)).order_by(Transfer.id))
     items = []
@@ -223,7 +223,7 @@ def due_items(user, today: date, cal: WorkCalendar, until: date | None = None, *
     running = [TransferStatus.pending.value, TransferStatus.reopened.value, TransferStatus.signed.value,
                TransferStatus.answered.value, TransferStatus.called_back.value]
     stmt = (select(Transfer).join(Call, Call.id == Transfer.call_id)
-            .where(visible(user), Transfer.status.in_(running), ~_legacy(), Call.status != CallStatus.closed.value)
+            .where(visible(user), Transfer.status.in_(running), _live(), Call.status != CallStatus.closed.value)
             .options(selectinload(Transfer.call)).order_by(Transfer.id))
     if mine:
         stmt = stmt.where(or_(Transfer.created_by_id == user.id, Transfer.signed_by_id == user.id))
