@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import aliased, selectinload
 
 from hotline.calls.models import Call, CallStatus
@@ -79,8 +79,11 @@ class TransferFilters:
 
 def _latest():
     """SQL condition: the transfer is its call's latest (a returned one sent elsewhere is history)."""
+    # A correlated subquery, not NOT EXISTS: PostgreSQL runs it only for the rows the cheap conditions leave (an
+    # anti-join hashed the whole table, every migrated transfer included, for each inbox).
     newer = aliased(Transfer)
-    return ~exists().where(newer.call_id == Transfer.call_id, newer.id > Transfer.id)
+    return Transfer.id == select(func.max(newer.id)).where(newer.call_id == Transfer.call_id).correlate(
+        Transfer).scalar_subquery()
 
 
 def _live():
