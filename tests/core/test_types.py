@@ -32,12 +32,14 @@ def test_bind_refuses_naive_datetimes(app):
 
 def test_database_refuses_a_naive_datetime_on_flush(app):
     with app.app_context():
+        # The seed may have audited what it created (the starter standard answers): nothing is added to that.
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
         db.session.add(AuditEvent(actor_name="system", object_type="test", object_id=1, action="naive",
                                   changes={}, occurred_at=datetime(2015, 6, 1, 0, 30)))  # noqa: DTZ001
         with pytest.raises(StatementError, match="naive"):
             db.session.flush()
         db.session.rollback()
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == before
 
 
 @pytest.mark.parametrize("received_at", [
