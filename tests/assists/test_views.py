@@ -85,7 +85,8 @@ def test_declining_and_the_wrong_steps(app, people, filed_case):
     assert declined.status_code == 302
     late = zz.post(f"/assists/{assist_id}/answer", data={"answer-version": 2, "answer-result": "x"})
     assert late.status_code == 409
-    assert "Declined" in text(cs.get(f"/cases/{filed_case}")) and "该厂已迁出本市" in text(cs.get(f"/cases/{filed_case}"))
+    case_page = text(cs.get(f"/cases/{filed_case}"))
+    assert "Declined" in case_page and "该厂已迁出本市" in case_page
     # the lists: 株洲 received one, declined; a third region sees none
     listing = text(zz.get("/assists?direction=received&status=declined"))
     assert f'href="/assists/{assist_id}"' in listing
