@@ -22,6 +22,7 @@ from hotline.cases.attachments import open_attachment
 from hotline.core.clock import local_today
 from hotline.core.errors import StaleVersion, ValidationFailed
 from hotline.core.i18n import gettext as _
+from hotline.deadlines.calendar import WorkCalendar
 from hotline.extensions import db
 
 ROLES = operations.ROLES
@@ -29,14 +30,15 @@ IF_MATCH = {"If-Match": "The request's version (alternative to \"version\" in th
 CONFLICT = {409: ass.AssistConflictOut}
 
 
-def assist_json(assist: Assist, today=None) -> dict:
+def assist_json(assist: Assist, today=None, cal=None) -> dict:
+    """The request as both regions read it, with the working days of the assisting region left until it is due."""
     from hotline.api.serializers import iso
     from hotline.deadlines.calendar import WorkCalendar
     from hotline.inbox.items import working_days_left
 
     today = today or local_today()
-    left, overdue, _missing = working_days_left(WorkCalendar().for_region(assist.region_code), today,
-                                                assist.due_on)
+    cal = cal or WorkCalendar()
+    left, overdue, _missing = working_days_left(cal.for_region(assist.region_code), today, assist.due_on)
     return {
         "id": assist.id,
         "version": assist.version,
@@ -106,7 +108,8 @@ def list_assists(user, query: ass.AssistListQuery):
     today = local_today()
     rows, next_cursor = queries.list_assists(user, status=query.status, direction=query.direction, cursor=cursor,
                                              page_size=query.page_size)
-    return jsonify({"items": [assist_json(a, today) for a in rows],
+    cal = WorkCalendar()
+    return jsonify({"items": [assist_json(a, today, cal) for a in rows],
                     "next_cursor": _encode_id_cursor(next_cursor) if next_cursor else None})
 
 

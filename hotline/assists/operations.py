@@ -120,7 +120,7 @@ def _check_version(assist: Assist, expected: int | None) -> None:
                              version=assist.version), current=assist)
 
 
-def _require_step(step: str, user, assist: Assist) -> None:
+def require_step(step: str, user, assist: Assist) -> None:
     """409 naming the status when the request is no longer pending; 403 when the user is not the assisting
     region."""
     if not assist.is_pending:
@@ -197,7 +197,7 @@ def request_assist(case, data: dict[str, Any], *, actor) -> Assist:
 
 def answer_assist(assist: Assist, result: Any, *, actor, expected_version: int | None) -> None:
     """The assisting region's result (files are sent with ``add_file``, before or with the answer)."""
-    _require_step("answer", actor, assist)
+    require_step("answer", actor, assist)
     _check_version(assist, expected_version)
     errors: dict[str, list[str]] = {}
     result = _text({"result": result}, "result", errors, required=True, message=_("Say what was found or done."))
@@ -214,7 +214,7 @@ def answer_assist(assist: Assist, result: Any, *, actor, expected_version: int |
 
 def decline_assist(assist: Assist, reason: Any, *, actor, expected_version: int | None) -> None:
     """The assisting region declines, saying why."""
-    _require_step("decline", actor, assist)
+    require_step("decline", actor, assist)
     _check_version(assist, expected_version)
     errors: dict[str, list[str]] = {}
     reason = _text({"reason": reason}, "reason", errors, required=True,
@@ -234,7 +234,7 @@ def add_file(assist: Assist, file_storage, *, description: str | None, actor):
     ``hotline.cases.attachments``) and linked to the request: the asking region downloads it from the case."""
     from hotline.cases.attachments import store_attachment
 
-    _require_step("upload", actor, assist)
+    require_step("upload", actor, assist)
     attachment = store_attachment(assist.case, file_storage, description=description, actor=actor)
     db.session.add(AssistFile(assist_id=assist.id, attachment_id=attachment.id))
     db.session.flush()

@@ -54,8 +54,9 @@ CASE_AUDIT_LABELS = {
 }
 
 
-def _days_left(assist: Assist, today) -> int | None:
-    left, _overdue, _missing = working_days_left(WorkCalendar().for_region(assist.region_code), today,
+def _days_left(assist: Assist, today, cal: WorkCalendar | None = None) -> int | None:
+    """Working days of the assisting region from ``today`` to the due date (negative: late; None: no calendar)."""
+    left, _overdue, _missing = working_days_left((cal or WorkCalendar()).for_region(assist.region_code), today,
                                                  assist.due_on)
     return left
 
@@ -70,11 +71,12 @@ def _case_panel(case) -> dict:
     """The case page's cooperation card: its requests (with their answers and files), the regions joined, and
     whether the user may ask or join regions."""
     today = local_today()
+    cal = WorkCalendar()
     return {"assists": queries.case_assists(case), "today": today,
             "joint_regions": joint_region_codes(case),
             "can_ask": operations.may_ask(current_user, case),
             "can_join": operations.may_join(current_user, case),
-            "days_left": lambda a: _days_left(a, today)}
+            "days_left": lambda a: _days_left(a, today, cal)}
 
 
 @bp.route("")
@@ -133,7 +135,7 @@ def detail(assist_id: int):
 def _refusal(assist: Assist):
     """403 / 409 page for a step the user may not take now (the assisting region, while pending)."""
     try:
-        operations._require_step("answer", current_user, assist)
+        operations.require_step("answer", current_user, assist)
     except (StateError, NotAllowed) as exc:
         return _render(assist, exc.status_code, alert=exc.message)
     return None
