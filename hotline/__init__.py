@@ -120,6 +120,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.api import views as _api_views  # noqa: F401
     from hotline.approvals import bp as approvals_bp
     from hotline.approvals import views as _approvals_views  # noqa: F401
+    from hotline.assists import bp as assists_bp
+    from hotline.assists import views as _assists_views  # noqa: F401
     from hotline.calls import bp as calls_bp
     from hotline.calls import views as _calls_views  # noqa: F401
     from hotline.cases import bp as cases_bp
@@ -161,6 +163,7 @@ def create_app(config_class=None) -> Flask:
     app.register_blueprint(due_bp)
     app.register_blueprint(supervision_bp)
     app.register_blueprint(transfers_bp)
+    app.register_blueprint(assists_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 

@@ -3,6 +3,7 @@
 from hotline.accounts.models import ApiToken, LoginFailure, User, UserSession  # noqa: F401
 from hotline.answers.models import StandardAnswer, StandardAnswerVersion  # noqa: F401
 from hotline.approvals.models import Approval  # noqa: F401
+from hotline.assists.models import Assist, AssistFile, CaseJointRegion  # noqa: F401
 from hotline.calls.models import Call, Caller, NumberLookup  # noqa: F401
 from hotline.cases.models import (  # noqa: F401
     Attachment,

@@ -329,6 +329,8 @@ class CaseDetailOut(CaseOut):
     attachments: list[AttachmentOut]
     call: CallLinkOut | None = Field(description="The hotline call the case was opened from; null as well when it is "
                                                 "a call you may not read (another region's).")
+    joint_region_codes: list[str] = Field(description="Regions joined to the case (联合办案): they read it and add "
+                                                      "events; the lead region (region_code) owns it.")
 
 
 class CasePageOut(Out):

@@ -124,4 +124,5 @@ def case_detail_json(case: Case, user) -> dict:
                         "approved_on": day(e.approved_on), "reason": e.reason} for e in case.extensions],
         "attachments": [attachment_json(a) for a in case.attachments],
         "call": {"id": call.id, "ref": call.ref, "status": call.status} if call is not None else None,
+        "joint_region_codes": queries.joint_region_codes(case),
     }

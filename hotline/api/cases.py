@@ -40,6 +40,14 @@ def _load(case_id: int, user) -> Case:
     return case
 
 
+def _load_lead(case_id: int, user) -> Case:
+    """A case whose own steps the user may take: a region joined to it (联合办案) reads it and adds events only
+    (403 for the rest)."""
+    case = _load(case_id, user)
+    queries.require_lead(user, case)
+    return case
+
+
 def _case_response(case: Case, user, status: int = 200):
     db.session.flush()  # the version in the answer is the one the commit writes
     response = jsonify(case_detail_json(case, user))
@@ -113,7 +121,7 @@ def get_case(user, case_id: int):
 def patch_case(user, case_id: int, body: cs.CasePatch):
     """Only the fields sent change. A closed case cannot be edited (409); a stale version answers 409 with the
     current case."""
-    case = _load(case_id, user)
+    case = _load_lead(case_id, user)
     data = body.model_dump(exclude_unset=True)
     version = expected_version(data.pop("version", None))
     try:
@@ -139,7 +147,7 @@ def case_action(user, case_id: int, body: cs.CaseActionIn):
     recorded as the approver. Sent by anyone else, they are checked in full (422, 409) and become a pending
     request: **202** ``{"approval": {...}}``, the case unchanged; a supervisor decides it at
     POST /approvals/{id}/decision. ``approved_by_id`` is retired (422)."""
-    case = _load(case_id, user)
+    case = _load_lead(case_id, user)
     data = body.model_dump(exclude_unset=True)
     action = data.pop("action")
     version = expected_version(data.pop("version", None))
@@ -183,7 +191,7 @@ def upload_attachment(user, case_id: int):
     (the name's extension must agree); web pages, SVG, scripts, programs and archives are refused (422). The
     name is kept for display only; the file is stored under a random name and served only by the download
     route. Larger than the upload limit: 413."""
-    case = _load(case_id, user)
+    case = _load_lead(case_id, user)
     if request.mimetype != "multipart/form-data":
         raise ValidationFailed(_("Multipart body required."),
                                {"body": [_("Send multipart/form-data with a 'file' part.")]})

@@ -34,17 +34,75 @@ ACTIVE_STATUSES = (CaseStatus.received.value, CaseStatus.filed.value, CaseStatus
 
 
 def scope(stmt: Select, user) -> Select:
+    """The cases the user's regions own (their lead region): the work lists (due lists, inbox, calendar) read
+    these. What a user may *read* is wider (joint cases): ``case_visibility_clause``."""
     if user.region_code != PROVINCE_CODE:
         stmt = stmt.where(Case.region_code == user.region_code)
     return stmt
 
 
+# Who sees a case: the one place (the case list, search, detail, API and evidence files ask here). ------------
+
+def _joined_case_ids(user):
+    """SELECT of the ids of the cases a region the user sees is joined to (联合办案)."""
+    from hotline.assists.models import CaseJointRegion
+    from hotline.core.permissions import region_clause
+
+    return select(CaseJointRegion.case_id).where(region_clause(CaseJointRegion.region_code, user))
+
+
+def case_visibility_clause(user):
+    """SQL condition: the cases ``user`` may read — those of the regions they see (``region_clause`` on the lead
+    region) and those a region they see is joined to. The province sees all. A region joined to no case keeps
+    the plain region condition (the list's indexes on region_code serve it as before)."""
+    from hotline.core.permissions import region_clause
+
+    own = region_clause(Case.region_code, user)
+    if user.region_code == PROVINCE_CODE:
+        return own
+    joined = _joined_case_ids(user)
+    if db.session.scalar(joined.limit(1)) is None:
+        return own
+    return or_(own, Case.id.in_(joined))
+
+
+def joint_region_codes(case: Case) -> list[str]:
+    """The regions joined to ``case`` (联合办案), in code order."""
+    from hotline.assists.models import CaseJointRegion
+
+    return list(db.session.scalars(select(CaseJointRegion.region_code).where(CaseJointRegion.case_id == case.id)
+                                   .order_by(CaseJointRegion.region_code)))
+
+
+def leads_case(user, case: Case) -> bool:
+    """The user's regions include the case's lead region (who takes its steps: file, close, decide, edit)."""
+    from hotline.core.permissions import sees_region
+
+    return sees_region(user, case.region_code)
+
+
+def sees_case(user, case: Case) -> bool:
+    """May ``user`` read ``case``: its lead region (or above), or a region joined to it."""
+    from hotline.core.permissions import sees_region
+
+    return leads_case(user, case) or any(sees_region(user, code) for code in joint_region_codes(case))
+
+
+def require_lead(user, case: Case) -> None:
+    """403 for a joined region's user: the lead region takes the case's own steps."""
+    from hotline.core.errors import NotAllowed
+
+    if not leads_case(user, case):
+        raise NotAllowed(_("This case is run jointly: only its lead region may do this; joined regions read it "
+                           "and add events."))
+
+
 def get_case_or_404(case_id: int, user) -> Case:
-    """A case the user may see; 404 when missing or outside their region."""
+    """A case the user may see (``sees_case``); 404 when missing or outside their regions."""
     if not 0 < case_id <= MAX_ID:
         abort(404)
     case = db.session.get(Case, case_id)
-    if case is None or (user.region_code != PROVINCE_CODE and case.region_code != user.region_code):
+    if case is None or not sees_case(user, case):
         abort(404)
     return case
 
@@ -154,7 +212,7 @@ def _text_search(stmt: Select, q: str) -> Select:
 
 
 def filtered(user, filters: CaseFilters) -> Select:
-    stmt = scope(select(Case), user)
+    stmt = select(Case).where(case_visibility_clause(user))
     for name in ("status", "case_type", "region_code"):
         value = getattr(filters, name)
         if value:

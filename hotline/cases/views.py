@@ -69,6 +69,7 @@ from hotline.cases.queries import (
     deadlines_of,
     get_attachment_or_404,
     get_case_or_404,
+    leads_case,
     list_cases,
     officer_choices,
     scope,
@@ -108,6 +109,10 @@ AUDIT_ACTION_LABELS = {
     "approval_reject": _l("Approval refused"),
     "approval_cancel": _l("Approval request cancelled"),
     "supervise": _l("Put under supervision (督办)"),
+    "assist_request": _l("Assistance requested (协查)"),
+    "assist_answer": _l("Assistance answered (协查)"),
+    "assist_decline": _l("Assistance declined (协查)"),
+    "joint": _l("Run jointly (联合办案)"),
 }
 
 #: Field names on the audit trail.
@@ -151,6 +156,9 @@ FIELD_LABELS = {
     "publication_withdrawal_reason": _l("Reason for the withdrawal"),
     "kind": _l("Event"),
     "occurred_on": _l("On"),
+    "assist_id": _l("Assistance request"),
+    "assist_status": _l("Assistance status"),
+    "joint_region_codes": _l("Joined regions"),
 }
 
 _MONEY_FIELDS = {"amount_involved", "fine_amount", "confiscated_amount"}
@@ -268,7 +276,16 @@ def _helpers():
 
 
 def _load(case_id: int) -> Case:
+    """A case the user may read (its lead region, or a region joined to it): 404 otherwise."""
     return get_case_or_404(case_id, current_user)
+
+
+def _load_lead(case_id: int) -> Case:
+    """A case whose own steps the user may take (file, close, edit, evidence): a joined region's user gets 403."""
+    case = _load(case_id)
+    if not leads_case(current_user, case):
+        abort(403)
+    return case
 
 
 def _page_size() -> int:
@@ -569,6 +586,12 @@ def _audit_value(field: str, value, names: dict[int, str]):
         return label_of(EVENT_KIND_LABELS, value)
     if field == "region_code":
         return _region_label(value)
+    if field == "joint_region_codes" and isinstance(value, list):
+        return "、".join(_region_label(v) for v in value) or None
+    if field == "assist_status":
+        from hotline.assists.forms import status_label
+
+        return status_label(value)
     if field in _MONEY_FIELDS:
         return money(value)
     if field == "approval_action":
@@ -704,6 +727,9 @@ def _render_detail(case: Case, status: int = 200, *, alert: str | None = None, *
     # An action with a request pending is not offered again: the request is decided first.
     actions = {name for name in _offered_actions(case)
                if not ({name} & pending or (name == "close" and "close_penalized" in pending))}
+    lead = leads_case(current_user, case)
+    if not lead:  # a region joined to the case (联合办案) reads it and adds events; the lead region does the rest
+        actions &= {"event"}
     decides = case.can_decide(current_user)
     # Where the user's submit becomes a request (提交审批) instead of the change itself.
     requests = {name for name in actions if name in ("extend", "publish", "withdraw") and not decides}
@@ -722,7 +748,7 @@ def _render_detail(case: Case, status: int = 200, *, alert: str | None = None, *
         "cases/detail.html", case=case, status=status, alert=alert, actions=actions, forms=forms,
         attachment_form=attachment_form, deadlines=deadlines, deadline_error=deadline_error, call=call,
         people=people, events=case_events(case), audit=audit_entries(case), extension_hint=_extension_hint(case),
-        approvals=approvals, requests=requests, penalty_needs_request=not decides,
+        approvals=approvals, requests=requests, penalty_needs_request=not decides, leads=lead,
     ), status
 
 
@@ -796,7 +822,7 @@ def _action_data(name: str, form) -> dict:
 @bp.route("/<int:case_id>/actions/<name>", methods=["POST"])
 @role_required(*CASE_ROLES)
 def action(case_id: int, name: str):
-    case = _load(case_id)
+    case = _load_lead(case_id)
     if name not in ACTION_FORMS:
         abort(404)
     form = _build_form(case, name, submitted=True)
@@ -854,7 +880,7 @@ def _edit_values(case: Case) -> dict:
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
 @role_required(*CASE_ROLES)
 def edit(case_id: int):
-    case = _load(case_id)
+    case = _load_lead(case_id)
     if case.status == CaseStatus.closed.value:
         flash(_("A closed case cannot be edited."), "warning")
         return redirect(url_for("cases.detail", case_id=case.id))
@@ -898,7 +924,7 @@ def edit(case_id: int):
 @bp.route("/<int:case_id>/attachments", methods=["POST"])
 @role_required(*CASE_ROLES)
 def upload(case_id: int):
-    case = _load(case_id)
+    case = _load_lead(case_id)
     from hotline.cases.attachments import store_attachment
 
     form = AttachmentForm(prefix="attachment")

@@ -122,6 +122,12 @@ def reload_visible(record):
     from hotline.extensions import db
 
     db.session.refresh(record)
-    if not sees_region(current_user, record.region_code):
+    if getattr(record, "__tablename__", None) == "cases":
+        from hotline.cases.queries import sees_case
+
+        visible = sees_case(current_user, record)  # a joint case's joined regions read it too
+    else:
+        visible = sees_region(current_user, record.region_code)
+    if not visible:
         abort(404)
     return record

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from hotline.approvals import queries as approval_queries
+from hotline.assists import queries as assist_queries
 from hotline.calls import queries as call_queries
 from hotline.cases import queries as case_queries
 from hotline.core.permissions import Role
@@ -39,6 +40,7 @@ DUE_PROVIDERS: list[Callable[..., list[InboxItem]]] = [
     transfer_queries.due_items,
     approval_queries.due_items,
     supervision_queries.due_items,
+    assist_queries.due_items,
 ]
 
 #: The deadline filter: code → the label its rows carry (InboxItem.deadline).
@@ -53,6 +55,7 @@ DEADLINE_FILTERS = {
     "approval": _l("Approval"),
     "report_progress": supervision_queries.REPORT_LABELS["progress"],
     "report_final": supervision_queries.REPORT_LABELS["final"],
+    "assist": assist_queries.DEADLINE_LABEL,
 }
 #: The most rows a due list shows (the most urgent ones).
 DUE_LIST_LIMIT = 500

@@ -15,6 +15,7 @@ from datetime import date
 from flask import g, has_request_context
 
 from hotline.approvals import queries as approval_queries
+from hotline.assists import queries as assist_queries
 from hotline.calls.queries import inbox_items as call_items
 from hotline.cases.queries import inbox_items as case_items
 from hotline.core.clock import local_today
@@ -32,6 +33,7 @@ PROVIDERS: list[Callable] = [
     transfer_queries.inbox_items,
     approval_queries.inbox_items,
     supervision_queries.inbox_items,
+    assist_queries.inbox_items,
 ]
 
 

@@ -163,3 +163,38 @@ def supervision_closed(supervision, actor) -> None:
            _("Supervision of case %(case)s has ended", case=_case_label(case)),
            f"/supervisions/{supervision.id}", key=f"supervision={supervision.id}:closed",
            object_type="supervision", object_id=supervision.id)
+
+
+# Cooperation across regions (异地协作) ---------------------------------------------------------------------------
+
+@_in_ui_language
+def assist_requested(assist, actor) -> None:
+    """The assisting region's officers and supervisors: a request to answer."""
+    users = office_users(assist.region_code, (Role.officer, Role.supervisor))
+    notify(_without(users, actor), NotificationKind.new_item,
+           _("Request for assistance (协查) from another region, due %(day)s", day=assist.due_on.isoformat()),
+           f"/assists/{assist.id}", key=f"assist={assist.id}:requested", object_type="assist",
+           object_id=assist.id)
+
+
+@_in_ui_language
+def assist_closed(assist, actor) -> None:
+    """The one who asked, and the asking region's supervisors: the request was answered or declined."""
+    ids = [assist.created_by_id] if assist.created_by_id else []
+    ids += [i for i in office_users(assist.from_region_code, (Role.supervisor,)) if i not in ids]
+    case = _case_label(assist.case)
+    title = (_("Assistance (协查) answered: %(case)s", case=case) if assist.status == "answered"
+             else _("Assistance (协查) declined: %(case)s", case=case))
+    notify(_without(ids, actor), NotificationKind.new_item, title, f"/assists/{assist.id}",
+           key=f"assist={assist.id}:{assist.status}", object_type="assist", object_id=assist.id)
+
+
+@_in_ui_language
+def case_joined(case, region_codes, actor) -> None:
+    """The joined regions' officers and supervisors: a case they now work jointly (联合办案)."""
+    users: list[int] = []
+    for code in region_codes:
+        users += office_users(code, (Role.officer, Role.supervisor))
+    notify(_without(users, actor), NotificationKind.new_item,
+           _("Joint case (联合办案): %(case)s", case=_case_label(case)), f"/cases/{case.id}",
+           key=f"joint:case={case.id}:{','.join(sorted(region_codes))}", object_type="case", object_id=case.id)

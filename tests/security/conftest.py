@@ -235,6 +235,35 @@ class World:
             db.session.commit()
             return self._detach(supervision)
 
+    @cached_property
+    def assist(self):
+        """A request for assistance (协查) from a 湘潭 case asked of 长沙: 长沙 is the assisting side (it reads,
+        answers, declines and sends files); 株洲 is neither side. 长沙's officer has sent one file with it."""
+        from datetime import timedelta as timedelta_
+
+        from hotline.assists.operations import add_file, request_assist
+        from hotline.cases.operations import create_case
+        from hotline.core.clock import local_today
+
+        xiangtan = self.staff.get("officer", "430300", "xt")
+        with self._context():
+            case = create_case({"case_type": "counterfeit", "region_code": "430300", "received_on": "2015-09-30",
+                                "source": "inspection", "summary": "湘潭查获标注他人专利号的产品，生产者在长沙"},
+                               actor=self._user(xiangtan))
+            assist = request_assist(case, {"region_code": REGION, "request": "请协助调查生产者",
+                                           "due_on": local_today() + timedelta_(days=30)}, actor=self._user(xiangtan))
+            upload = FileStorage(io.BytesIO(PDF_BYTES), filename="调查笔录.pdf", content_type="application/pdf")
+            add_file(assist, upload, description=None, actor=self._user(self.staff.officer))
+            db.session.commit()
+            return self._detach(assist)
+
+    @property
+    def assist_attachment_id(self) -> int:
+        from hotline.assists.models import AssistFile
+
+        with self.app.app_context():
+            return db.session.scalar(select(AssistFile.attachment_id).where(AssistFile.assist_id == self.assist.id))
+
     @property
     def supervision_report_id(self) -> int:
         from hotline.supervision.models import SupervisionReport

@@ -106,6 +106,27 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "/api/v1/transfers/<int:transfer_id>/answer"): (LOGIN, OK, OK, OK, 403, Z("officer")),
     ("POST", "/api/v1/transfers/<int:transfer_id>/callback"): (LOGIN, OK, OK, OK, 403, Z("operator")),
     ("POST", "/api/v1/transfers/<int:transfer_id>/reopen"): (LOGIN, OK, OK, OK, 403, Z("operator")),
+    # cooperation across regions (协查): the request is 湘潭's, asked of 长沙 (长沙 answers it; 株洲 is neither side)
+    ("GET", "/assists"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/assists/<int:assist_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/assists/<int:assist_id>/answer"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/assists/<int:assist_id>/decline"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
+    ("POST", "/assists/<int:assist_id>/attachments"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("GET", "/assists/<int:assist_id>/attachments/<int:attachment_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    # asking from 长沙's case and joining regions to it (联合办案: the lead region's supervisors)
+    ("GET", "/assists/case/<int:case_id>/new"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/assists/case/<int:case_id>/new"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("GET", "/assists/case/<int:case_id>/joint"): (LOGIN, 403, 403, OK, 403, Z("supervisor")),
+    ("POST", "/assists/case/<int:case_id>/joint"): (LOGIN, 403, 403, OK, 403, Z("supervisor")),
+    ("GET", "/api/v1/assists"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/api/v1/assists/<int:assist_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/api/v1/assists/<int:assist_id>/answer"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/api/v1/assists/<int:assist_id>/decline"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
+    ("POST", "/api/v1/assists/<int:assist_id>/attachments"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("GET", "/api/v1/assists/<int:assist_id>/attachments/<int:attachment_id>"):
+        (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/api/v1/cases/<int:case_id>/assists"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    ("POST", "/api/v1/cases/<int:case_id>/joint"): (LOGIN, 403, 403, OK, 403, Z("supervisor")),
     # cases
     ("GET", "/cases"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/cases/due"): (LOGIN, 403, OK, OK, 403, None),
@@ -231,6 +252,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
 #: Where a rule's argument is not the ``world`` record of the same name.
 ARGUMENTS: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/public/decisions/<int:case_id>"): {"case_id": "published"},
+    ("GET", "/assists/<int:assist_id>/attachments/<int:attachment_id>"): {"attachment_id": "assist_attachment"},
+    ("GET", "/api/v1/assists/<int:assist_id>/attachments/<int:attachment_id>"):
+        {"attachment_id": "assist_attachment"},
 }
 
 #: JSON bodies for API writes that reach the record check: a stale version (409) changes nothing for the allowed.
@@ -261,6 +285,11 @@ BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/supervisions/<int:supervision_id>/reports"): {"report_id": 1, "text": "进展", "version": STALE},
     ("POST", "/api/v1/supervisions/<int:supervision_id>/close"): {"version": STALE},
     ("POST", "/api/v1/answers"): {},
+    ("POST", "/api/v1/assists/<int:assist_id>/answer"): {"result": "已查", "version": STALE},
+    ("POST", "/api/v1/assists/<int:assist_id>/decline"): {"reason": "不办", "version": STALE},
+    ("POST", "/api/v1/cases/<int:case_id>/assists"): {"region_code": "999999", "request": "请协助",
+                                                      "due_on": "2099-01-05"},
+    ("POST", "/api/v1/cases/<int:case_id>/joint"): {"region_codes": ["999999"]},
     ("PATCH", "/api/v1/answers/<int:answer_id>"): {"basis": "改", "version": STALE},
 }
 
@@ -292,6 +321,8 @@ def argument_value(world, name: str, override: str | None = None):
         "transfer_id": lambda: world.transfer.id,
         "notification_id": lambda: world.notification.id,
         "answer_id": lambda: world.answer.id,
+        "assist_id": lambda: world.assist.id,
+        "assist_attachment": lambda: world.assist_attachment_id,
     }
     return values[source]()
 
