@@ -49,8 +49,8 @@ def _transfer(*, to_region: str = CHANGSHA, sent_on: date, sign_due_on: date | N
 
 
 def _review(case, score: str, at) -> CaseReview:
-    review = CaseReview(case_id=case.id, sample_label=f"评查 {at:%Y-%m-%d %H:%M}", region_code=case.region_code, status="done",
-                        score=Decimal(score), grade="合格", reviewed_at=at)
+    review = CaseReview(case_id=case.id, sample_label=f"评查 {at:%Y-%m-%d %H:%M}", region_code=case.region_code,
+                        status="done", score=Decimal(score), grade="合格", reviewed_at=at)
     db.session.add(review)
     db.session.flush()
     return review
@@ -164,7 +164,7 @@ def test_counts_are_idempotent(ctx):
 # Score, weights, ranks -------------------------------------------------------------------------------------------
 
 def test_score_renormalises_weights_over_indicators_with_a_value():
-    weights = {code: 0.0 for code in DEFAULT_PERFORMANCE_WEIGHTS} | {"filed_on_time": 30.0, "closure_rate": 10.0,
+    weights = dict.fromkeys(DEFAULT_PERFORMANCE_WEIGHTS, 0.0) | {"filed_on_time": 30.0, "closure_rate": 10.0,
                                                                      "satisfaction": 60.0}
     points = dict.fromkeys(DEFAULT_PERFORMANCE_WEIGHTS) | {"filed_on_time": 80.0, "closure_rate": 40.0}
     # satisfaction has no value: (80×30 + 40×10) ÷ 40 = 70, not ÷ 100 = 28.
@@ -216,7 +216,7 @@ def test_configured_weights_change_the_ranking(app, ctx):
         app.config["PERFORMANCE_WEIGHTS"] = {**original, "filed_on_time": 0.0}
         assert performance_table(Period.parse("2015-05"))["rows"][0]["region_code"] == ZHUZHOU
         app.config["PERFORMANCE_WEIGHTS"] = {"speed": 1}
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="unknown indicator"):
             performance_table(Period.parse("2015-05"))
     finally:
         app.config["PERFORMANCE_WEIGHTS"] = original
@@ -259,6 +259,6 @@ def test_period_parsing():
     assert len(Period.parse("2015").months) == 12
     assert Period.parse("2015-05").months == (MAY,)
     for bad in ("1999", "2015-13", "2015-5", "２０１５", "", "2999", "2999-01", "2015-05-01"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError):  # noqa: PT011 - the bad text is the message
             Period.parse(bad)
 
