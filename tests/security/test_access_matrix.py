@@ -458,7 +458,8 @@ _CONVERTER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 
 def _placeholder_url(rule: str) -> str:
     """A URL the rule matches, with made-up values (for checks that answer before any record is read)."""
-    values = {"month": "2015-05", "year": "2015", "period": "2015-05", "phone": "13812345678", "fmt": "xlsx", "lang": "en"}
+    values = {"month": "2015-05", "year": "2015", "period": "2015-05", "phone": "13812345678", "fmt": "xlsx",
+              "lang": "en"}
 
     def value(match):
         converter, options, name = match.groups()
