@@ -11,10 +11,12 @@ from datetime import date
 import pytest
 
 from hotline.extensions import db
-from tests.api.conftest import documented, openapi_doc  # noqa: F401 - fixtures
+from tests.api.conftest import documented, openapi_doc
 from tests.stats.builders import add_case
-from tests.stats.page_helpers import CHANGSHA, PROVINCE, ZHUZHOU, chart_specs, people  # noqa: F401
+from tests.stats.page_helpers import CHANGSHA, PROVINCE, ZHUZHOU, chart_specs, people
 
+#: Fixtures from elsewhere, used by name in the tests below.
+FIXTURES = (documented, openapi_doc, people)
 PAGE = "/stats/performance"
 API = "/api/v1/reports/performance"
 
