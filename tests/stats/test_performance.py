@@ -262,3 +262,30 @@ def test_period_parsing():
         with pytest.raises(ValueError):  # noqa: PT011 - the bad text is the message
             Period.parse(bad)
 
+
+
+def test_a_stored_year_reads_only_the_monthly_rows(ctx):
+    """A year's table reads performance_months (12 rows per region), never calls, cases, transfers or reviews: its
+    cost does not grow with the records."""
+    from sqlalchemy import event
+
+    add_case(received_on=date(2015, 5, 2), filed_on=date(2015, 5, 4), file_due_on=date(2015, 5, 9))
+    db.session.commit()
+    year = Period.parse("2015")
+    performance_table(year)                     # computes the twelve months once
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.lower())
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        table = performance_table(year)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert _row(table, CHANGSHA)["values"]["filed_on_time"] == 100.0
+    assert len(statements) <= 6, statements
+    for statement in statements:
+        for raw in (" cases", " calls", " transfers", " case_reviews"):
+            assert f"from{raw}" not in statement and f"join{raw}" not in statement, statement
