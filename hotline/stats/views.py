@@ -466,7 +466,7 @@ def _overview(month: Month, region_code: str) -> dict[str, Any]:
     table = performance_table(Period(str(month), (month,)), PROVINCE_CODE)
     scored = [r for r in table["rows"] if r["score"] is not None]
     charts = {
-        "trend_12": {"kind": "lines", "palette": True, "categories": [str(m) for m in months], "series": [
+        "trend_12": {"kind": "lines", "palette": True, "integer": True, "categories": [str(m) for m in months], "series": [
             {"name": _("Calls received"), "data": series("calls", "total")},
             {"name": _("Cases handled (filed)"), "data": series("cases", "filed")},
             {"name": _("Closed"), "data": series("cases", "closed")},
@@ -856,7 +856,7 @@ def _performance_charts(table: dict[str, Any], trend: dict[str, Any]) -> dict[st
     labels = [format_date(Month.parse(m).first_day, "yyyy-MM") for m in trend["months"]]
     for indicator in INDICATORS:
         charts[f"trend_{indicator.code}"] = {
-            "kind": "lines", "categories": labels, "palette": True,
+            "kind": "lines", "categories": labels, "palette": True, "integer": indicator.kind == "count",
             "series": [{"name": region["name"], "data": region["values"][indicator.code], "hidden": index > 0}
                        for index, region in enumerate(trend["regions"])],
         }

@@ -102,7 +102,7 @@
     option.yAxis = valueAxis();
     // Paired colours (this year solid, last year dashed) unless the lines are separate regions (palette).
     option.color = spec.palette ? PALETTE : ["#b3261e", "#b3261e", "#0b5cad", "#0b5cad"];
-    option.yAxis.minInterval = spec.palette ? undefined : 1;
+    option.yAxis.minInterval = spec.palette && !spec.integer ? undefined : 1;
     option.series = spec.series.map(function (s) {
       return {
         name: s.name, type: "line", data: s.data, smooth: false, symbolSize: 6, connectNulls: false,
