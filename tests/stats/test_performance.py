@@ -229,15 +229,34 @@ def test_a_prefecture_without_counties_has_an_empty_table(ctx):
     assert table["rows"] == [] and table["region_code"] == CHANGSHA
 
 
-def test_counties_appear_and_roll_up_into_their_prefecture(ctx):
+@pytest.fixture
+def counties(app):
+    """Two counties of 长沙 in the region table (a reference table the suite keeps between tests on PostgreSQL:
+    removed again afterwards, with what the test recorded against them)."""
+    codes = ("430102", "430103")
     # The table reads the tree from parent_code only, whatever the level is called (this branch's regions table
     # allows province and prefecture; counties come with their own level from the organization's work).
     level = "county" if _allows_county() else "prefecture"
-    for code, name, order in (("430102", "芙蓉区", 1), ("430103", "天心区", 2)):
-        db.session.add(Region(code=code, name=name, short_name=name, stat_label=name, level=level,
-                              parent_code=CHANGSHA, sort_order=order, is_active=True, authority_name=name))
-    db.session.commit()
-    ref.clear_cache()
+    with app.app_context():
+        for code, name, order in (("430102", "芙蓉区", 1), ("430103", "天心区", 2)):
+            db.session.add(Region(code=code, name=name, short_name=name, stat_label=name, level=level,
+                                  parent_code=CHANGSHA, sort_order=order, is_active=True, authority_name=name))
+        db.session.commit()
+        ref.clear_cache()
+    yield codes
+    with app.app_context():
+        from sqlalchemy import delete
+
+        from hotline.cases.models import Case
+
+        db.session.execute(delete(PerformanceMonth).where(PerformanceMonth.region_code.in_(codes)))
+        db.session.execute(delete(Case).where(Case.region_code.in_(codes)))
+        db.session.execute(delete(Region).where(Region.code.in_(codes)))
+        db.session.commit()
+        ref.clear_cache()
+
+
+def test_counties_appear_and_roll_up_into_their_prefecture(counties, ctx):
     add_case(region_code="430103", received_on=date(2015, 5, 2), filed_on=date(2015, 5, 4),
              file_due_on=date(2015, 5, 9))
     add_case(region_code="430102", received_on=date(2015, 5, 2), filed_on=date(2015, 5, 14),
