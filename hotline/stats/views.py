@@ -466,7 +466,8 @@ def _overview(month: Month, region_code: str) -> dict[str, Any]:
     table = performance_table(Period(str(month), (month,)), PROVINCE_CODE)
     scored = [r for r in table["rows"] if r["score"] is not None]
     charts = {
-        "trend_12": {"kind": "lines", "palette": True, "integer": True, "categories": [str(m) for m in months], "series": [
+        "trend_12": {"kind": "lines", "palette": True, "integer": True, "categories": [str(m) for m in months],
+                     "series": [
             {"name": _("Calls received"), "data": series("calls", "total")},
             {"name": _("Cases handled (filed)"), "data": series("cases", "filed")},
             {"name": _("Closed"), "data": series("cases", "closed")},
