@@ -37,6 +37,40 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+#: The performance indicators (绩效考核, hotline.stats.performance) and their default weights (they sum to 100).
+PERFORMANCE_INDICATORS = ("filed_on_time", "closed_on_time", "closure_rate", "transfers_signed_on_time",
+                          "transfers_answered_on_time", "satisfaction", "review_score", "overdue_end")
+DEFAULT_PERFORMANCE_WEIGHTS = {"filed_on_time": 15, "closed_on_time": 15, "closure_rate": 20,
+                               "transfers_signed_on_time": 10, "transfers_answered_on_time": 10, "satisfaction": 10,
+                               "review_score": 10, "overdue_end": 10}
+
+
+def performance_weights(raw: str | dict | None) -> dict[str, float]:
+    """The indicators' weights from ``code=weight,code=weight`` (or a dict); indicators not named keep their
+    default weight. Raises ValueError naming the fault: an unknown indicator, a weight that is not a number from 0
+    to 100, or all weights zero."""
+    weights: dict[str, float] = {k: float(v) for k, v in DEFAULT_PERFORMANCE_WEIGHTS.items()}
+    if not raw:
+        return weights
+    items = raw.items() if isinstance(raw, dict) else (
+        part.split("=", 1) if "=" in part else (part, "") for part in str(raw).split(",") if part.strip())
+    for code, value in items:
+        code = str(code).strip()
+        if code not in PERFORMANCE_INDICATORS:
+            raise ValueError(f"PERFORMANCE_WEIGHTS: unknown indicator {code!r} "
+                             f"(known: {', '.join(PERFORMANCE_INDICATORS)}).")
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            raise ValueError(f"PERFORMANCE_WEIGHTS: the weight of {code} is not a number: {value!r}.") from None
+        if not 0 <= number <= 100 or number != number:
+            raise ValueError(f"PERFORMANCE_WEIGHTS: the weight of {code} must be from 0 to 100, not {value!r}.")
+        weights[code] = number
+    if not any(weights.values()):
+        raise ValueError("PERFORMANCE_WEIGHTS: at least one indicator needs a weight above 0.")
+    return weights
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
@@ -119,6 +153,11 @@ class Config:
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT_SECONDS") or 30)
     #: The app's public address (``https://12330.example.gov.cn``): links in e-mail; unset, they are paths only.
     HOTLINE_BASE_URL = os.environ.get("HOTLINE_BASE_URL") or ""
+
+    #: The weights of the performance indicators (绩效考核), e.g. ``closure_rate=30,review_score=0`` in
+    #: HOTLINE_PERFORMANCE_WEIGHTS; unnamed ones keep their default (see DEFAULT_PERFORMANCE_WEIGHTS). Checked here:
+    #: a wrong value stops the start with the reason.
+    PERFORMANCE_WEIGHTS = performance_weights(os.environ.get("HOTLINE_PERFORMANCE_WEIGHTS"))
 
     CELERY: dict = {}
 

@@ -18,6 +18,6 @@ from hotline.deadlines.models import CalendarDay, DeadlineRule, RuleSet  # noqa:
 from hotline.notifications.models import Notification, NotificationPreference  # noqa: F401
 from hotline.reference.models import Channel, IpType, Region, RequestType  # noqa: F401
 from hotline.review.models import CaseReview, CaseReviewScore, ReviewItem  # noqa: F401
-from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun  # noqa: F401
+from hotline.stats.models import MonthlySnapshot, PerformanceMonth, SnapshotRevision, TaskRun  # noqa: F401
 from hotline.supervision.models import Supervision, SupervisionReport  # noqa: F401
 from hotline.transfers.models import Transfer  # noqa: F401

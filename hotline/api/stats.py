@@ -457,3 +457,100 @@ def yearly_report_csv(user, year: str, query: StatsQuery):
     summary = _summary(user, year, query)
     return _download(summary, "csv", exports.MIME_CSV, exports.yearly_csv(summary))
 
+
+
+# Performance of the regions (绩效考核) -----------------------------------------------------------------------------
+
+Percent = Annotated[float | None, Field(description="Percent with one decimal; null where nothing was due.")]
+
+
+class PerformanceQuery(Query):
+    region_code: RegionCode | None = Field(None, description="Whose child regions to rank: 430000 (default) ranks "
+                                                             "the 14 市州; a 市州 ranks its counties.")
+
+
+class IndicatorOut(Out):
+    code: str
+    name: str = Field(description="The indicator's official name (Chinese).")
+    formula: str = Field(description="How it is computed, as printed on the page and in the downloads.")
+    weight: float = Field(description="Its weight in the score (setting PERFORMANCE_WEIGHTS).")
+
+
+class PerformanceValuesOut(Out):
+    filed_on_time: Percent
+    closed_on_time: Percent
+    closure_rate: Percent = Field(description="closed ÷ (pending at the start + filed), never above 100.")
+    transfers_signed_on_time: Percent
+    transfers_answered_on_time: Percent
+    satisfaction: Percent
+    review_score: float | None = Field(description="Average case-file review score (0-100, one decimal); null "
+                                                   "when no review was completed in the period.")
+    overdue_end: int = Field(description="Cases and transfers past a deadline and not done at the end of the "
+                                         "period.")
+
+
+class PerformanceRowOut(Out):
+    region_code: str
+    name: str
+    values: PerformanceValuesOut
+    score: float | None = Field(description="Weighted mean of the indicators with a value (weights renormalised "
+                                            "over them), one decimal; null when no indicator has a value.")
+    rank: int | None = Field(description="1 = best; equal scores share a rank; null without a score.")
+
+
+class PerformanceTotalOut(Out):
+    region_code: str
+    name: str
+    values: PerformanceValuesOut
+    score: float | None
+
+
+class PerformanceOut(Out):
+    period: str = Field(description="YYYY or YYYY-MM, as asked.")
+    region_code: str
+    indicators: list[IndicatorOut]
+    score_rule: str = Field(description="How the score and the rank follow from the indicators (Chinese).")
+    rows: list[PerformanceRowOut] = Field(description="The child regions of region_code ranked (ties in the "
+                                                      "official order, regions without a score last); empty when "
+                                                      "the region has none.")
+    total: PerformanceTotalOut = Field(description="region_code as a whole (its own records and its subtree's).")
+
+
+def performance_region(user, requested: str | None) -> str:
+    """The province table (the 14 市州 ranked) is open to every reader of statistics; a region's internal table
+    (its counties) to that region and the regions above it (404 otherwise)."""
+    from hotline.core.permissions import PROVINCE_CODE
+
+    code = requested or PROVINCE_CODE
+    if code != PROVINCE_CODE and not sees_region(user, code):
+        abort(404)
+    if code not in ref.region_map():
+        raise ValidationFailed(_("Unknown region."), {"region_code": [_("Unknown region %(code)r.", code=code)]})
+    return code
+
+
+def performance_json(table: dict[str, Any]) -> dict[str, Any]:
+    """The API's shape of a performance table (counts stay internal)."""
+    return {
+        "period": table["period"], "region_code": table["region_code"], "indicators": table["indicators"],
+        "score_rule": table["score_rule"],
+        "rows": [{k: row[k] for k in ("region_code", "name", "values", "score", "rank")} for row in table["rows"]],
+        "total": {k: table["total"][k] for k in ("region_code", "name", "values", "score")},
+    }
+
+
+@api_route("/reports/performance/<period>", "GET", summary="Performance of the regions (绩效考核)", tag=TAG,
+           roles=READ_ROLES, query=PerformanceQuery, errors=[404], responses={200: PerformanceOut})
+def performance_report(user, period: str, query: PerformanceQuery):
+    """A month (YYYY-MM) or a year (YYYY): the child regions of ``region_code`` ranked on the indicators, each with
+    its formula and weight. Read from the monthly counts the workers store (a year sums twelve monthly rows)."""
+    from hotline.stats.performance import Period, performance_table
+
+    try:
+        period_ = Period.parse(period)
+    except ValueError:
+        raise ValidationFailed(_("Invalid period."), {"period": [
+            _("Give a year (YYYY) or a month (YYYY-MM) from 2000 that has begun, e.g. 2015 or 2015-05.")]}) from None
+    region_code = performance_region(user, query.region_code)
+    refresh_if_embedded()
+    return jsonify(performance_json(performance_table(period_, region_code)))

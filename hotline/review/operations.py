@@ -18,7 +18,7 @@ from sqlalchemy import exists, or_, select
 from hotline.cases.models import Case, CaseEvent, CaseExtension, CaseStatus, EventKind, case_officers
 from hotline.cases.queries import deadlines_of
 from hotline.core.audit import record_event
-from hotline.core.clock import local_today
+from hotline.core.clock import local_date, local_today
 from hotline.core.errors import NotAllowed, ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.permissions import PROVINCE_CODE, Role, sees_region
@@ -28,6 +28,7 @@ from hotline.deadlines.engine import Deadline
 from hotline.extensions import db
 from hotline.reference import queries as ref
 from hotline.review.models import CaseReview, CaseReviewScore, ReviewItem
+from hotline.stats.operations import mark_stale
 
 MAX_SAMPLE_SIZE = 500
 MAX_LABEL_LENGTH = 100
@@ -352,6 +353,7 @@ def score_review(review: CaseReview, scores: dict[int, tuple[bool, str | None]],
         row.passed, row.note, row.automatic = passed, note, False
 
     old = (review.status, review.score, review.grade)
+    old_reviewed_at = review.reviewed_at
     if all(s.passed is not None for s in review.scores):
         review.score = compute_score(review.scores)
         review.grade = grade_for(review.score)
@@ -367,6 +369,8 @@ def score_review(review: CaseReview, scores: dict[int, tuple[bool, str | None]],
             changes[field] = (before, after)
     if not changes:
         return {}
+    # The review score indicator of the performance table counts by the month the review was completed.
+    mark_stale(*(local_date(at) for at in (old_reviewed_at, review.reviewed_at) if at is not None))
     db.session.flush()
     record_event(review, "score", actor, changes)
     return changes

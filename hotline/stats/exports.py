@@ -575,3 +575,106 @@ def yearly_csv(summary: dict[str, Any]) -> str:
                              "" if previous is None else _csv_plain(previous, kind),
                              _csv_plain(growth, "growth") if has_growth else ""])
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Performance of the regions (绩效考核)
+
+def performance_title(table: dict[str, Any]) -> str:
+    period = table["period"]
+    when = f"{period}年" if len(period) == 4 else f"{period[:4]}年{int(period[5:])}月"
+    where = "各市州" if table["region_code"] == PROVINCE_CODE else f"{region_name(table['region_code'])}各县市区"
+    return f"{when}{where}专利行政执法和12330热线工作绩效考核"
+
+
+def performance_filename(table: dict[str, Any], ext: str) -> str:
+    return f"{performance_title(table)}.{ext}"
+
+
+def _performance_kind(kind: str) -> str:
+    return {"percent": "percent", "score": "percent", "count": "count"}[kind]
+
+
+def _performance_headers(table: dict[str, Any]) -> list[str]:
+    units = {"percent": "(%)", "score": "(分)", "count": "(件)"}
+    from hotline.stats.performance import INDICATORS
+
+    kinds = {i.code: i.kind for i in INDICATORS}
+    return ["名次", "地区", *[f"{i['name']}{units[kinds[i['code']]]}" for i in table["indicators"]], "综合得分"]
+
+
+def _performance_cells(table: dict[str, Any]) -> list[list[tuple[Any, str]]]:
+    from hotline.stats.performance import INDICATORS
+
+    kinds = {i.code: _performance_kind(i.kind) for i in INDICATORS}
+    rows = []
+    for row in [*table["rows"], {**table["total"], "rank": None, "name": table["total"]["name"] + "(合计)"}]:
+        rows.append([(DASH if row.get("rank") is None else str(row["rank"]), "text"), (row["name"], "text"),
+                     *[(row["values"][i["code"]], kinds[i["code"]]) for i in table["indicators"]],
+                     (row["score"], "percent")])
+    return rows
+
+
+def _performance_formulas(table: dict[str, Any]) -> list[list[tuple[Any, str]]]:
+    return [[(i["name"], "text"), (i["formula"], "text"), (i["weight"], "percent")] for i in table["indicators"]]
+
+
+def performance_xlsx(table: dict[str, Any]) -> bytes:
+    """Sheets 排名 (the ranked table, the region as a whole last) and 指标说明 (formulas, weights, the rule)."""
+    wb = _workbook(performance_title(table))
+    st = _xlsx_styles()
+    ws = wb.active
+    ws.title = "排名"
+    next_row = _write_table(ws, _performance_headers(table), _performance_cells(table),
+                            widths=[8, 14, *[14] * len(table["indicators"]), 12], total_last=True)
+    ws.freeze_panes = "C2"
+    ws.cell(row=next_row + 1, column=1, value=safe_text(performance_title(table))).font = st["title"]
+    if not table["rows"]:
+        ws.cell(row=next_row + 2, column=1, value="该地区没有下级地区,无排名。")
+    ws = wb.create_sheet("指标说明")
+    next_row = _write_table(ws, ["指标", "计算公式", "权重"], _performance_formulas(table), widths=[18, 80, 10])
+    rule = ws.cell(row=next_row + 1, column=1, value=safe_text(table["score_rule"]))
+    rule.alignment = st["wrap"]
+    ws.merge_cells(start_row=next_row + 1, start_column=1, end_row=next_row + 1, end_column=3)
+    ws.row_dimensions[next_row + 1].height = 60
+    return _workbook_bytes(wb)
+
+
+def performance_docx(table: dict[str, Any]) -> bytes:
+    """The assessment as a Word document: title, the ranked table (landscape), the formulas and the rule."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    doc = Document()
+    doc.core_properties.title = performance_title(table)
+    doc.core_properties.author = "12330"
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21)
+    section.left_margin = section.right_margin = Cm(1.8)
+    section.top_margin = section.bottom_margin = Cm(2.0)
+    _docx_font(doc.styles["Normal"], "仿宋", 12)
+
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _docx_font(title.add_run(safe_text(performance_title(table))), "黑体", 18, bold=True)
+    heading = doc.add_paragraph()
+    _docx_font(heading.add_run("一、考核排名"), "黑体", 14, bold=True)
+    if table["rows"]:
+        n = len(table["indicators"])
+        _docx_table(doc, _performance_headers(table), _performance_cells(table),
+                    widths_cm=[1.2, 2.6, *[(26.1 - 1.2 - 2.6 - 1.8) / n] * n, 1.8], size=8, total_last=True)
+    else:
+        _docx_font(doc.add_paragraph().add_run("该地区没有下级地区,无排名。"), "仿宋", 12)
+    heading = doc.add_paragraph()
+    _docx_font(heading.add_run("二、指标与计分"), "黑体", 14, bold=True)
+    _docx_table(doc, ["指标", "计算公式", "权重"], _performance_formulas(table), widths_cm=[4.0, 19.6, 2.0],
+                size=9)
+    note = doc.add_paragraph()
+    _docx_font(note.add_run(safe_text(table["score_rule"])), "楷体", 10)
+
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()

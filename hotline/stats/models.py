@@ -97,3 +97,21 @@ class TaskRun(db.Model):
         months = {month: {code: outcome for code, outcome in outcomes.items() if code == self.region_code}
                   for month, outcomes in result["months"].items()}
         return {**result, "months": months}
+
+
+class PerformanceMonth(db.Model):
+    """The numerators and denominators of the performance indicators (绩效考核) of one month for one region, as
+    recorded against that region itself (a parent's figures are the sum of its subtree's rows). Rebuilt with the
+    month's snapshots by the workers; not locked (报送 locks the snapshots, not the assessment). A year's table
+    sums twelve of these rows per region, so its cost does not grow with the number of calls and cases."""
+
+    __tablename__ = "performance_months"
+    __table_args__ = (UniqueConstraint("month", "region_code", name="uq_performance_months_month_region"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: First day of the month (Beijing calendar).
+    month: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
+    #: {"filed_due": n, "filed_on_time": n, ...}: counts only (see hotline.stats.performance.COUNT_KEYS).
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDoc, nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -119,6 +119,10 @@ def build_month(month: Month) -> dict[str, str]:
     for revision in superseded:
         record_event(revision, "discard", None, {"status": ("pending", "discarded")},
                      note=f"{month} {revision.region_code}: the figures are the locked ones again")
+    # The performance indicators (绩效考核) of the month, beside the snapshots (never locked).
+    from hotline.stats.performance import store_month
+
+    store_month(month)
     return outcome
 
 

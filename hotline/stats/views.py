@@ -57,6 +57,8 @@ DECISION_FIGURES = (
     ("decided_in_time", _l("Decided within the time limit")),
     ("undecided_overdue", _l("Undecided past the time limit")),
 )
+#: The decisions a call gets (each call at most one): the only rows of DECISION_FIGURES the chart shows.
+EXCLUSIVE_DECISIONS = ("transferred", "case_opened", "not_accepted", "answered")
 TRANSFER_FIGURES = (
     ("transfers_signed", _l("Transfers signed for")),
     ("transfers_signed_on_time", _l("of which within the time limit")),
@@ -288,7 +290,9 @@ def _monthly_charts(tables: dict[str, Any]) -> dict[str, Any]:
         items = [{"name": str(r["label"]), "value": r["value"]} for r in rows if r["value"]]
         return {"kind": "pie", "name": str(series_name), "items": items, "empty": not items}
 
-    decisions = [r for r in tables["decisions"] if r["key"] != "undecided_overdue"]
+    # One chart, one partition: the decisions a call gets are exclusive; "closed with feedback" and "decided within
+    # the time limit" count calls of those same decisions again, so they stay in the table beside the chart only.
+    decisions = [r for r in tables["decisions"] if r["key"] in EXCLUSIVE_DECISIONS]
     return {
         "request_type": bar(tables["request_types"], _("Calls")),
         "channel": pie(tables["channels"], _("Calls")),
@@ -439,8 +443,39 @@ def _render_monthly(form: MonthlyFilterForm, month: Month | None, region_code: s
         own_region_label=_region_label(current_user.region_code),
         month_over=month < this_month,
         answers=_answer_figures(month, region_code),
+        overview=_overview(month, region_code),
     )
     return render_template("stats/monthly.html", **context), status
+
+
+def _overview(month: Month, region_code: str) -> dict[str, Any]:
+    """Beside the month: its region's last 12 months (stored snapshots; a month never computed shows a gap) and
+    the 市州 ranked on the month's performance score (the province table, open to every reader of statistics)."""
+    from hotline.stats.performance import Period, performance_table
+
+    months = [month]
+    while len(months) < 12 and months[0].year > 2000:
+        months.insert(0, months[0].previous())
+    rows = dict(db.session.execute(select(MonthlySnapshot.month, MonthlySnapshot.data).where(
+        MonthlySnapshot.region_code == region_code, MonthlySnapshot.month.between(months[0].first_day,
+                                                                                  month.first_day))).all())
+
+    def series(section: str, key: str) -> list[int | None]:
+        return [rows[m.first_day][section].get(key, 0) if m.first_day in rows else None for m in months]
+
+    table = performance_table(Period(str(month), (month,)), PROVINCE_CODE)
+    scored = [r for r in table["rows"] if r["score"] is not None]
+    charts = {
+        "trend_12": {"kind": "lines", "palette": True, "integer": True, "categories": [str(m) for m in months],
+                     "series": [
+            {"name": _("Calls received"), "data": series("calls", "total")},
+            {"name": _("Cases handled (filed)"), "data": series("cases", "filed")},
+            {"name": _("Closed"), "data": series("cases", "closed")},
+        ]},
+        "ranking_month": {"kind": "hbar", "categories": [r["name"] for r in scored],
+                          "series": [{"name": _("Score"), "data": [r["score"] for r in scored]}]},
+    }
+    return {"charts": charts, "ranking": table["rows"], "has_scores": bool(scored), "month": str(month)}
 
 
 def _answer_figures(month: Month, region_code: str) -> dict[str, Any]:
@@ -756,4 +791,124 @@ def yearly_export(year: int, fmt: str):
     body = build(summary)
     response = Response(body.encode("utf-8") if isinstance(body, str) else body, content_type=mimetype)
     response.headers["Content-Disposition"] = exports.content_disposition(exports.yearly_filename(summary, fmt))
+    return response
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Performance of the regions (绩效考核)
+#
+# Who sees what (as the office publishes its assessment): the province table — the 14 市州 ranked — is open to every
+# reader of statistics (officers and supervisors of every region: each 市州 sees where it stands among the others);
+# a region's internal table (its counties) to that region and the regions above it (another 市州's: 404).
+
+PERFORMANCE_EXPORTS = {"xlsx": exports.MIME_XLSX, "docx": exports.MIME_DOCX}
+
+
+def _performance_region_or_404(code: str | None) -> str:
+    code = (code or "").strip() or PROVINCE_CODE
+    if code not in ref.region_map() or (code != PROVINCE_CODE and not sees_region(current_user, code)):
+        abort(404)
+    return code
+
+
+def _performance_period():
+    """The period asked for (year and month selects, or ``period``): (Period or None, error text or None)."""
+    from hotline.stats.performance import Period
+
+    text = (request.args.get("period") or "").strip()
+    if not text:
+        year = (request.args.get("year") or "").strip()
+        month = (request.args.get("month") or "").strip()
+        text = year if year and not month else f"{year}-{month.zfill(2)}" if year else str(Month.of(local_today()))
+    try:
+        return Period.parse(text), None
+    except ValueError:
+        return None, _("%(value)s is not a period with figures: choose a year from %(first)s to this year, and a "
+                       "month that has begun.", value=text, first=FIRST_YEAR)
+
+
+def _performance_regions(user) -> list[tuple[str, str]]:
+    """Whose regions to rank: the province (everyone); a 市州 user's own 市州; a province user's every 市州."""
+    from hotline.stats.performance import child_regions
+
+    choices = [(PROVINCE_CODE, _("The 14 市州 (whole province)"))]
+    codes = child_regions(PROVINCE_CODE) if user.region_code == PROVINCE_CODE else [user.region_code]
+    regions = ref.region_map()
+    choices += [(code, _("Within %(region)s", region=regions[code].name)) for code in codes if code in regions]
+    return choices
+
+
+def _fmt_indicator(value: Any, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "count":
+        return fmt_count(value)
+    return f"{value:.1f}%" if kind == "percent" else f"{value:.1f}"
+
+
+def _performance_charts(table: dict[str, Any], trend: dict[str, Any]) -> dict[str, Any]:
+    from hotline.stats.performance import INDICATORS
+
+    scored = [r for r in table["rows"] if r["score"] is not None]
+    charts: dict[str, Any] = {
+        "ranking": {"kind": "hbar", "categories": [r["name"] for r in scored],
+                    "series": [{"name": _("Score"), "data": [r["score"] for r in scored]}], "empty": not scored},
+    }
+    labels = [format_date(Month.parse(m).first_day, "yyyy-MM") for m in trend["months"]]
+    for indicator in INDICATORS:
+        charts[f"trend_{indicator.code}"] = {
+            "kind": "lines", "categories": labels, "palette": True, "integer": indicator.kind == "count",
+            "series": [{"name": region["name"], "data": region["values"][indicator.code], "hidden": index > 0}
+                       for index, region in enumerate(trend["regions"])],
+        }
+    return charts
+
+
+@bp.get("/performance")
+@role_required(*STATS_ROLES)
+def performance():
+    from hotline.stats.performance import INDICATORS, performance_table
+    from hotline.stats.performance import trend as performance_trend
+
+    region_code = _performance_region_or_404(request.args.get("region_code"))
+    period, error = _performance_period()
+    today = local_today()
+    context: dict[str, Any] = {
+        "region_code": region_code, "region_label": _region_label(region_code),
+        "region_choices": _performance_regions(current_user),
+        "years": list(range(today.year, max(FIRST_YEAR, 2010) - 1, -1)),
+        "indicators": INDICATORS, "fmt_indicator": _fmt_indicator, "error": error, "period": period,
+    }
+    if period is None:
+        return render_template("stats/performance.html", table=None, **context), 400
+    _refresh_embedded()
+    table = performance_table(period, region_code)
+    trend = performance_trend(period.months[-1], region_code)
+    db.session.commit()
+    visible = {row["region_code"] for row in table["rows"] if sees_region(current_user, row["region_code"])}
+    return render_template(
+        "stats/performance.html", table=table, trend=trend, charts=_performance_charts(table, trend),
+        drill=visible, downloads=[(fmt.upper(), url_for("stats.performance_export", period=period.text, fmt=fmt,
+                                                        region_code=region_code)) for fmt in PERFORMANCE_EXPORTS],
+        **context)
+
+
+@bp.get("/performance/<period>.<fmt>")
+@role_required(*STATS_ROLES)
+def performance_export(period: str, fmt: str):
+    from hotline.stats.performance import Period, performance_table
+
+    if fmt not in PERFORMANCE_EXPORTS:
+        abort(404)
+    try:
+        period_ = Period.parse(period)
+    except ValueError:
+        abort(404)
+    region_code = _performance_region_or_404(request.args.get("region_code"))
+    _refresh_embedded()
+    table = performance_table(period_, region_code)
+    db.session.commit()
+    body = exports.performance_xlsx(table) if fmt == "xlsx" else exports.performance_docx(table)
+    response = Response(body, content_type=PERFORMANCE_EXPORTS[fmt])
+    response.headers["Content-Disposition"] = exports.content_disposition(exports.performance_filename(table, fmt))
     return response

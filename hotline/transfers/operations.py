@@ -12,7 +12,7 @@ from typing import Any
 
 from hotline.calls.models import Call, CallStatus
 from hotline.core.audit import record_event
-from hotline.core.clock import local_date
+from hotline.core.clock import local_date, local_today
 from hotline.core.errors import NotAllowed, StaleVersion, StateError, ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.i18n import pgettext
@@ -246,7 +246,8 @@ def _stepped(transfer: Transfer, action: str, actor, changes: dict, note: str | 
 
 def _stale_stats(transfer: Transfer) -> None:
     with db.session.no_autoflush:
-        mark_stale(transfer.sent_on, transfer.answered_on, transfer.called_back_on)
+        # signed_on and today: the performance indicators (signed on time, overdue at the end of the month)
+        mark_stale(transfer.sent_on, transfer.signed_on, transfer.answered_on, transfer.called_back_on, local_today())
 
 
 # Operations ----------------------------------------------------------------------------------------------------

@@ -169,6 +169,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "/stats/monthly/<month>.xlsx"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/stats/yearly"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/stats/yearly/<int:year>.<fmt>"): (LOGIN, 403, OK, OK, 403, None),
+    # performance (绩效考核): the province table is every stats reader's; a 市州's own table, that 市州 and above
+    ("GET", "/stats/performance"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/stats/performance/<period>.<fmt>"): (LOGIN, 403, OK, OK, 403, None),
     ("POST", "/stats/monthly/<month>/lock"): (LOGIN, 403, 403, OK, 403, None),
     ("POST", "/stats/rebuild"): (LOGIN, 403, 403, OK, 403, None),
     ("POST", "/stats/revisions/<int:revision_id>/<any(accept, discard):decision>"):
@@ -247,6 +250,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "/api/v1/reports/yearly/<year>.xlsx"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/api/v1/reports/yearly/<year>.docx"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/api/v1/reports/yearly/<year>.csv"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/api/v1/reports/performance/<period>"): (LOGIN, 403, OK, OK, 403, None),
 }
 
 #: Where a rule's argument is not the ``world`` record of the same name.
@@ -313,6 +317,7 @@ def argument_value(world, name: str, override: str | None = None):
         "attachment_id": lambda: world.attachment.id, "user_id": lambda: world.user.id,
         "token_id": lambda: world.token.id, "review_id": lambda: world.review.id, "task_id": lambda: world.task.id,
         "revision_id": lambda: world.revision.id, "month": lambda: world.month, "year": lambda: 2015,
+        "period": lambda: "2015-05",
         "fmt": lambda: "xlsx", "lang": lambda: "en", "name": lambda: "reject", "phone": lambda: world.phone,
         "decision": lambda: "accept", "region_code": lambda: "430100",
         "approval_id": lambda: world.approval.id,
@@ -484,7 +489,8 @@ _CONVERTER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 
 def _placeholder_url(rule: str) -> str:
     """A URL the rule matches, with made-up values (for checks that answer before any record is read)."""
-    values = {"month": "2015-05", "year": "2015", "phone": "13812345678", "fmt": "xlsx", "lang": "en"}
+    values = {"month": "2015-05", "year": "2015", "period": "2015-05", "phone": "13812345678", "fmt": "xlsx",
+              "lang": "en"}
 
     def value(match):
         converter, options, name = match.groups()

@@ -100,10 +100,12 @@
     option.xAxis = categoryAxis(spec, el, false);
     option.xAxis.boundaryGap = false;
     option.yAxis = valueAxis();
-    option.color = ["#b3261e", "#b3261e", "#0b5cad", "#0b5cad"];
+    // Paired colours (this year solid, last year dashed) unless the lines are separate regions (palette).
+    option.color = spec.palette ? PALETTE : ["#b3261e", "#b3261e", "#0b5cad", "#0b5cad"];
+    option.yAxis.minInterval = spec.palette && !spec.integer ? undefined : 1;
     option.series = spec.series.map(function (s) {
       return {
-        name: s.name, type: "line", data: s.data, smooth: false, symbolSize: 6,
+        name: s.name, type: "line", data: s.data, smooth: false, symbolSize: 6, connectNulls: false,
         lineStyle: { width: 2, type: s.dashed ? "dashed" : "solid", opacity: s.dashed ? 0.7 : 1 },
         itemStyle: { opacity: s.dashed ? 0.7 : 1 },
         areaStyle: s.dashed ? undefined : { opacity: 0.06 }
@@ -140,10 +142,16 @@
   }
 
   function initCharts() {
-    var source = document.getElementById("stats-charts");
-    if (!source || typeof window.echarts === "undefined") { return; }
-    var specs;
-    try { specs = JSON.parse(source.textContent); } catch (e) { return; }
+    // #stats-charts, and any further blocks marked data-stats-charts (the monthly page's overview).
+    var sources = document.querySelectorAll("#stats-charts, script[data-stats-charts]");
+    if (!sources.length || typeof window.echarts === "undefined") { return; }
+    var specs = {};
+    for (var i = 0; i < sources.length; i++) {
+      try {
+        var part = JSON.parse(sources[i].textContent);
+        Object.keys(part).forEach(function (key) { specs[key] = part[key]; });
+      } catch (e) { /* a broken block leaves its charts out; the tables still hold the figures */ }
+    }
     var locale = lang.indexOf("en") === 0 ? "EN" : "ZH";
     var charts = [];
     document.querySelectorAll("[data-chart]").forEach(function (el) {
