@@ -1,7 +1,7 @@
 """Statistics: the performance indicators of each month and region (绩效考核), beside the monthly snapshots
 
 Revision ID: b5e1f3a8c642
-Revises: e7b4c2a9d351
+Revises: a5c1d3e7f920
 Create Date: 2026-12-07 19:30:00
 
 A new table only: the workers fill it when they build a month (a rebuild of past months fills their rows).
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "b5e1f3a8c642"
-down_revision = "e7b4c2a9d351"
+down_revision = "a5c1d3e7f920"
 branch_labels = None
 depends_on = None
 
