@@ -77,8 +77,15 @@ class HashingReader:
         return data
 
     def chunks(self) -> Iterator[bytes]:
-        while data := self.read(CHUNK_SIZE):
-            yield data
+        """Pieces of exactly CHUNK_SIZE (the last one shorter), whatever sizes the source hands out."""
+        buffer = bytearray()
+        while data := self.read(CHUNK_SIZE - len(buffer)):
+            buffer += data
+            if len(buffer) >= CHUNK_SIZE:
+                yield bytes(buffer)
+                buffer.clear()
+        if buffer:
+            yield bytes(buffer)
 
     @property
     def sha256(self) -> str:
