@@ -113,8 +113,11 @@ def _archive_evidence(archive: Path) -> dict:
                     continue
                 info = tarfile.TarInfo(key)
                 info.size, info.mode, info.mtime = storage.size(key), 0o600, int(datetime.now(UTC).timestamp())
+                content = ChunkFile(storage.stream(key, expected.get(key)))
                 try:
-                    tar.addfile(info, ChunkFile(storage.stream(key, expected.get(key))))
+                    tar.addfile(info, content)
+                    if content.read():  # drained: the hash is checked when the stream ends
+                        raise IntegrityError(key)
                 except IntegrityError as exc:
                     raise BackupError(f"The evidence file {key} in {storage.describe()} does not match its SHA-256; "
                                       "restore it from an older backup, then back up again.") from exc

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import parse_qs, urlsplit
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +204,8 @@ def from_url(url: str, *, static_folder: str | None = None) -> Storage:
         path = url[len("file:"):]
         if path.startswith("//"):
             path = path[2:]
+        if not path and has_app_context():
+            path = str(current_app.config["HOTLINE_UPLOAD_DIR"])
         if not path:
             raise ValueError("file: needs a folder, e.g. file:/var/lib/hotline/evidence")
         return LocalStorage(Path(path), static_folder=static_folder)
