@@ -97,6 +97,7 @@ def beat_jobs(app) -> dict[str, tuple[object, Callable[[], bool]]]:
     from workers.schedule import BEAT_SCHEDULE
 
     celery = app.extensions["celery"]
+    celery.loader.import_default_modules()  # the task modules (``include``): a web process has not loaded them
     jobs = {}
     for name in EMBEDDED_JOBS:
         entry = BEAT_SCHEDULE[name]
