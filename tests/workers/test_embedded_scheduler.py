@@ -29,7 +29,8 @@ def _bj(*args) -> datetime:
 
 def _runs(app) -> list[tuple[str, datetime, str]]:
     with app.app_context():
-        return [(r.job, r.due_at, r.state) for r in db.session.scalars(sa.select(ScheduledRun).order_by(ScheduledRun.id))]
+        runs = db.session.scalars(sa.select(ScheduledRun).order_by(ScheduledRun.id))
+        return [(r.job, r.due_at, r.state) for r in runs]
 
 
 @pytest.mark.parametrize(("job", "now", "due"), [
