@@ -195,3 +195,13 @@ def test_the_scheduler_thread_starts_only_without_redis(app, monkeypatch):
     finally:
         running.stop()
     assert len(ticks) >= 2 and ticks[0] is app
+
+
+def test_jobs_take_sqlites_write_lock_up_front_like_requests(app):
+    """Beside the web workers' requests a job's read-then-write transaction must wait for the lock, not fail."""
+    from hotline.extensions import sqlite_write_lock_first
+
+    seen = []
+    tick(app, datetime(2026, 12, 8, 2, 0, tzinfo=UTC), {"test.job": (60.0, lambda: seen.append(
+        sqlite_write_lock_first.get()) or True)})
+    assert seen == [True] and sqlite_write_lock_first.get() is False
