@@ -124,6 +124,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.calls import views as _calls_views  # noqa: F401
     from hotline.cases import bp as cases_bp
     from hotline.cases import views as _cases_views  # noqa: F401
+    from hotline.cti import bp as cti_bp
+    from hotline.cti import views as _cti_views  # noqa: F401
     from hotline.deadlines import bp as deadlines_bp
     from hotline.deadlines import views as _deadlines_views  # noqa: F401
     from hotline.inbox import bp as inbox_bp
@@ -138,6 +140,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.reference import views as _reference_views  # noqa: F401
     from hotline.review import bp as review_bp
     from hotline.review import views as _review_views  # noqa: F401
+    from hotline.search import bp as search_bp
+    from hotline.search import views as _search_views  # noqa: F401
     from hotline.stats import bp as stats_bp
     from hotline.stats import views as _stats_views  # noqa: F401
     from hotline.supervision import bp as supervision_bp
@@ -157,6 +161,8 @@ def create_app(config_class=None) -> Flask:
     app.register_blueprint(reference_bp)
     app.register_blueprint(calls_bp)
     app.register_blueprint(answers_bp)
+    app.register_blueprint(cti_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(stats_bp)
     app.register_blueprint(due_bp)
     app.register_blueprint(supervision_bp)
