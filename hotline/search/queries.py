@@ -51,14 +51,14 @@ class SearchResult:
         return found[0] if len(found) == 1 else None
 
 
-def _case_number_shape() -> tuple[str, str, str] | None:
-    """The configured 案号 format's (opening bracket, text between the year's closing bracket and the number, text
-    after the number): ``湘知执字〔{year}〕第{number}号`` → (〔, 第, 号)."""
+def _case_number_shape() -> tuple[str, str, str, str] | None:
+    """The configured 案号 format's (opening and closing bracket of the year, text between it and the number, text
+    after the number): ``湘知执字〔{year}〕第{number}号`` → (〔, 〕, 第, 号)."""
     fmt = current_app.config["CASE_NUMBER_FORMAT"]
     match = re.search(r"(.)\{year\}(.)(.*)\{number\}(.*)$", fmt)
     if not match:
         return None
-    return match.group(1), match.group(2) + match.group(3), match.group(4)
+    return match.group(1), match.group(2), match.group(3), match.group(4)
 
 
 def case_number_clause(q: str):
@@ -68,8 +68,7 @@ def case_number_clause(q: str):
     shape = _case_number_shape()
     if shape is None:
         return None
-    opening, middle, tail = shape
-    closing = {"〔": "〕", "(": ")", "[": "]", "（": "）", "【": "】"}.get(opening, opening)
+    opening, closing, middle, tail = shape
     text_ = "".join(unicodedata.normalize("NFKC", q).split()).translate(_BRACKETS)
     text_ = text_.replace("〔", opening).replace("〕", closing)
     m = re.match(rf"^(?P<prefix>[^0-9{re.escape(opening)}]*?){re.escape(opening)}?(?P<year>(?:19|20)[0-9]{{2}})"
