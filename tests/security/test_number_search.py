@@ -22,8 +22,8 @@ class Records:
 
 @pytest.fixture
 def records(app, staff):
-    """长沙: a call of the number with the patent (world's operator), a case with the 案号 and the patent. 株洲: a call of
-    the same number and patent, a case 湘知执字〔2015〕第13号 of the same patent."""
+    """长沙: a call of the number with the patent, a case with the 案号 and the patent. 株洲: a call of the same
+    number and patent, a case 湘知执字〔2015〕第13号 of the same patent."""
     from hotline.accounts.models import User
     from hotline.calls.operations import record_call
     from hotline.cases.models import Case
