@@ -214,9 +214,13 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = None  # sessions are server-side and revocable instead
 
+    #: Requests a page sends by itself, on a timer: not the user's activity (the idle timeout still runs).
+    background = frozenset({"cti.ringing"})
+
     @login_manager.user_loader
     def load_user(session_id: str):
-        return load_session_user(session_id, on_idle=_flash_session_idle)
+        return load_session_user(session_id, on_idle=_flash_session_idle,
+                                 touch=not (has_request_context() and request.endpoint in background))
 
     @login_manager.unauthorized_handler
     def unauthorized():

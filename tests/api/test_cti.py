@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from hotline.extensions import db
 from tests.api.conftest import payload
@@ -243,3 +243,29 @@ def test_the_callers_number_never_reaches_the_log(push, caplog):
     push("ringing", "SW-10", caller_phone=PHONE)
     push("answered", "SW-10")
     assert "SW-10" in caplog.text and PHONE not in caplog.text and "0731 0001" not in caplog.text
+
+
+def test_the_pages_ringing_poll_is_no_activity_the_idle_timeout_still_runs(app, client, login, switch):
+    """The intake page asks every 1.5 s: were that activity, an unattended page would never time out."""
+    from hotline.accounts.models import UserSession
+
+    login(switch[1])
+
+    def last_seen():
+        with app.app_context():
+            return db.session.scalar(select(UserSession.last_seen_at).where(UserSession.user_id == switch[1].id))
+
+    def age_session(minutes):
+        with app.app_context():
+            db.session.execute(update(UserSession).where(UserSession.user_id == switch[1].id).values(
+                last_seen_at=datetime.now(UTC) - timedelta(minutes=minutes)))
+            db.session.commit()
+
+    age_session(10)
+    before = last_seen()
+    assert client.get("/cti/ringing").status_code == 200
+    assert last_seen() == before  # the poll did not move it
+    assert client.get("/inbox").status_code == 200
+    assert last_seen() > before  # a page the user asked for does
+    age_session(app.config["SESSION_IDLE_TIMEOUT"] // 60 + 1)
+    assert client.get("/cti/ringing", headers={"Accept": "application/json"}).status_code == 401

@@ -440,8 +440,11 @@
   }
 
   function pollRinging() {
+    var stop = false;
     fetch(ringingUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (response) {
+        // Logged out (or the session timed out: the poll itself is no activity): stop asking.
+        if (response.status === 401 || response.status === 403) { stop = true; }
         if (!response.ok) { throw new Error("failed"); }
         return response.json();
       }).then(function (data) {
@@ -450,7 +453,10 @@
         });
         showRinging(items[0] || null);
       }).catch(function () { /* the next poll tries again */ })
-      .then(function () { window.setTimeout(pollRinging, RINGING_POLL_MS); });
+      .then(function () {
+        if (stop) { showRinging(null); return; }
+        window.setTimeout(pollRinging, RINGING_POLL_MS);
+      });
   }
 
   if (ringingUrl && ringingPanel) {
