@@ -152,3 +152,21 @@ def test_the_search_box_is_in_the_top_bar_of_those_who_read_calls_or_cases(app, 
         assert 'id="topsearch-q"' in page and 'aria-keyshortcuts="/"' in page and "js/topbar.js" in page, role
     admin = login_client(app, staff.admin).get("/inbox").get_data(as_text=True)
     assert 'id="topsearch-q"' not in admin
+
+
+def test_numbers_typed_in_part_find_by_their_beginning(app, staff, records):
+    from hotline.calls.models import NumberLookup
+
+    officer = staff.officer
+    begun = records.cs_ref[:-2]  # HL-2026-0000…
+    assert records.cs_ref in [c["ref"] for c in _search(app, officer, begun).get_json()["calls"]]
+    assert records.zz_ref not in [c["ref"] for c in _search(app, officer, begun).get_json()["calls"]]
+    for spelling in ("ZL2015100012", "2015 1000 1234", "ZL201510001234"):
+        body = _search(app, officer, spelling).get_json()
+        assert [c["ref"] for c in body["calls"]] == [records.cs_ref], spelling
+        assert [c["id"] for c in body["cases"]] == [records.cs_case], spelling
+    # a reference without its prefix is a reference, not a number an officer looked up
+    without_prefix = records.cs_ref.split("-", 1)[1]
+    assert [c["ref"] for c in _search(app, officer, without_prefix).get_json()["calls"]] == [records.cs_ref]
+    with app.app_context():
+        assert db.session.scalar(select(NumberLookup.id)) is None
