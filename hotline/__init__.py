@@ -128,6 +128,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.calls import views as _calls_views  # noqa: F401
     from hotline.cases import bp as cases_bp
     from hotline.cases import views as _cases_views  # noqa: F401
+    from hotline.cti import bp as cti_bp
+    from hotline.cti import views as _cti_views  # noqa: F401
     from hotline.deadlines import bp as deadlines_bp
     from hotline.deadlines import views as _deadlines_views  # noqa: F401
     from hotline.inbox import bp as inbox_bp
@@ -142,6 +144,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.reference import views as _reference_views  # noqa: F401
     from hotline.review import bp as review_bp
     from hotline.review import views as _review_views  # noqa: F401
+    from hotline.search import bp as search_bp
+    from hotline.search import views as _search_views  # noqa: F401
     from hotline.stats import bp as stats_bp
     from hotline.stats import views as _stats_views  # noqa: F401
     from hotline.supervision import bp as supervision_bp
@@ -161,6 +165,8 @@ def create_app(config_class=None) -> Flask:
     app.register_blueprint(reference_bp)
     app.register_blueprint(calls_bp)
     app.register_blueprint(answers_bp)
+    app.register_blueprint(cti_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(stats_bp)
     app.register_blueprint(due_bp)
     app.register_blueprint(supervision_bp)
@@ -213,9 +219,13 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = None  # sessions are server-side and revocable instead
 
+    #: Requests a page sends by itself, on a timer: not the user's activity (the idle timeout still runs).
+    background = frozenset({"cti.ringing"})
+
     @login_manager.user_loader
     def load_user(session_id: str):
-        return load_session_user(session_id, on_idle=_flash_session_idle)
+        return load_session_user(session_id, on_idle=_flash_session_idle,
+                                 touch=not (has_request_context() and request.endpoint in background))
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -14,6 +14,7 @@ from hotline.cases.models import (  # noqa: F401
     OverdueRecord,
 )
 from hotline.core.models import AuditEvent, OutboxMessage, RefCounter, ScheduledRun  # noqa: F401
+from hotline.cti.models import CtiEvent  # noqa: F401
 from hotline.deadlines.models import CalendarDay, DeadlineRule, RuleSet  # noqa: F401
 from hotline.notifications.models import Notification, NotificationPreference  # noqa: F401
 from hotline.reference.models import Channel, IpType, Region, RequestType  # noqa: F401

@@ -94,13 +94,15 @@ _SESSION_USER = (
 )
 
 
-def load_session_user(raw: str, *, on_idle: Callable[[], None] | None = None) -> User | None:
+def load_session_user(raw: str, *, on_idle: Callable[[], None] | None = None, touch: bool = True) -> User | None:
     """The user of a live session (not revoked, not expired, not idle, user active), or None.
 
     One indexed SELECT on the hot path, which also reads the session's id and last_seen_at. A session without a
     request for longer than ``SESSION_IDLE_TIMEOUT`` is refused like an expired one and deleted; ``on_idle`` is
     then called (the web UI tells the user why). Otherwise last_seen_at moves forward by a single UPDATE, and only
     when it is older than ``SESSION_LAST_SEEN_RESOLUTION_SECONDS`` (a minute), never on every request.
+    ``touch=False``: a page's background poll (the intake page's ringing calls) is no activity: it leaves
+    last_seen_at as it is, so an unattended page still times out.
     """
     cfg = current_app.config
     now = utcnow()
@@ -118,7 +120,7 @@ def load_session_user(raw: str, *, on_idle: Callable[[], None] | None = None) ->
         if on_idle is not None:
             on_idle()
         return None
-    if idle > timedelta(seconds=cfg["SESSION_LAST_SEEN_RESOLUTION_SECONDS"]):
+    if touch and idle > timedelta(seconds=cfg["SESSION_LAST_SEEN_RESOLUTION_SECONDS"]):
         session.execute(update(UserSession).where(UserSession.id == row_id).values(last_seen_at=now))
         _commit_session_bookkeeping(alone)
     user.session_id = raw

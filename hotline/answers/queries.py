@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 from flask import abort
-from sqlalchemy import Integer, Select, and_, cast, func, select
+from sqlalchemy import Select, and_, func, select
 
 from hotline.answers.models import AnswerStatus, StandardAnswer, StandardAnswerVersion
 from hotline.calls.models import Call
@@ -55,57 +56,57 @@ def _base(status: str | None, category: str | None) -> Select:
 
 def search_answers(q: str | None, *, limit: int = 5, status: str | None = AnswerStatus.active.value,
                    category: str | None = None, min_hits: int = 1) -> list[StandardAnswer]:
-    """The answers that share the most terms with ``q``, best first (ties: the most recently reviewed).
+    """The answers that share the most terms with ``q``, best first (ties: the most recently reviewed, then the
+    oldest answer). ``min_hits`` drops answers sharing fewer terms (for suggestions while a summary is typed).
 
-    PostgreSQL ranks with the bigram tsvector (GIN index, any term: ``a | b | …``); SQLite scores the stored token
-    text in Python (a knowledge base is a few thousand answers at most). ``min_hits`` drops answers sharing fewer
-    terms (for suggestions while a summary is typed)."""
+    Scored in Python over an inverted index of the answers' terms (term → answers), kept per process while the
+    knowledge base is unchanged (:func:`_term_index`): a knowledge base is a few thousand answers at most. On
+    PostgreSQL the answers' tsvectors are stored out of line (TOAST); testing a summary's 10–60 terms against them
+    in SQL decompressed each matching answer's vector once per term (30–150 ms at 1,000 answers, bench/answers.py).
+    """
     terms = query_terms(q)
     if not terms:
         return []
-    stmt = _base(status, category)
-    if db.engine.dialect.name == "postgresql":
-        tsquery = func.to_tsquery("simple", " | ".join(f"'{t}'" for t in terms))
-        hits = sum((cast(StandardAnswer.search_vector.op("@@")(func.to_tsquery("simple", f"'{t}'")), Integer)
-                    for t in terms), start=0) if min_hits > 1 else None
-        stmt = stmt.where(StandardAnswer.search_vector.op("@@")(tsquery))
-        if hits is not None:
-            stmt = stmt.where(hits >= min_hits)
-        stmt = stmt.order_by(func.ts_rank(StandardAnswer.search_vector, tsquery).desc(),
-                             StandardAnswer.reviewed_on.desc(), StandardAnswer.id)
-        return list(db.session.scalars(stmt.limit(limit)))
-    wanted = set(terms)
-    scored = []
-    for answer_id, have, reviewed_on in _token_sets(stmt):
-        score = len(wanted & have)
-        if score >= min_hits:
-            scored.append((-score, -reviewed_on.toordinal(), answer_id))
-    ids = [answer_id for *_, answer_id in sorted(scored)[:limit]]
+    postings, reviewed = _term_index(_base(status, category))
+    scores: Counter[int] = Counter()
+    for term in dict.fromkeys(terms):
+        scores.update(postings.get(term, ()))
+    ranked = sorted((-score, -reviewed[answer_id], answer_id) for answer_id, score in scores.items()
+                    if score >= min_hits)
+    ids = [answer_id for *_, answer_id in ranked[:limit]]
     found = ({a.id: a for a in db.session.scalars(select(StandardAnswer).where(StandardAnswer.id.in_(ids)))}
              if ids else {})
-    return [found[i] for i in ids]
+    return [found[i] for i in ids if i in found]
 
 
-#: SQLite: the answers' token sets, per filter, while the knowledge base is unchanged (its row count and latest
-#: ``updated_at`` are the same): splitting every answer's tokens on each keystroke's request costs more than the
-#: match itself.
-_TOKEN_CACHE: dict[str, tuple[tuple, list]] = {}
+#: The answers' inverted term index per filter, while the knowledge base is unchanged (its row count and latest
+#: ``updated_at`` are the same): (stamp, {term: (answer ids)}, {answer id: reviewed_on ordinal}).
+_TERM_INDEX: dict[str, tuple[tuple, dict[str, tuple[int, ...]], dict[int, int]]] = {}
 
 
-def _token_sets(stmt: Select) -> list[tuple[int, frozenset[str], object]]:
+def _term_index(stmt: Select) -> tuple[dict[str, tuple[int, ...]], dict[int, int]]:
     stamp = tuple(db.session.execute(select(func.count(), func.max(StandardAnswer.updated_at))
                                      .select_from(StandardAnswer)).one())
     key = str(stmt.compile(compile_kwargs={"literal_binds": True}))
-    hit = _TOKEN_CACHE.get(key)
+    hit = _TERM_INDEX.get(key)
     if hit is not None and hit[0] == stamp:
-        return hit[1]
-    rows = db.session.execute(stmt.with_only_columns(StandardAnswer.id, StandardAnswer.search_vector,
-                                                     StandardAnswer.reviewed_on)).all()
-    sets = [(answer_id, frozenset((tokens or "").split()), reviewed_on) for answer_id, tokens, reviewed_on in rows]
-    if len(_TOKEN_CACHE) > 32:
-        _TOKEN_CACHE.clear()
-    _TOKEN_CACHE[key] = (stamp, sets)
-    return sets
+        return hit[1], hit[2]
+    if db.engine.dialect.name == "postgresql":
+        tokens = func.array_to_string(func.tsvector_to_array(StandardAnswer.search_vector), " ")
+    else:
+        tokens = StandardAnswer.search_vector  # the token text itself
+    rows = db.session.execute(stmt.with_only_columns(StandardAnswer.id, tokens, StandardAnswer.reviewed_on)).all()
+    lists: dict[str, list[int]] = {}
+    reviewed: dict[int, int] = {}
+    for answer_id, text_, reviewed_on in rows:
+        reviewed[answer_id] = reviewed_on.toordinal()
+        for term in set((text_ or "").split()):
+            lists.setdefault(term, []).append(answer_id)
+    postings = {term: tuple(ids) for term, ids in lists.items()}
+    if len(_TERM_INDEX) > 32:
+        _TERM_INDEX.clear()
+    _TERM_INDEX[key] = (stamp, postings, reviewed)
+    return postings, reviewed
 
 
 def suggest_answers(summary: str | None, limit: int = 5) -> list[StandardAnswer]:

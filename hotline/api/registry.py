@@ -48,6 +48,8 @@ class Endpoint:
     error_models: dict[int, type[BaseModel]] = field(default_factory=dict)
     #: False: a request without a body is valid and the view gets ``body()`` (the model's defaults).
     body_required: bool = True
+    #: Only service accounts (User.is_service) of ``roles`` may call it: a machine's endpoint (the switch's events).
+    service_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,8 @@ def api_route(rule: str, method: str, *, summary: str, responses: dict[int, type
               roles: Iterable[str] | None = None, auth: bool = True, query: type[BaseModel] | None = None,
               body: type[BaseModel] | None = None, errors: Iterable[int] = (), description: str = "",
               tag: str = "calls", headers: dict[str, str] | None = None, multipart: dict | None = None,
-              error_models: dict[int, type[BaseModel]] | None = None, body_required: bool = True) -> Callable:
+              error_models: dict[int, type[BaseModel]] | None = None, body_required: bool = True,
+              service_only: bool = False) -> Callable:
     """Route ``method rule`` on the API blueprint and record it for the OpenAPI document.
 
     :param roles: roles allowed (403 for others); ``None`` lets any authenticated user in.
@@ -129,6 +132,7 @@ def api_route(rule: str, method: str, *, summary: str, responses: dict[int, type
     :param multipart: JSON schema of a multipart/form-data body (no JSON parsing; the view reads the form).
     :param error_models: status → model for error bodies that differ from the shared ones.
     :param body_required: ``False`` when the JSON body may be left out (the view then gets ``body()``).
+    :param service_only: only service accounts (``User.is_service``) with one of ``roles`` (403 for people).
     """
     allowed = frozenset(str(r) for r in roles) if roles is not None else None
 
@@ -136,7 +140,8 @@ def api_route(rule: str, method: str, *, summary: str, responses: dict[int, type
         endpoint = Endpoint(rule=rule, method=method, summary=summary, description=description or view.__doc__ or "",
                             tag=tag, auth=auth, roles=allowed, query=query, body=body, responses=responses,
                             errors=tuple(errors), headers=headers or {}, multipart=multipart,
-                            error_models=dict(error_models or {}), body_required=body_required)
+                            error_models=dict(error_models or {}), body_required=body_required,
+                            service_only=service_only)
         ENDPOINTS.append(endpoint)
 
         @wraps(view)
@@ -145,6 +150,8 @@ def api_route(rule: str, method: str, *, summary: str, responses: dict[int, type
                 user = _bearer_user()
                 if allowed is not None and user.role not in allowed:
                     abort(403, description=gettext("Your role may not do this."))
+                if service_only and not user.is_service:
+                    abort(403, description=gettext("Only a service account may do this."))
                 g.api_user = kwargs["user"] = user
             if query is not None:
                 kwargs["query"] = parse_query(query)
@@ -256,7 +263,8 @@ def build_openapi(version: str = "1.0.0") -> dict:
         if ep.description:
             op["description"] = " ".join(ep.description.split())
         if ep.roles is not None:
-            op["description"] = (op.get("description", "") + f" Roles: {', '.join(sorted(ep.roles))}.").strip()
+            op["description"] = (op.get("description", "") + f" Roles: {', '.join(sorted(ep.roles))}"
+                                 + (" (service accounts only)" if ep.service_only else "") + ".").strip()
         for name, text in ep.headers.items():
             op["parameters"].append({"name": name, "in": "header", "required": False, "description": text,
                                      "schema": {"type": "string"}})

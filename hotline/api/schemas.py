@@ -91,6 +91,9 @@ class CallCreate(CallFields):
     answer_id: int | None = Field(None, description="The standard answer given; its current version is recorded.")
     answered: bool = Field(False, description="Logged answered in the same request (status answered); needs an "
                                               "answer_text or answer_id.")
+    cti_call_id: Text | None = Field(None, description="The switch's call id (CTI): a second POST with the same id "
+                                                       "answers 200 with the call logged first, never a second call. "
+                                                       "Its duration comes from the switch's answered/hangup events.")
 
 
 class CallPatch(Body):
@@ -211,6 +214,7 @@ class CallOut(Out):
     answer_text: str | None = Field(None, description="What the caller was told on the spot.")
     answer_id: int | None = Field(None, description="The standard answer given, if one was inserted.")
     answer_version: int | None = Field(None, description="The version of that standard answer (its text then).")
+    cti_call_id: str | None = Field(None, description="The switch's call id, when it came through the switch (CTI).")
     accept_due_on: date | None = Field(description="Deadline to decide acceptance or transfer (5 working days).")
     transfer_status: str | None = Field(description="Where the current transfer stands (pending, signed …): a "
                                                     "transferred call is handled by the receiving region until "

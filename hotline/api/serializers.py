@@ -76,6 +76,7 @@ def call_json(call: Call, user) -> dict:
         "answer_text": call.answer_text,
         "answer_id": call.answer_id,
         "answer_version": call.answer_version,
+        "cti_call_id": call.cti_call_id,
         "accept_due_on": call.accept_due_on.isoformat() if call.accept_due_on else None,
         "transfer_status": call.transfer_status,
         "transfer": _current_transfer_json(call),

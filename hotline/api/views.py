@@ -53,11 +53,14 @@ def _call_response(call: Call, user, status: int = 200, **extra):
 
 # Calls --------------------------------------------------------------------------------------------------------
 
-@api_route("/calls", "POST", summary="Log a call", roles=CALL_WRITE_ROLES, body=s.CallCreate,
-           responses={201: s.CallCreatedOut})
+@api_route("/calls", "POST", summary="Log a call", roles=CALL_WRITE_ROLES, body=s.CallCreate, errors=[409],
+           responses={201: s.CallCreatedOut, 200: s.CallCreatedOut})
 def create_call(user, body: s.CallCreate):
-    """Intake: the call is stored at once; possible duplicates of the last 90 days are listed in the answer."""
-    call = operations.record_call(body.model_dump(exclude_unset=True), actor=user)
+    """Intake: the call is stored at once; possible duplicates of the last 90 days are listed in the answer.
+    With a ``cti_call_id`` already logged: 200 and that call (a retried POST never makes a second call)."""
+    call, created = operations.record_call_once(body.model_dump(exclude_unset=True), actor=user)
+    if not created:
+        return _call_response(call, user, 200, possible_duplicates=[])
     hints = queries.find_duplicates(user, caller_id=call.caller_id, accused_key=call.accused_party_key,
                                     patent_number=call.patent_number, exclude_id=call.id, lean=True)
     response = _call_response(call, user, 201, possible_duplicates=[duplicate_json(h) for h in hints])
@@ -211,7 +214,9 @@ from hotline.api import approvals as _approval_views  # noqa: E402, F401  (appro
 from hotline.api import assists as _assist_views  # noqa: E402, F401  (协查 and 联合办案)
 from hotline.api import calendar as _calendar_views  # noqa: E402, F401  (GET /calendar/{year})
 from hotline.api import cases as _case_views  # noqa: E402, F401  (cases, evidence, POST /calls/{id}/case)
+from hotline.api import cti as _cti_views  # noqa: E402, F401  (POST /cti/events)
 from hotline.api import inbox as _inbox_views  # noqa: E402, F401  (inbox, notifications)
+from hotline.api import search as _search_views  # noqa: E402, F401  (GET /search)
 from hotline.api import stats as _stats_views  # noqa: E402, F401  (statistics, tasks, yearly reports)
 from hotline.api import supervision as _supervision_views  # noqa: E402, F401  (supervision, the due list)
 from hotline.api import transfers as _transfer_views  # noqa: E402, F401  (transfers: sign, answer, call back)

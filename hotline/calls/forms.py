@@ -210,6 +210,8 @@ class NewCallForm(HotlineForm):
         render_kw={"rows": 4, "data-shortcut": "G"})
     #: The standard answer inserted into answer_text (set by the intake script; cleared when the text is emptied).
     answer_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    #: The switch's call id (CTI), set by the intake script when the operator picks up a ringing call.
+    cti_call_id = StringField(widget=HiddenInput(), validators=[Optional(), Length(max=64)])
 
     #: The fields, in tab order, as the template renders them.
     FIELD_ORDER = ("caller_phone", "caller_name", "anonymous", "request_type", "channel", "ip_type", "region_code",
@@ -255,6 +257,8 @@ class NewCallForm(HotlineForm):
         data = api_shape({name: self._fields[name].data for name in self.FIELD_ORDER if name in self._fields}, tz)
         if answered:
             data["answered"] = True
+        if "cti_call_id" in self._fields and (self.cti_call_id.data or "").strip():
+            data["cti_call_id"] = self.cti_call_id.data.strip()
         return data
 
 
@@ -268,6 +272,7 @@ class EditCallForm(NewCallForm):
         # The answer is given at intake; afterwards the call's actions (mark answered, feedback) say what was told.
         del self.answer_text
         del self.answer_id
+        del self.cti_call_id
         if not can_see_caller:
             # The caller's identity stays hidden from roles that see it masked: they cannot edit it either.
             del self.caller_phone

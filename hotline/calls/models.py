@@ -72,6 +72,8 @@ class Call(TimestampMixin, db.Model):
         Index("ix_calls_accused_key_received_at", "accused_party_key", "received_at"),
         Index("ix_calls_patent_received_at", "patent_number", "received_at"),
         Index("ix_calls_search_vector", "search_vector", postgresql_using="gin"),
+        # One call per switch call: a retried POST finds the call it made (hotline.cti).
+        Index("ux_calls_cti_call_id", "cti_call_id", unique=True),
         # The due lists: open calls by acceptance deadline.
         Index("ix_calls_status_accept_due_on", "status", "accept_due_on"),
         # The operator's inbox: their calls still waiting for a decision, by acceptance deadline.
@@ -118,6 +120,8 @@ class Call(TimestampMixin, db.Model):
     answer_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    #: The telephone switch's id of the call (CTI), when it came through the switch: at most one call each.
+    cti_call_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), nullable=True, index=True)
 
     transferred_to_region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), nullable=True)

@@ -45,6 +45,8 @@ FEEDBACK_METHODS = ("phone", "sms", "letter", "email", "wechat", "visit")
 #: Request types whose call need not name a region (it stays with the operator's office): nothing goes anywhere.
 REGION_OPTIONAL_TYPES = frozenset({"consultation", "other"})
 ANSWER_TEXT_LIMIT = 5000
+#: The switch's call id (hotline.cti.models.CtiEvent.cti_call_id).
+CTI_CALL_ID_LIMIT = 64
 
 _LIMITS = {"caller_name": 100, "accused_party": 200, "product": 200, "place": 200, "summary": 500,
            "exhibition_name": 200, "description": 20000}
@@ -174,6 +176,14 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
         out["accused_party_key"] = match_key(out["accused_party"])
     if not partial:
         _normalize_answer(data, out, err)
+        cti_call_id = data.get("cti_call_id")
+        if cti_call_id is not None and not isinstance(cti_call_id, str):
+            err("cti_call_id", _("Must be text."))
+        else:
+            cti_call_id = (cti_call_id or "").strip() or None
+            if cti_call_id is not None and len(cti_call_id) > CTI_CALL_ID_LIMIT:
+                err("cti_call_id", _("At most %(limit)d characters.", limit=CTI_CALL_ID_LIMIT))
+            out["cti_call_id"] = cti_call_id
     if errors:
         raise ValidationFailed(_("Please correct the highlighted fields."), errors)
     return out
@@ -287,7 +297,7 @@ _INTAKE_COLUMNS = (
     "caller_phone_raw", "caller_name", "is_anonymous", "accused_party", "accused_party_key", "patent_number",
     "patent_number_raw", "product", "place", "summary", "description", "duration_seconds", "exhibition_name",
     "operator_id", "accept_due_on", "created_at", "updated_at", "search_vector", "answer_text", "answer_id",
-    "answer_version", "decision", "decided_at", "decided_on",
+    "answer_version", "decision", "decided_at", "decided_on", "cti_call_id",
 )
 #: Every column of Call but the deferred search vector: what a freshly logged Call holds (attribute = column name).
 _CALL_ATTRIBUTES = tuple(c.key for c in Call.__table__.c if c.key != "search_vector")
@@ -387,6 +397,13 @@ def record_call(data: dict[str, Any], *, actor) -> Call:
     phone = values.pop("_phone", None)
     answered = values.pop("_answered")
     now = utcnow()
+    if values.get("cti_call_id"):
+        from hotline.cti.queries import switch_duration
+
+        # Came through the switch: the duration is the switch's (answered → hung up), once it knows it.
+        duration = switch_duration(values["cti_call_id"])
+        if duration is not None:
+            values["duration_seconds"] = duration
     if answered:
         # Logged and answered in one step: the decision is taken now, as "mark answered" would take it.
         values.update(status=CallStatus.answered.value, decision=CallStatus.answered.value, decided_at=now,
@@ -414,6 +431,44 @@ def record_call(data: dict[str, Any], *, actor) -> Call:
     call = as_loaded(Call, attributes)
     log_event(event, call_id)
     return call
+
+
+def find_call_by_cti_id(cti_call_id: str | None) -> Call | None:
+    cti_call_id = (cti_call_id or "").strip() if isinstance(cti_call_id, str) else None
+    if not cti_call_id:
+        return None
+    return db.session.scalar(select(Call).where(Call.cti_call_id == cti_call_id))
+
+
+def record_call_once(data: dict[str, Any], *, actor) -> tuple[Call, bool]:
+    """Log a call, once per switch call: with a ``cti_call_id`` already logged, the call logged then (and False)
+    instead of a second one — also when two requests race (the unique index decides; the loser's insert is rolled
+    back to a savepoint and it answers with the winner's call). Returns (call, created).
+
+    :raises StateError: the switch call was logged as a call of a region ``actor`` does not see (its contents are
+        not theirs to read).
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    def existing() -> tuple[Call, bool] | None:
+        call = find_call_by_cti_id(data.get("cti_call_id"))
+        if call is None:
+            return None
+        if not sees_region(actor, call.region_code):
+            raise StateError(_("This switch call is already logged, as another office's call."))
+        return call, False
+
+    found = existing()
+    if found is not None:
+        return found
+    try:
+        with db.session.begin_nested():
+            return record_call(data, actor=actor), True
+    except IntegrityError:
+        found = existing()
+        if found is None:
+            raise
+        return found
 
 
 def update_call(call: Call, data: dict[str, Any], *, actor, expected_version: int | None) -> dict:

@@ -38,7 +38,7 @@ from hotline.calls.operations import (
     TooManyLookups,
     audit_number_lookup,
     mark_duplicate,
-    record_call,
+    record_call_once,
     record_feedback,
     record_number_lookup,
     reveal_caller,
@@ -262,19 +262,27 @@ def new():
     if form.validate_on_submit():
         try:
             answered = "answered" in request.form
-            call = record_call(form.api_data(local_tz(), answered=answered), actor=current_user)
+            call, created = record_call_once(form.api_data(local_tz(), answered=answered), actor=current_user)
         except ValidationFailed as exc:
             db.session.rollback()
             form.apply_domain_errors(exc.errors)
             status = 422
+        except StateError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            status = 409
         else:
             db.session.commit()
+            if not created:
+                # The switch call was logged already (a second tab, a double submit): that call, not a second one.
+                flash(_("This switch call was logged already as %(ref)s.", ref=call.ref), "info")
+                return redirect(url_for("calls.detail", call_id=call.id))
             logger.info("call %s logged by user %s", call.id, current_user.id)
             flash(_saved_message(call, answered=answered), "success")
             return redirect(url_for("calls.new"))
     elif request.method == "POST":
         status = 422
-    if status == 422:
+    if status in (409, 422):
         form.lift_hidden_errors()
         form.form_errors.insert(0, _("The call was not saved: correct the highlighted fields."))
     return render_template("calls/new.html", form=form), status

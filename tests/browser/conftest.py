@@ -53,6 +53,8 @@ PASSWORD = "browser-tests-Pa55word"
 #: Demo data for the statistics scenario: one year, one 市州, small but with something in every month.
 DEMO_YEAR = 2015
 DEMO_REGION = "430200"
+#: The telephone switch's service account (CTI events).
+SWITCH_ACCOUNT = "bt-switch"
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,8 @@ class LiveServer:
     url: str
     log_path: Path
     accounts: dict[str, Account] = field(default_factory=lambda: dict(ACCOUNTS))
+    #: An API token of the telephone switch's service account (SWITCH_ACCOUNT), for POST /api/v1/cti/events.
+    switch_token: str = ""
 
     def log_tail(self, lines: int = 60) -> str:
         try:
@@ -273,6 +277,10 @@ def live_server(browser, backend, tmp_path_factory) -> Iterator[LiveServer]:
         commands.append(["demo-data", "--years", str(DEMO_YEAR), "--regions", DEMO_REGION, "--scale", "0.2",
                          "--no-search"])
         (tmp / "prepare.log").write_text(_flask(env, commands, stdin=f"{PASSWORD}\n" * len(ACCOUNTS)))
+        # The telephone switch: a service account and its token (the last line `users token` prints).
+        switch_out = _flask(env, [["users", "create", SWITCH_ACCOUNT, "--role", "operator", "--service"],
+                                  ["users", "token", SWITCH_ACCOUNT, "--name", "switch"]])
+        switch_token = switch_out.strip().splitlines()[-1].strip()
 
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
@@ -285,7 +293,7 @@ def live_server(browser, backend, tmp_path_factory) -> Iterator[LiveServer]:
                  "hotline:create_app()"],
                 env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         _wait_until_up(url, proc, log_path)
-        yield LiveServer(url=url, log_path=log_path)
+        yield LiveServer(url=url, log_path=log_path, switch_token=switch_token)
     finally:
         if proc is not None:
             _stop(proc)

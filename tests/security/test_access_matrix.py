@@ -82,6 +82,10 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "/calls/new"): (LOGIN, OK, 403, OK, 403, None),
     ("POST", "/calls/new"): (LOGIN, OK, 403, OK, 403, None),
     ("GET", "/calls/lookup"): (LOGIN, OK, OK, OK, 403, None),
+    # the switch's calls ringing for the logged-in agent (only their own: no record id)
+    ("GET", "/cti/ringing"): (LOGIN, OK, 403, OK, 403, None),
+    # the top bar's search by number: those who read calls or cases
+    ("GET", "/search"): (LOGIN, OK, OK, OK, 403, None),
     ("GET", "/calls/<int:call_id>"): (LOGIN, OK, OK, OK, 403, Z("officer")),
     ("GET", "/calls/<int:call_id>/edit"): (LOGIN, OK, 403, OK, 403, Z("operator")),
     ("POST", "/calls/<int:call_id>/edit"): (LOGIN, OK, 403, OK, 403, Z("operator")),
@@ -194,6 +198,9 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # API: calls
     ("POST", "/api/v1/calls"): (LOGIN, OK, 403, OK, 403, None),
     ("GET", "/api/v1/calls"): (LOGIN, OK, OK, OK, 403, None),
+    ("GET", "/api/v1/search"): (LOGIN, OK, OK, OK, 403, None),
+    # the switch's events: service accounts only (a person's token is refused whatever the role; see SERVICE_ONLY)
+    ("POST", "/api/v1/cti/events"): (LOGIN, 403, 403, 403, 403, None),
     ("GET", "/api/v1/callers/<phone>/history"): (LOGIN, OK, OK, OK, 403, None),
     ("GET", "/api/v1/calls/<int:call_id>"): (LOGIN, OK, OK, OK, 403, Z("officer")),
     ("PATCH", "/api/v1/calls/<int:call_id>"): (LOGIN, OK, 403, OK, 403, Z("operator")),
@@ -410,6 +417,10 @@ def test_matrix_is_consistent_with_the_api_declarations():
         rule = bp.url_prefix + ep.rule
         row = MATRIX[(ep.method, rule)]
         assert (row[0] == OK) == (not ep.auth), rule
+        if ep.service_only:
+            # The table's users are people: every one is refused (tests/cti checks the service accounts).
+            assert all(expected == 403 for expected in row[1:5]), rule
+            continue
         for role, expected in zip(ROLES, row[1:5], strict=True):
             allowed = ep.roles is None or role in ep.roles
             if row[5] is not None and row[5].above and role == row[5].role:

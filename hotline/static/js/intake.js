@@ -389,6 +389,87 @@
   syncAnonymous();
   if (value(phone) || value(accused) || value(patent)) { scheduleLookup(0); }
 
+  /* ---- the switch's ringing call (CTI) ----
+   * The page asks data-ringing-url every RINGING_POLL_MS for the calls the switch rings on this agent. The newest
+   * shows above the panel with its number, and the number's earlier calls fill the panel before the agent picks
+   * up; "Pick up" (Alt+P) puts the number and the switch's call id into the form and starts the call. */
+  var ringingUrl = form.getAttribute("data-ringing-url");
+  var ctiField = field("cti_call_id");
+  var ringingPanel = document.getElementById("cti-ringing");
+  var RINGING_POLL_MS = 1500;
+  var ringingShown = null;
+  var historyShownFor = null;
+  var pickedUp = null;
+
+  function showRinging(item) {
+    if (!item) {
+      ringingPanel.hidden = true;
+      ringingShown = null;
+      return;
+    }
+    var number = (item.phone && item.phone.display) || t("cti_withheld");
+    document.getElementById("cti-ringing-title").textContent =
+      t(item.state === "answered" ? "cti_answered" : "cti_ringing", { number: number });
+    document.getElementById("cti-ringing-since").textContent = item.rang_at;
+    ringingPanel.setAttribute("data-cti-call-id", item.cti_call_id);
+    ringingPanel.hidden = false;
+    ringingShown = item;
+    if (item.lookup_url && historyShownFor !== item.cti_call_id && !value(phone)) {
+      // The number's earlier calls, in the side panel, before the agent picks up.
+      historyShownFor = item.cti_call_id;
+      fetch(item.lookup_url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) { throw new Error("failed"); }
+          return response.json();
+        }).then(render).catch(function () { historyShownFor = null; });
+    }
+  }
+
+  function pickUp() {
+    if (!ringingShown) { return; }
+    var item = ringingShown;
+    pickedUp = item.cti_call_id;
+    if (ctiField) { ctiField.value = item.cti_call_id; }
+    if (phone && !phone.disabled && item.caller_phone) { phone.value = item.caller_phone; }
+    showRinging(null);
+    startCall();
+    scheduleLookup(0);
+    setStatus([t("cti_picked")], false);
+    var next = callerName && !callerName.disabled ? callerName : phone;
+    if (next) { next.focus(); }
+  }
+
+  function pollRinging() {
+    var stop = false;
+    fetch(ringingUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        // Logged out (or the session timed out: the poll itself is no activity): stop asking.
+        if (response.status === 401 || response.status === 403) { stop = true; }
+        if (!response.ok) { throw new Error("failed"); }
+        return response.json();
+      }).then(function (data) {
+        var items = (data.items || []).filter(function (item) {
+          return item.cti_call_id !== pickedUp && !(ctiField && ctiField.value === item.cti_call_id);
+        });
+        showRinging(items[0] || null);
+      }).catch(function () { /* the next poll tries again */ })
+      .then(function () {
+        if (stop) { showRinging(null); return; }
+        window.setTimeout(pollRinging, RINGING_POLL_MS);
+      });
+  }
+
+  if (ringingUrl && ringingPanel) {
+    document.getElementById("cti-pickup").addEventListener("click", pickUp);
+    document.addEventListener("keydown", function (event) {
+      if (event.altKey && !event.ctrlKey && !event.metaKey && event.code === "KeyP" && ringingShown) {
+        event.preventDefault();
+        pickUp();
+      }
+    });
+    pollRinging();
+  }
+
   /* ---- standard answers matching the summary ---- */
   var suggestUrl = form.getAttribute("data-suggest-url");
   var summary = field("summary");
