@@ -280,12 +280,12 @@ def _page_size() -> int:
 # list
 
 
-@bp.route("")
-@role_required(*CASE_ROLES)
-def index():
+def list_filters() -> tuple[CaseFilterForm, CaseFilters]:
+    """The case list's filter form from the query string and the filters it gives: the page and its XLSX
+    download read the same ones."""
     form = CaseFilterForm(request.args, user=current_user)
     form.validate()
-    filters = CaseFilters(
+    return form, CaseFilters(
         status=form.value("status"),
         case_type=form.value("case_type"),
         region_code=form.value("region_code"),
@@ -296,6 +296,12 @@ def index():
         officer_id=current_user.id if form.value("mine") else None,
         q=clean_text(form.value("q")),
     )
+
+
+@bp.route("")
+@role_required(*CASE_ROLES)
+def index():
+    form, filters = list_filters()
     page_size = _page_size()
     cursor = request.args.get("cursor") or None
     cursor_error = None
@@ -313,7 +319,23 @@ def index():
         next_url=url_for("cases.index", cursor=next_cursor, **args) if next_cursor else None,
         first_url=url_for("cases.index", **args) if cursor else None,
         filtered=bool(args.keys() - {"page_size"}),
+        export_url=url_for("cases.export", **form.query_args()),
     )
+
+
+@bp.route("/export.xlsx")
+@role_required(*CASE_ROLES)
+def export():
+    """The case list with its filters as XLSX."""
+    from hotline.cases.exports import export_cases
+    from hotline.core.exports import audit_export, describe_filters
+    from hotline.core.xlsx import xlsx_response
+
+    form, filters = list_filters()
+    out, count = export_cases(current_user, filters, describe_filters(form))
+    audit_export(current_user, "cases", count, form)
+    db.session.commit()
+    return xlsx_response(out, f"cases-{local_today():%Y%m%d}.xlsx")
 
 
 # ---------------------------------------------------------------------------------------------------------------
