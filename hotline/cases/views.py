@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar as pycal
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -82,6 +82,7 @@ from hotline.deadlines.calendar import CalendarMissing, WorkCalendar
 from hotline.deadlines.engine import find_rule
 from hotline.deadlines.models import WORKING_KINDS, CalendarDay
 from hotline.extensions import db
+from hotline.templating import local_tz
 
 DEFAULT_PAGE_SIZE = 50
 
@@ -752,6 +753,22 @@ def _render_detail(case: Case, status: int = 200, *, alert: str | None = None, *
 @role_required(*CASE_ROLES)
 def detail(case_id: int):
     return _render_detail(_load(case_id))
+
+
+@bp.route("/<int:case_id>/file")
+@role_required(*CASE_ROLES)
+def case_file(case_id: int):
+    """The case printed as its file (案卷), laid out for A4: a cover (number, parties, officers, dates), then the
+    deadlines and timeline, the decisions and the evidence list. The case page's access and what it shows."""
+    case = _load(case_id)
+    deadlines, deadline_error = deadlines_of(case)
+    call = case.call if case.call_id and case.call and sees_region(current_user, case.call.region_code) else None
+    people = _actor_names({i for i in (case.created_by_id, case.close_approved_by_id, case.publish_approved_by_id,
+                                       case.withdrawal_approved_by_id) if i})
+    return render_template(
+        "cases/file.html", case=case, deadlines=deadlines, deadline_error=deadline_error, call=call, people=people,
+        events=case_events(case), approvals=case_approvals(case), printed_at=datetime.now(local_tz()),
+    )
 
 
 def _run(case: Case, name: str, form: HotlineForm, perform: Callable[[], object], success: Callable[[], str],

@@ -79,6 +79,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "/admin/calendar/regional/delete"): (LOGIN, 403, 403, 403, OK, None),
     # calls
     ("GET", "/calls"): (LOGIN, OK, OK, OK, 403, None),
+    # the call list as XLSX: the list's readers (masked as the list masks)
+    ("GET", "/calls/export.xlsx"): (LOGIN, OK, OK, OK, 403, None),
     ("GET", "/calls/new"): (LOGIN, OK, 403, OK, 403, None),
     ("POST", "/calls/new"): (LOGIN, OK, 403, OK, 403, None),
     ("GET", "/calls/lookup"): (LOGIN, OK, OK, OK, 403, None),
@@ -108,6 +110,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "/api/v1/transfers/<int:transfer_id>/reopen"): (LOGIN, OK, OK, OK, 403, Z("operator")),
     # cases
     ("GET", "/cases"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/cases/export.xlsx"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/cases/due"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/cases/calendar"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/cases/new"): (LOGIN, 403, OK, OK, 403, None),
@@ -115,6 +118,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "/cases/from-call/<int:call_id>"): (LOGIN, OK, OK, OK, 403, Z("operator")),
     ("POST", "/cases/from-call/<int:call_id>"): (LOGIN, OK, OK, OK, 403, Z("officer")),
     ("GET", "/cases/<int:case_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    # the case printed as its file (案卷): the case page's access
+    ("GET", "/cases/<int:case_id>/file"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("GET", "/cases/<int:case_id>/edit"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("POST", "/cases/<int:case_id>/edit"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
     ("POST", "/cases/<int:case_id>/actions/<name>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
