@@ -45,6 +45,22 @@ def describe_filters(form) -> str:
         else:
             shown = str(field.data)
         parts.append(f"{field.label.text}：{shown}")
+    return subtitle(parts)
+
+
+def api_filters(query, *, skip=("page_size", "cursor")) -> tuple[str, dict]:
+    """An API list query's filters in effect: (the file's second row, the audit's codes — a search as ``true``)."""
+    shown, codes = [], {}
+    for name, value in query.model_dump(exclude_none=True).items():
+        if name in skip or value is False or value == "":
+            continue
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        shown.append(f"{name}：{text}")
+        codes[name] = True if name in FREE_TEXT_FILTERS or value is True else text
+    return subtitle(shown), codes
+
+
+def subtitle(parts: list[str]) -> str:
     filters = "；".join(parts) if parts else _("none")
     return _("Filters: %(filters)s · Exported at %(time)s", filters=filters,
              time=datetime.now(local_tz()).strftime("%Y-%m-%d %H:%M"))

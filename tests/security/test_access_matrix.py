@@ -175,6 +175,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # API: calls
     ("POST", "/api/v1/calls"): (LOGIN, OK, 403, OK, 403, None),
     ("GET", "/api/v1/calls"): (LOGIN, OK, OK, OK, 403, None),
+    ("GET", "/api/v1/calls.xlsx"): (LOGIN, OK, OK, OK, 403, None),
     ("GET", "/api/v1/callers/<phone>/history"): (LOGIN, OK, OK, OK, 403, None),
     ("GET", "/api/v1/calls/<int:call_id>"): (LOGIN, OK, OK, OK, 403, Z("officer")),
     ("PATCH", "/api/v1/calls/<int:call_id>"): (LOGIN, OK, 403, OK, 403, Z("operator")),
@@ -186,6 +187,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # API: cases
     ("POST", "/api/v1/cases"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/api/v1/cases"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/api/v1/cases.xlsx"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/api/v1/cases/<int:case_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("PATCH", "/api/v1/cases/<int:case_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("POST", "/api/v1/cases/<int:case_id>/actions"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
