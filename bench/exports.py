@@ -10,9 +10,10 @@ configuration, the real route through Flask's test client with a bearer token �
 the province operator (every call, callers in full) and as 长沙's supervisor (masked), ``GET
 /api/v1/cases.xlsx`` as a province supervisor — the same export code as the pages' 下载 Excel links. A list of
 ~10,000 rows (a date window of the newest rows) and the whole list are each exported; per export: rows in the
-file, seconds, the process's peak RSS (``ru_maxrss``) before the request (app loaded, one warm-up request) and
-after it, the peak of Python allocations during the request (tracemalloc) and the file's size. The file is opened
-again with openpyxl (read-only) to count its rows. Writes the "Exports" section of RESULTS.md between its
+file, seconds (the body streamed to a temporary file to the end), the process's peak RSS (``ru_maxrss``) before
+the request (app loaded, one warm-up request) and after it, the file's size; then the same request again under
+tracemalloc (not timed) for the peak of Python allocations, and the saved file opened with openpyxl (read-only)
+to count its rows. Writes the "Exports" section of RESULTS.md between its
 markers (the rest of the file is kept).
 """
 
@@ -39,7 +40,8 @@ DEFAULT_DB = "exports_bench"
 PROVINCE_SUPERVISOR = "bench-exports-sup-430000"
 
 CHILD = r"""
-import datetime as dt, json, resource, sys, time, tracemalloc
+import datetime as dt, json, resource, sys, tempfile, time, tracemalloc
+from openpyxl import load_workbook
 from sqlalchemy import select
 from hotline import create_app
 from hotline.accounts import security
@@ -69,56 +71,32 @@ warm = client.get(url.split("?")[0] + "?received_from=2000-01-01&received_to=200
 warm.get_data(); warm.close()
 assert warm.status_code == 200, warm.status_code
 rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-tracemalloc.start()
 t0 = time.perf_counter()
 response = client.get(url, headers=headers, buffered=False)
-size = 0
-for chunk in response.response:
-    size += len(chunk)
-seconds = time.perf_counter() - t0
-_, traced_peak = tracemalloc.get_traced_memory()
-tracemalloc.stop()
-response.close()
-rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 assert response.status_code == 200, response.status_code
+size = 0
+with tempfile.NamedTemporaryFile(suffix=".xlsx") as saved:
+    for chunk in response.response:  # streamed: the body read to the end, as a client would
+        size += len(chunk)
+        saved.write(chunk)
+    response.close()
+    seconds = time.perf_counter() - t0
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Again under tracemalloc (slower: not timed) for the peak of Python allocations during the request.
+    tracemalloc.start()
+    again = client.get(url, headers=headers, buffered=False)
+    for chunk in again.response:
+        pass
+    again.close()
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    saved.flush()
+    book = load_workbook(saved.name, read_only=True)
+    rows = sum(1 for _ in book.worksheets[0].iter_rows(min_row=5, values_only=True))
+    book.close()
 print("RESULT " + json.dumps({"seconds": seconds, "rss_before_kb": rss_before, "rss_after_kb": rss_after,
-                              "traced_peak": traced_peak, "bytes": size}), flush=True)
+                              "traced_peak": traced_peak, "bytes": size, "rows": rows}), flush=True)
 """
-
-#: The same request again, keeping the file, to count its rows with openpyxl (not timed).
-CHILD_ROWS = r"""
-import datetime as dt, io, json, sys
-from openpyxl import load_workbook
-from sqlalchemy import select
-from hotline import create_app
-from hotline.accounts import security
-from hotline.accounts.models import ApiToken, User
-from hotline.extensions import db
-
-url, username = sys.argv[1], sys.argv[2]
-app = create_app("production")
-with app.app_context():
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None and username == "bench-exports-sup-430000":
-        # The demo data has no province staff: the province supervisor is made here, once.
-        user = User(username=username, display_name="省局负责人（导出基准）", role="supervisor", region_code="430000",
-                    password_hash="!bench-unusable", is_active=True)
-        db.session.add(user)
-        db.session.flush()
-    raw = security.new_token_value()
-    db.session.add(ApiToken(user_id=user.id, name="bench-exports", prefix=raw[:12],
-                            token_hash=security.sha256_hex(raw),
-                            expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)))
-    db.session.commit()
-response = app.test_client().get(url, headers={"Authorization": f"Bearer {raw}"})
-data = response.get_data(); response.close()
-book = load_workbook(io.BytesIO(data), read_only=True)
-sheet = book.worksheets[0]
-rows = sum(1 for _ in sheet.iter_rows(min_row=5, values_only=True))
-sample = [list(map(str, r)) for r in sheet.iter_rows(min_row=5, max_row=5, values_only=True)]
-print("RESULT " + json.dumps({"rows": rows, "sample": sample}, ensure_ascii=False), flush=True)
-"""
-
 
 def env_for(dbname: str) -> dict:
     from intake import pg_url
@@ -222,8 +200,7 @@ def main(argv: list[str]) -> int:
     for label, url, username in runs:
         log(f"export {label}: GET {url}")
         measured = run_child(CHILD, env, url, username)
-        counted = run_child(CHILD_ROWS, env, url, username)
-        measured.update(rows=counted["rows"], label=label, url=url, username=username)
+        measured.update(label=label, url=url, username=username)
         log(f"  {measured['rows']:,} rows in {measured['seconds']:.1f} s; RSS {measured['rss_before_kb'] / 1024:.0f}"
             f" → {measured['rss_after_kb'] / 1024:.0f} MB; traced peak {measured['traced_peak'] / 2**20:.1f} MB")
         results.append(measured)
@@ -239,8 +216,8 @@ def main(argv: list[str]) -> int:
         "test client (bearer token), PostgreSQL on 127.0.0.1; rows read in keyset batches of 1,000, the XLSX "
         "written by XlsxWriter in constant_memory mode to a temporary file, then streamed (the body is read to "
         "the end). RSS = the process's peak resident set (`ru_maxrss`) after the app and one warm-up request, "
-        "then after the export; traced = the peak of Python allocations during the request (tracemalloc, which "
-        "also slows the request down: the time is with it on). Rows counted by opening the file with openpyxl.",
+        "then after the export; traced = the peak of Python allocations during the same request made again under "
+        "tracemalloc (not timed). Rows counted by opening the saved file with openpyxl.",
         "",
         "| export | user | rows | seconds | rows/s | peak RSS before MB | peak RSS after MB | growth MB "
         "| traced peak MB | file MB |",

@@ -132,6 +132,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "/cases/<int:case_id>/attachments/<int:attachment_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     # due lists (a 株洲 user sees only 株洲's rows: no record in the URL)
     ("GET", "/due"): (LOGIN, OK, OK, OK, 403, None),
+    ("GET", "/due/export.xlsx"): (LOGIN, OK, OK, OK, 403, None),
     ("GET", "/due/backlog"): (LOGIN, 403, OK, OK, 403, None),
     # major-case supervision: 长沙's case supervised by the province; 长沙's supervisor is not above it
     ("GET", "/supervisions"): (LOGIN, 403, OK, OK, 403, None),
