@@ -95,6 +95,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # transfers: 长沙's operator sent it to 长沙's office (the receiving side signs and returns; a step that does
     # not fit the pending status answers 409)
     ("GET", "/transfers/"): (LOGIN, OK, OK, OK, 403, None),
+    ("GET", "/transfers/export.xlsx"): (LOGIN, OK, OK, OK, 403, None),
     ("GET", "/transfers/<int:transfer_id>"): (LOGIN, OK, OK, OK, 403, Z("officer")),
     ("POST", "/transfers/<int:transfer_id>/sign"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("POST", "/transfers/<int:transfer_id>/return"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
