@@ -102,11 +102,3 @@ def xlsx_response(out, filename: str) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
 
-
-def wants_xlsx(request) -> bool:
-    """An API list asked for as a spreadsheet: ``?format=xlsx`` or ``Accept`` naming the XLSX type first."""
-    if request.args.get("format") == "xlsx":
-        return True
-    best = request.accept_mimetypes.best_match([XLSX_MIMETYPE, "application/json"])
-    return best == XLSX_MIMETYPE and request.accept_mimetypes[XLSX_MIMETYPE] > request.accept_mimetypes[
-        "application/json"]

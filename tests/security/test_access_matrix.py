@@ -146,6 +146,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # case-file review
     ("GET", "/review"): (LOGIN, 403, 403, OK, 403, None),
     ("POST", "/review"): (LOGIN, 403, 403, OK, 403, None),
+    # one sample's files as XLSX (without ?label=: back to the page to choose one)
+    ("GET", "/review/export.xlsx"): (LOGIN, 403, 403, OK, 403, None),
     ("GET", "/review/scores"): (LOGIN, 403, 403, OK, 403, None),
     ("GET", "/review/<int:review_id>"): (LOGIN, 403, 403, OK, 403, Z("supervisor")),
     ("POST", "/review/<int:review_id>"): (LOGIN, 403, 403, OK, 403, Z("supervisor")),
