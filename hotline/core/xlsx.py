@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 import xlsxwriter
@@ -78,7 +78,8 @@ def write_xlsx(title: str, subtitle: str, columns: Sequence[Column], rows: Itera
                 elif kind == "date" and isinstance(value, date):
                     sheet.write_datetime(r, i, datetime(value.year, value.month, value.day), formats["date"])
                 elif kind == "money" and isinstance(value, Decimal | int | float):
-                    sheet.write_number(r, i, float(Decimal(value).quantize(Decimal("0.01"))), formats["money"])
+                    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # 四舍五入
+                    sheet.write_number(r, i, float(amount), formats["money"])
                 elif kind == "int" and isinstance(value, int):
                     sheet.write_number(r, i, value, formats["int"])
                 else:
