@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 import xlsxwriter
-from flask import Response, send_file
+from flask import Response
 
 from hotline.templating import local_tz
 
@@ -96,10 +96,26 @@ def write_xlsx(title: str, subtitle: str, columns: Sequence[Column], rows: Itera
     return out, count
 
 
+CHUNK_BYTES = 64 * 1024
+
+
+def _chunks(out):
+    """The file in chunks, closed (and so deleted) once read to the end — also by a client that never calls the
+    response's close(); a server that stops early closes it through call_on_close."""
+    try:
+        while chunk := out.read(CHUNK_BYTES):
+            yield chunk
+    finally:
+        out.close()
+
+
 def xlsx_response(out, filename: str) -> Response:
-    """Stream the written file (Werkzeug closes — and so deletes — it when the response is done)."""
-    response = send_file(out, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename, max_age=0,
-                         conditional=False, etag=False)
+    """Stream the written temporary file as an attachment (``filename``: ASCII)."""
+    size = out.seek(0, 2)
+    out.seek(0)
+    response = Response(_chunks(out), mimetype=XLSX_MIMETYPE, direct_passthrough=True)
+    response.call_on_close(out.close)
+    response.content_length = size
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
-
