@@ -137,3 +137,27 @@ def test_case_file_is_the_case_pages_access(app, as_user, team, build_case):
     assert operator.get(f"/cases/{case_id}/file").status_code == 403
     province, _ = as_user(user=team.province_supervisor)
     assert province.get(f"/cases/{case_id}/file").status_code == 200
+
+
+def test_case_export_is_read_in_keyset_batches(app, as_user, team, build_case, monkeypatch):
+    from sqlalchemy import event
+
+    _cases(app, team, build_case)
+    client, _ = as_user(user=team.province_supervisor)
+    whole = [r[0] for r in read_xlsx(download(client, "/cases/export.xlsx").data)[3]]
+    monkeypatch.setattr("hotline.core.exports.EXPORT_BATCH", 2)
+    pages = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM cases" in statement and "LIMIT" in statement:
+            pages.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        batched = [r[0] for r in read_xlsx(download(client, "/cases/export.xlsx").data)[3]]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert batched == whole and len(whole) == 4
+    assert len(pages) == 3  # 2 + 2 + an empty page: never one query for every case
