@@ -137,6 +137,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "/due/backlog"): (LOGIN, 403, OK, OK, 403, None),
     # major-case supervision: 长沙's case supervised by the province; 长沙's supervisor is not above it
     ("GET", "/supervisions"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/supervisions/export.xlsx"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/supervisions/<int:supervision_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("GET", "/supervisions/designate/<int:case_id>"): (LOGIN, 403, 403, 403, 403, Z("supervisor", above=True)),
     ("POST", "/supervisions/designate/<int:case_id>"): (LOGIN, 403, 403, 403, 403, Z("supervisor", above=True)),
