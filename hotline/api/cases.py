@@ -80,6 +80,10 @@ def create_case(user, body: cs.CaseCreate):
     return _case_response(case, user, 201)
 
 
+#: users.id is an INTEGER column.
+MAX_USER_ID = 2**31 - 1
+
+
 def _case_filters(query: cs.CaseListQuery) -> queries.CaseFilters:
     """The list's filters (unknown region or an empty filing range → 422)."""
     if query.region_code and query.region_code not in ref.region_map():
@@ -87,10 +91,12 @@ def _case_filters(query: cs.CaseListQuery) -> queries.CaseFilters:
                                {"region_code": [_("Unknown region %(code)r.", code=query.region_code)]})
     if query.filed_from and query.filed_to and query.filed_from > query.filed_to:
         raise ValidationFailed(_("Empty range."), {"filed_to": [_("Must not be before filed_from.")]})
-    filters = queries.CaseFilters(status=query.status, case_type=query.case_type, region_code=query.region_code,
-                                  overdue=query.overdue, filed_from=query.filed_from, filed_to=query.filed_to,
-                                  is_major=query.is_major, officer_id=query.officer_id, q=query.q)
-    return filters
+    officer_id = query.officer_id
+    if officer_id is not None and officer_id > MAX_USER_ID:
+        officer_id = -1  # beyond users.id's INTEGER: no such user, so no case (the database would refuse the value)
+    return queries.CaseFilters(status=query.status, case_type=query.case_type, region_code=query.region_code,
+                               overdue=query.overdue, filed_from=query.filed_from, filed_to=query.filed_to,
+                               is_major=query.is_major, officer_id=officer_id, q=query.q)
 
 
 @api_route("/cases", "GET", summary="List cases (newest receipt first)", tag="cases", roles=CASE_ROLES,

@@ -8,6 +8,7 @@ deleted when the response has been sent (or on error).
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -42,6 +43,7 @@ def write_xlsx(title: str, subtitle: str, columns: Sequence[Column], rows: Itera
     decimals, text always as text (``write_string``: nothing a caller typed becomes a formula)."""
     # Not a context manager: the open file outlives this function (the response streams and closes it).
     out = tempfile.TemporaryFile(prefix="hotline-export-", suffix=".xlsx")  # noqa: SIM115
+    book = None
     try:
         book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False,
                                          "tmpdir": tempfile.gettempdir(), "strings_to_formulas": False,
@@ -91,6 +93,13 @@ def write_xlsx(title: str, subtitle: str, columns: Sequence[Column], rows: Itera
         book.close()
         out.seek(0)
     except BaseException:
+        # A failure mid-list (the database, a bad value): the workbook never closed, so its row-data file (one per
+        # sheet in constant_memory mode, deleted by close()) is closed and deleted here, with the output.
+        for worksheet in book.worksheets() if book is not None else ():
+            if worksheet.row_data_fh is not None and not worksheet.row_data_fh.closed:
+                worksheet.row_data_fh.close()
+            if worksheet.row_data_filename and os.path.exists(worksheet.row_data_filename):
+                os.unlink(worksheet.row_data_filename)
         out.close()
         raise
     return out, count

@@ -34,3 +34,19 @@ def test_cells_keep_their_kind(app):
     assert first[4].value == -3
     assert sheet["B6"].value is None and sheet["A6"].value.startswith("+86 138")
     assert len(sheet["A7"].value) == 32767 and sheet["D7"].value == 0
+
+
+def test_a_failure_mid_list_leaves_no_temporary_file(app, tmp_path, monkeypatch):
+    import tempfile
+
+    import pytest
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def rows():
+        yield ("一",)
+        raise RuntimeError("the database went away")
+
+    with app.test_request_context(), pytest.raises(RuntimeError):
+        write_xlsx("标题", "", [Column("文本")], rows())
+    assert list(tmp_path.iterdir()) == []
