@@ -25,6 +25,7 @@ from hotline.cases.operations import retired_approver_field
 from hotline.core.errors import StaleVersion, ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.permissions import sees_region
+from hotline.core.xlsx import XLSX_MIMETYPE, xlsx_response
 from hotline.extensions import db
 from hotline.reference import queries as ref
 
@@ -87,23 +88,52 @@ def create_case(user, body: cs.CaseCreate):
     return _case_response(case, user, 201)
 
 
-@api_route("/cases", "GET", summary="List cases (newest receipt first)", tag="cases", roles=CASE_ROLES,
-           query=cs.CaseListQuery, responses={200: cs.CasePageOut})
-def list_cases(user, query: cs.CaseListQuery):
-    """Filters combine with AND; a region outside yours matches nothing. ``overdue=true``: a pending deadline
-    is already past."""
+#: users.id is an INTEGER column.
+MAX_USER_ID = 2**31 - 1
+
+
+def _case_filters(query: cs.CaseListQuery) -> queries.CaseFilters:
+    """The list's filters (unknown region or an empty filing range → 422)."""
     if query.region_code and query.region_code not in ref.region_map():
         raise ValidationFailed(_("Unknown region."),
                                {"region_code": [_("Unknown region %(code)r.", code=query.region_code)]})
     if query.filed_from and query.filed_to and query.filed_from > query.filed_to:
         raise ValidationFailed(_("Empty range."), {"filed_to": [_("Must not be before filed_from.")]})
-    filters = queries.CaseFilters(status=query.status, case_type=query.case_type, region_code=query.region_code,
-                                  overdue=query.overdue, filed_from=query.filed_from, filed_to=query.filed_to,
-                                  is_major=query.is_major, officer_id=query.officer_id, q=query.q)
+    officer_id = query.officer_id
+    if officer_id is not None and officer_id > MAX_USER_ID:
+        officer_id = -1  # beyond users.id's INTEGER: no such user, so no case (the database would refuse the value)
+    return queries.CaseFilters(status=query.status, case_type=query.case_type, region_code=query.region_code,
+                               overdue=query.overdue, filed_from=query.filed_from, filed_to=query.filed_to,
+                               is_major=query.is_major, officer_id=officer_id, q=query.q)
+
+
+@api_route("/cases", "GET", summary="List cases (newest receipt first)", tag="cases", roles=CASE_ROLES,
+           query=cs.CaseListQuery, responses={200: cs.CasePageOut})
+def list_cases(user, query: cs.CaseListQuery):
+    """Filters combine with AND; a region outside yours matches nothing. ``overdue=true``: a pending deadline
+    is already past."""
+    filters = _case_filters(query)
     cases, next_cursor = queries.list_cases(user, filters, cursor=query.cursor, page_size=query.page_size)
     readable = call_queries.readable_call_ids(user, (c.call_id for c in cases))
     return jsonify({"items": [case_json(c, call_readable=c.call_id in readable) for c in cases],
                     "next_cursor": next_cursor})
+
+
+@api_route("/cases.xlsx", "GET", summary="The case list as a spreadsheet", tag="cases", roles=CASE_ROLES,
+           query=cs.CaseListQuery,
+           responses={200: Binary(XLSX_MIMETYPE, "XLSX: every case of the list with these filters, newest receipt "
+                                                 "first (page_size and cursor do not apply). Content-Disposition: "
+                                                 "attachment.")})
+def export_cases(user, query: cs.CaseListQuery):
+    """The same filters as GET /cases (unknown region → 422). The export is audited (rows and filter names)."""
+    from hotline.cases.exports import export_cases as write
+    from hotline.core.exports import api_filters, audit_export
+
+    filters = _case_filters(query)
+    shown, codes = api_filters(query)
+    out, count = write(user, filters, shown)
+    audit_export(user, "cases", count, filters=codes)
+    return xlsx_response(out, "cases.xlsx")
 
 
 @api_route("/cases/<int:case_id>", "GET", summary="Read a case", tag="cases", roles=CASE_ROLES, errors=[404],

@@ -11,7 +11,7 @@ from hotline.api import (
 )
 from hotline.api import schemas as s
 from hotline.api.queries import call_filters, expected_version, list_users
-from hotline.api.registry import api_route, build_openapi
+from hotline.api.registry import Binary, api_route, build_openapi
 from hotline.api.serializers import (
     call_json,
     call_summary_json,
@@ -28,6 +28,7 @@ from hotline.core.errors import ValidationFailed
 from hotline.core.health import health_report
 from hotline.core.i18n import gettext as _
 from hotline.core.permissions import CALL_READ_ROLES, CALL_WRITE_ROLES, REVEAL_ROLES, Role, require
+from hotline.core.xlsx import XLSX_MIMETYPE, xlsx_response
 from hotline.reference.queries import list_regions
 from hotline.transfers.queries import preload_transfers
 
@@ -76,6 +77,24 @@ def list_calls(user, query: s.CallListQuery):
     calls, next_cursor = queries.list_calls(user, filters, cursor=query.cursor, page_size=query.page_size)
     preload_transfers(calls)
     return jsonify({"items": [call_json(c, user) for c in calls], "next_cursor": next_cursor})
+
+
+@api_route("/calls.xlsx", "GET", summary="The call list as a spreadsheet", roles=CALL_READ_ROLES,
+           query=s.CallListQuery,
+           responses={200: Binary(XLSX_MIMETYPE, "XLSX: every call of the list with these filters, newest first "
+                                                 "(callers masked as in the list for roles that see them masked; "
+                                                 "page_size and cursor do not apply). Content-Disposition: "
+                                                 "attachment.")})
+def export_calls(user, query: s.CallListQuery):
+    """The same filters as GET /calls (unknown codes → 422). The export is audited (rows and filter names)."""
+    from hotline.calls.exports import export_calls as write
+    from hotline.core.exports import api_filters, audit_export
+
+    filters = call_filters(query.model_copy(update={"cursor": None}))
+    shown, codes = api_filters(query)
+    out, count = write(user, filters, shown)
+    audit_export(user, "calls", count, filters=codes)
+    return xlsx_response(out, "calls.xlsx")
 
 
 @api_route("/calls/<int:call_id>", "GET", summary="Read a call", roles=CALL_READ_ROLES, errors=[404],

@@ -100,6 +100,10 @@ def display_number(key: str | None) -> str | None:
     """Readable form of a stored key: ``+8613812345678`` → ``13812345678``, ``+8673184567890`` → ``0731-84567890``."""
     if not key or not key.startswith("+"):
         return key
+    if len(key) == 14 and key.startswith("+861") and key[1:].isdigit():
+        # A mainland mobile number (eleven digits from 1, no area code): what the parse below gives, without it
+        # (an export formats 100,000 numbers, most of them distinct).
+        return key[3:]
     try:
         number = phonenumbers.parse(key)
     except NumberParseException:

@@ -298,11 +298,12 @@ def _as_list_rows(stmt: Select) -> Select:
 
 
 def list_calls(user, filters: CallFilters, *, cursor: str | None = None, page_size: int = 50,
-               for_list: bool = False) -> tuple[list[Call], str | None]:
+               for_list: bool = False, max_page_size: int = MAX_PAGE_SIZE) -> tuple[list[Call], str | None]:
     """Newest first, keyset-paginated on (received_at, id) so page N costs the same as page 1.
 
-    ``for_list``: rows of what the list page shows (``_LIST_COLUMNS``) instead of Call entities."""
-    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    ``for_list``: rows of what the list page shows (``_LIST_COLUMNS``) instead of Call entities.
+    ``max_page_size``: larger batches for the XLSX export (which reads the whole list page by page)."""
+    page_size = max(1, min(int(page_size), max_page_size))
     stmt = scope(select(Call), user)
     if filters.region_code:
         stmt = stmt.where(Call.region_code == filters.region_code)

@@ -464,9 +464,9 @@ def _valid_cursor(cursor: str) -> bool:
     return 2000 <= received_at.year <= 2100 and 0 < call_id <= MAX_ID
 
 
-@bp.route("")
-@role_required(*CALL_READ_ROLES)
-def index():
+def list_filters() -> tuple[CallFilterForm, CallFilters]:
+    """The call list's filter form from the query string, and the filters it gives (invalid fields: ignored). The
+    list page and its XLSX download read the same ones."""
     form = CallFilterForm(request.args, user=current_user)
     form.validate()
 
@@ -485,6 +485,13 @@ def index():
         ip_type=value("ip_type"),
         q=clean_text(value("q")),  # no NUL or other control characters reach the database
     )
+    return form, filters
+
+
+@bp.route("")
+@role_required(*CALL_READ_ROLES)
+def index():
+    form, filters = list_filters()
     page_size = _page_size()
     cursor = request.args.get("cursor") or None
     cursor_error = None
@@ -501,7 +508,23 @@ def index():
         first_url=url_for("calls.index", **args) if cursor else None,
         cursor_error=cursor_error,
         filtered=bool(args.keys() - {"page_size"}),
+        export_url=url_for("calls.export", **form.query_args()),
     )
+
+
+@bp.route("/export.xlsx")
+@role_required(*CALL_READ_ROLES)
+def export():
+    """The call list with its filters as XLSX (what the page shows, masked as the page masks it)."""
+    from hotline.calls.exports import export_calls
+    from hotline.core.exports import audit_export, describe_filters
+    from hotline.core.xlsx import xlsx_response
+
+    form, filters = list_filters()
+    out, count = export_calls(current_user, filters, describe_filters(form))
+    audit_export(current_user, "calls", count, form)
+    db.session.commit()
+    return xlsx_response(out, f"calls-{datetime.now(local_tz()):%Y%m%d-%H%M}.xlsx")
 
 
 # ---------------------------------------------------------------------------------------------------------------

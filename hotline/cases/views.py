@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar as pycal
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -83,6 +83,7 @@ from hotline.deadlines.calendar import CalendarMissing, WorkCalendar
 from hotline.deadlines.engine import find_rule
 from hotline.deadlines.models import WORKING_KINDS, CalendarDay
 from hotline.extensions import db
+from hotline.templating import local_tz
 
 DEFAULT_PAGE_SIZE = 50
 
@@ -297,12 +298,12 @@ def _page_size() -> int:
 # list
 
 
-@bp.route("")
-@role_required(*CASE_ROLES)
-def index():
+def list_filters() -> tuple[CaseFilterForm, CaseFilters]:
+    """The case list's filter form from the query string and the filters it gives: the page and its XLSX
+    download read the same ones."""
     form = CaseFilterForm(request.args, user=current_user)
     form.validate()
-    filters = CaseFilters(
+    return form, CaseFilters(
         status=form.value("status"),
         case_type=form.value("case_type"),
         region_code=form.value("region_code"),
@@ -313,6 +314,12 @@ def index():
         officer_id=current_user.id if form.value("mine") else None,
         q=clean_text(form.value("q")),
     )
+
+
+@bp.route("")
+@role_required(*CASE_ROLES)
+def index():
+    form, filters = list_filters()
     page_size = _page_size()
     cursor = request.args.get("cursor") or None
     cursor_error = None
@@ -330,7 +337,23 @@ def index():
         next_url=url_for("cases.index", cursor=next_cursor, **args) if next_cursor else None,
         first_url=url_for("cases.index", **args) if cursor else None,
         filtered=bool(args.keys() - {"page_size"}),
+        export_url=url_for("cases.export", **form.query_args()),
     )
+
+
+@bp.route("/export.xlsx")
+@role_required(*CASE_ROLES)
+def export():
+    """The case list with its filters as XLSX."""
+    from hotline.cases.exports import export_cases
+    from hotline.core.exports import audit_export, describe_filters
+    from hotline.core.xlsx import xlsx_response
+
+    form, filters = list_filters()
+    out, count = export_cases(current_user, filters, describe_filters(form))
+    audit_export(current_user, "cases", count, form)
+    db.session.commit()
+    return xlsx_response(out, f"cases-{local_today():%Y%m%d}.xlsx")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -756,6 +779,22 @@ def _render_detail(case: Case, status: int = 200, *, alert: str | None = None, *
 @role_required(*CASE_ROLES)
 def detail(case_id: int):
     return _render_detail(_load(case_id))
+
+
+@bp.route("/<int:case_id>/file")
+@role_required(*CASE_ROLES)
+def case_file(case_id: int):
+    """The case printed as its file (案卷), laid out for A4: a cover (number, parties, officers, dates), then the
+    deadlines and timeline, the decisions and the evidence list. The case page's access and what it shows."""
+    case = _load(case_id)
+    deadlines, deadline_error = deadlines_of(case)
+    call = case.call if case.call_id and case.call and sees_region(current_user, case.call.region_code) else None
+    people = _actor_names({i for i in (case.created_by_id, case.close_approved_by_id, case.publish_approved_by_id,
+                                       case.withdrawal_approved_by_id) if i})
+    return render_template(
+        "cases/file.html", case=case, deadlines=deadlines, deadline_error=deadline_error, call=call, people=people,
+        events=case_events(case), approvals=case_approvals(case), printed_at=datetime.now(local_tz()),
+    )
 
 
 def _run(case: Case, name: str, form: HotlineForm, perform: Callable[[], object], success: Callable[[], str],

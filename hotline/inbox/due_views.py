@@ -46,9 +46,8 @@ def _default_scope() -> str:
     return "mine" if current_user.role == Role.officer else "region"
 
 
-@bp.route("")
-@role_required(*DUE_ROLES)
-def index():
+def _due_sections():
+    """(form, scope, horizon end, the due list, its sections) from the query string: the page and its XLSX."""
     form = DueFilterForm(request.args)
     if not form.validate():
         form = DueFilterForm()
@@ -65,6 +64,23 @@ def index():
          [i for i in result.items if i.due_on is not None and i.due_on > today]),
         ("undated", _("Date unknown: calendar not loaded"), [i for i in result.items if i.due_on is None]),
     ]
+    return form, scope, until, result, sections
+
+
+def _query_args(form: DueFilterForm, scope: str) -> dict[str, str]:
+    args = {"scope": scope, "horizon": form.horizon.data or "week"}
+    if form.deadline.data:
+        args["deadline"] = form.deadline.data
+    if form.overdue.data:
+        args["overdue"] = "y"
+    return args
+
+
+@bp.route("")
+@role_required(*DUE_ROLES)
+def index():
+    form, scope, until, result, sections = _due_sections()
+    today = local_today()
     major = []
     if current_user.role in (Role.officer, Role.supervisor):
         from hotline.cases.models import CaseStatus
@@ -76,7 +92,39 @@ def index():
             major.extend(found)
         major.sort(key=lambda c: (c.next_due_on is None, c.next_due_on or today, c.id))
     return render_template("due/index.html", form=form, sections=sections, result=result, major=major,
-                           week_end=week_end(today), today=today, scope=scope)
+                           week_end=week_end(today), today=today, scope=scope,
+                           export_url=url_for("due.export", **_query_args(form, scope)))
+
+
+@bp.route("/export.xlsx")
+@role_required(*DUE_ROLES)
+def export():
+    """The due list with its filters as XLSX: each row's section, deadline, item, due date and working days (the
+    list holds at most DUE_LIST_LIMIT rows, already in memory for the page)."""
+    from datetime import datetime
+
+    from hotline.core.exports import audit_export, subtitle
+    from hotline.core.xlsx import Column, write_xlsx, xlsx_response
+    from hotline.extensions import db
+    from hotline.templating import local_tz
+
+    form, scope, until, result, sections = _due_sections()
+    scopes = {c.value: str(c.label) for c in form.scope.choices}
+    shown = [f"{form.scope.label.text}：{scopes[scope]}",
+             f"{form.horizon.label.text}：{until.isoformat() if until else _('Any time')}"]
+    if form.deadline.data:
+        shown.append(f"{form.deadline.label.text}：{form.deadline.data}")
+    if form.overdue.data:
+        shown.append(str(form.overdue.label.text))
+    columns = [Column(_("Section"), 14), Column(_("Deadline"), 10), Column(_("Item"), 50),
+               Column(_("Due on"), 11, "date"), Column(_("Working days"), 10, "int"), Column(_("Link"), 30)]
+    host = request.host_url.rstrip("/")
+    rows = ((title, item.deadline, item.title, item.due_on, item.working_days_left, host + item.url)
+            for _key, title, items in sections for item in items)
+    out, count = write_xlsx(_("Due dates"), subtitle(shown), columns, rows)
+    audit_export(current_user, "due", count, filters=_query_args(form, scope))
+    db.session.commit()
+    return xlsx_response(out, f"due-{datetime.now(local_tz()):%Y%m%d-%H%M}.xlsx")
 
 
 @bp.route("/backlog")

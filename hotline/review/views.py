@@ -99,6 +99,33 @@ def index():
                            conflicts=involvements(current_user, [r.case_id for r in reviews])), status
 
 
+@bp.route("/export.xlsx")
+@role_required(Role.supervisor)
+def export():
+    """One sample's files (``?label=``, those of the user's region, as on the page) as XLSX: case, type, region,
+    closing date, review status, score and grade. A sample is at most a few hundred files."""
+    from datetime import datetime
+
+    from hotline.core.exports import audit_export, subtitle
+    from hotline.core.xlsx import Column, write_xlsx, xlsx_response
+    from hotline.templating import local_tz
+
+    label = (request.args.get("label") or "").strip()[:MAX_LABEL_LENGTH]
+    if not label:  # no sample chosen: the page to choose one
+        return redirect(url_for("review.index"))
+    regions = ref.region_map()
+    rows = ((r.case.display_number, str(CASE_TYPE_LABELS.get(r.case.case_type, r.case.case_type)),
+             regions[r.region_code].name if r.region_code in regions else r.region_code, r.case.closed_on,
+             str(STATUS_LABELS.get(r.status, r.status)), r.score, r.grade)
+            for r in list_reviews(current_user, label))
+    columns = [Column(_("Case"), 24), Column(_("Type"), 16), Column(_("Region"), 10), Column(_("Closed"), 11, "date"),
+               Column(_("Status"), 10), Column(_("Score"), 8, "money"), Column(_("Grade"), 8)]
+    out, count = write_xlsx(_("Case-file review"), subtitle([f"{_('Sample')}：{label}"]), columns, rows)
+    audit_export(current_user, "review", count, filters={"label": True})
+    db.session.commit()
+    return xlsx_response(out, f"review-{datetime.now(local_tz()):%Y%m%d-%H%M}.xlsx")
+
+
 @bp.route("/<int:review_id>", methods=["GET", "POST"])
 @role_required(Role.supervisor)
 def detail(review_id: int):

@@ -42,13 +42,56 @@ def can_close(user, supervision) -> bool:
         and user.region_code == supervision.supervising_region_code
 
 
+def _listed():
+    form = SupervisionFilterForm(request.args)
+    status = form.status.data if form.validate() else "active"
+    return form, status, queries.list_supervisions(current_user, None if status == "all" else status)
+
+
 @bp.route("")
 @role_required(*ROLES)
 def index():
-    form = SupervisionFilterForm(request.args)
-    status = form.status.data if form.validate() else "active"
-    rows = queries.list_supervisions(current_user, None if status == "all" else status)
-    return render_template("supervision/index.html", form=form, rows=rows, today=local_today())
+    form, status, rows = _listed()
+    return render_template("supervision/index.html", form=form, rows=rows, today=local_today(),
+                           export_url=url_for("supervision.export", status=status))
+
+
+@bp.route("/export.xlsx")
+@role_required(*ROLES)
+def export():
+    """The supervised cases with the list's status filter as XLSX: case, respondent, region, supervising office
+    and date, status, next report and its due date (the page's rows, at most LIST_LIMIT)."""
+    from datetime import datetime
+
+    from hotline.core.exports import audit_export, subtitle
+    from hotline.core.xlsx import Column, write_xlsx, xlsx_response
+    from hotline.reference.queries import region_map
+    from hotline.templating import local_tz
+
+    form, status, supervisions = _listed()
+    regions = region_map()
+    today = local_today()
+
+    def name(code):
+        return regions[code].name if code in regions else code
+
+    def row(s):
+        pending = [r for r in s.reports if r.submitted_on is None] if s.is_active else []
+        report = pending[0] if pending else None
+        return (s.case.display_number, s.case.respondent_name or s.case.summary, name(s.region_code),
+                name(s.supervising_region_code), s.designated_on, str(queries.STATUS_LABELS.get(s.status, s.status)),
+                str(queries.REPORT_LABELS[report.kind]) if report else "", report.due_on if report else None,
+                _("overdue") if report and report.due_on < today else "")
+
+    columns = [Column(_("Case"), 24), Column(_("Respondent"), 24), Column(_("Region"), 10),
+               Column(_("Supervised by"), 12), Column(_("Designated on"), 11, "date"), Column(_("Status"), 10),
+               Column(_("Next report"), 12), Column(_("Due on"), 11, "date"), Column(_("overdue"), 8)]
+    shown = {c.value: str(c.label) for c in form.status.choices}
+    out, count = write_xlsx(_("Supervised cases"), subtitle([f"{form.status.label.text}：{shown.get(status, status)}"]),
+                            columns, (row(s) for s in supervisions))
+    audit_export(current_user, "supervisions", count, filters={"status": status})
+    db.session.commit()
+    return xlsx_response(out, f"supervisions-{datetime.now(local_tz()):%Y%m%d-%H%M}.xlsx")
 
 
 def _render(supervision, status: int = 200, *, report_form=None, report_id=None, close_form=None, alert=None):

@@ -93,3 +93,5 @@ class TransferFilterForm(HotlineForm):
     scope = SelectField(_l("Whose"), [Optional()],
                         choices=[SelectChoice("", _l("All I can see")), SelectChoice("mine", _l("My office's"))])
     overdue = BooleanField(_l("Overdue only"))
+
+    FILTER_FIELDS = ("status", "scope", "overdue")

@@ -104,9 +104,10 @@ def _overdue_clause(today: date):
 
 
 def list_transfers(user, filters: TransferFilters, *, today: date, cursor: int | None = None,
-                   page_size: int = 50) -> tuple[list[Transfer], int | None]:
-    """Newest first, in the user's regions; ``cursor`` is the last id of the previous page."""
-    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+                   page_size: int = 50, max_page_size: int = MAX_PAGE_SIZE) -> tuple[list[Transfer], int | None]:
+    """Newest first, in the user's regions; ``cursor`` is the last id of the previous page. ``max_page_size``:
+    larger batches for the XLSX export."""
+    page_size = max(1, min(page_size, max_page_size))
     stmt = select(Transfer).where(visible(user)).options(selectinload(Transfer.call))
     if filters.status:
         stmt = stmt.where(Transfer.status == filters.status)

@@ -65,16 +65,77 @@ def _helpers():
             "transfer_deadline_label": lambda k: str(DEADLINE_KIND_LABELS.get(k, k))}
 
 
-@bp.route("/")
-@role_required(*READ_ROLES)
-def index():
+def _list_filters() -> tuple[TransferFilterForm, TransferFilters]:
+    """The list's filter form and filters from the query string (invalid: none): the page and its XLSX."""
     form = TransferFilterForm(request.args)
-    today = local_today()
     filters = TransferFilters()
     if form.validate():
         filters.status = form.status.data or None
         filters.overdue = True if form.overdue.data else None
         filters.mine = form.scope.data == "mine"
+    return form, filters
+
+
+def _export_args(form: TransferFilterForm) -> dict[str, str]:
+    if form.errors:
+        return {}
+    args = {name: form[name].data for name in ("status", "scope") if form[name].data}
+    if form.overdue.data:
+        args["overdue"] = "y"
+    return args
+
+
+def _due_on(t: Transfer):
+    """The date the list shows as due: the deadline running in the transfer's status."""
+    if t.status in ("pending", "reopened"):
+        return t.sign_due_on
+    if t.status == "signed":
+        return t.answer_due_on
+    if t.status in ("answered", "called_back"):
+        return t.callback_due_on
+    return None
+
+
+@bp.route("/export.xlsx")
+@role_required(*READ_ROLES)
+def export():
+    """The transfer list with its filters as XLSX, newest first, read in id-keyset batches."""
+    from datetime import datetime
+
+    from hotline.core import exports as core_exports
+    from hotline.core.xlsx import Column, write_xlsx, xlsx_response
+    from hotline.templating import local_tz
+
+    form, filters = _list_filters()
+    today = local_today()
+    overdue_label = _("overdue")
+
+    def rows():
+        cursor = None
+        while True:
+            page, cursor = list_transfers(current_user, filters, today=today, cursor=cursor,
+                                          page_size=core_exports.EXPORT_BATCH,
+                                          max_page_size=core_exports.EXPORT_BATCH)
+            for t in page:
+                yield (t.call.ref, t.sent_on, region_label(t.to_region_code) if t.to_region_code else t.to_agency,
+                       transfer_status_label(t.status), overdue_label if is_overdue(t, today) else "", _due_on(t),
+                       t.call.summary)
+            if cursor is None:
+                return
+
+    columns = [Column(_("Call"), 16), Column(_("Sent"), 11, "date"), Column(_("To"), 16), Column(_("Status"), 10),
+               Column(_("overdue"), 8), Column(_("Due"), 11, "date"), Column(_("Summary"), 60)]
+    out, count = write_xlsx(_("Transfers"), core_exports.describe_filters(form), columns, rows())
+    core_exports.audit_export(current_user, "transfers", count, filters=_export_args(form))
+    db.session.commit()
+    return xlsx_response(out, f"transfers-{datetime.now(local_tz()):%Y%m%d-%H%M}.xlsx")
+
+
+@bp.route("/")
+@role_required(*READ_ROLES)
+def index():
+    form, filters = _list_filters()
+    today = local_today()
     cursor = request.args.get("cursor", type=int)
     rows, next_cursor = list_transfers(current_user, filters, today=today, cursor=cursor, page_size=PAGE_SIZE)
     items = [{"transfer": t, "overdue": is_overdue(t, today)} for t in rows]
@@ -83,7 +144,7 @@ def index():
         args = {k: v for k, v in request.args.items() if k != "cursor"}
         older = url_for("transfers.index", cursor=next_cursor, **args)
     return render_template("transfers/index.html", form=form, items=items, today=today, older=older,
-                           filtered=bool(request.args))
+                           filtered=bool(request.args), export_url=url_for("transfers.export", **_export_args(form)))
 
 
 def _value(field: str, value):

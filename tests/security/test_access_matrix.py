@@ -79,6 +79,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "/admin/calendar/regional/delete"): (LOGIN, 403, 403, 403, OK, None),
     # calls
     ("GET", "/calls"): (LOGIN, OK, OK, OK, 403, None),
+    # the call list as XLSX: the list's readers (masked as the list masks)
+    ("GET", "/calls/export.xlsx"): (LOGIN, OK, OK, OK, 403, None),
     ("GET", "/calls/new"): (LOGIN, OK, 403, OK, 403, None),
     ("POST", "/calls/new"): (LOGIN, OK, 403, OK, 403, None),
     ("GET", "/calls/lookup"): (LOGIN, OK, OK, OK, 403, None),
@@ -97,6 +99,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # transfers: 长沙's operator sent it to 长沙's office (the receiving side signs and returns; a step that does
     # not fit the pending status answers 409)
     ("GET", "/transfers/"): (LOGIN, OK, OK, OK, 403, None),
+    ("GET", "/transfers/export.xlsx"): (LOGIN, OK, OK, OK, 403, None),
     ("GET", "/transfers/<int:transfer_id>"): (LOGIN, OK, OK, OK, 403, Z("officer")),
     ("POST", "/transfers/<int:transfer_id>/sign"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("POST", "/transfers/<int:transfer_id>/return"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
@@ -133,6 +136,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "/api/v1/cases/<int:case_id>/joint"): (LOGIN, 403, 403, OK, 403, Z("supervisor")),
     # cases
     ("GET", "/cases"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/cases/export.xlsx"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/cases/due"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/cases/calendar"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/cases/new"): (LOGIN, 403, OK, OK, 403, None),
@@ -140,6 +144,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "/cases/from-call/<int:call_id>"): (LOGIN, OK, OK, OK, 403, Z("operator")),
     ("POST", "/cases/from-call/<int:call_id>"): (LOGIN, OK, OK, OK, 403, Z("officer")),
     ("GET", "/cases/<int:case_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
+    # the case printed as its file (案卷): the case page's access
+    ("GET", "/cases/<int:case_id>/file"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("GET", "/cases/<int:case_id>/edit"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("POST", "/cases/<int:case_id>/edit"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
     ("POST", "/cases/<int:case_id>/actions/<name>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
@@ -152,9 +158,11 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "/cases/<int:case_id>/attachments/<int:attachment_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     # due lists (a 株洲 user sees only 株洲's rows: no record in the URL)
     ("GET", "/due"): (LOGIN, OK, OK, OK, 403, None),
+    ("GET", "/due/export.xlsx"): (LOGIN, OK, OK, OK, 403, None),
     ("GET", "/due/backlog"): (LOGIN, 403, OK, OK, 403, None),
     # major-case supervision: 长沙's case supervised by the province; 长沙's supervisor is not above it
     ("GET", "/supervisions"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/supervisions/export.xlsx"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/supervisions/<int:supervision_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("GET", "/supervisions/designate/<int:case_id>"): (LOGIN, 403, 403, 403, 403, Z("supervisor", above=True)),
     ("POST", "/supervisions/designate/<int:case_id>"): (LOGIN, 403, 403, 403, 403, Z("supervisor", above=True)),
@@ -164,6 +172,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # case-file review
     ("GET", "/review"): (LOGIN, 403, 403, OK, 403, None),
     ("POST", "/review"): (LOGIN, 403, 403, OK, 403, None),
+    # one sample's files as XLSX (without ?label=: back to the page to choose one)
+    ("GET", "/review/export.xlsx"): (LOGIN, 403, 403, OK, 403, None),
     ("GET", "/review/scores"): (LOGIN, 403, 403, OK, 403, None),
     ("GET", "/review/<int:review_id>"): (LOGIN, 403, 403, OK, 403, Z("supervisor")),
     ("POST", "/review/<int:review_id>"): (LOGIN, 403, 403, OK, 403, Z("supervisor")),
@@ -201,6 +211,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("GET", "/api/v1/search"): (LOGIN, OK, OK, OK, 403, None),
     # the switch's events: service accounts only (a person's token is refused whatever the role; see SERVICE_ONLY)
     ("POST", "/api/v1/cti/events"): (LOGIN, 403, 403, 403, 403, None),
+
+    ("GET", "/api/v1/calls.xlsx"): (LOGIN, OK, OK, OK, 403, None),
     ("GET", "/api/v1/callers/<phone>/history"): (LOGIN, OK, OK, OK, 403, None),
     ("GET", "/api/v1/calls/<int:call_id>"): (LOGIN, OK, OK, OK, 403, Z("officer")),
     ("PATCH", "/api/v1/calls/<int:call_id>"): (LOGIN, OK, 403, OK, 403, Z("operator")),
@@ -212,6 +224,7 @@ MATRIX: dict[tuple[str, str], tuple] = {
     # API: cases
     ("POST", "/api/v1/cases"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/api/v1/cases"): (LOGIN, 403, OK, OK, 403, None),
+    ("GET", "/api/v1/cases.xlsx"): (LOGIN, 403, OK, OK, 403, None),
     ("GET", "/api/v1/cases/<int:case_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("PATCH", "/api/v1/cases/<int:case_id>"): (LOGIN, 403, OK, OK, 403, Z("officer")),
     ("POST", "/api/v1/cases/<int:case_id>/actions"): (LOGIN, 403, OK, OK, 403, Z("supervisor")),
