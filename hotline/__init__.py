@@ -122,6 +122,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.approvals import views as _approvals_views  # noqa: F401
     from hotline.calls import bp as calls_bp
     from hotline.calls import views as _calls_views  # noqa: F401
+    from hotline.campaigns import bp as campaigns_bp
+    from hotline.campaigns import views as _campaigns_views  # noqa: F401
     from hotline.cases import bp as cases_bp
     from hotline.cases import views as _cases_views  # noqa: F401
     from hotline.deadlines import bp as deadlines_bp
@@ -157,6 +159,7 @@ def create_app(config_class=None) -> Flask:
     app.register_blueprint(reference_bp)
     app.register_blueprint(calls_bp)
     app.register_blueprint(answers_bp)
+    app.register_blueprint(campaigns_bp)
     app.register_blueprint(stats_bp)
     app.register_blueprint(due_bp)
     app.register_blueprint(supervision_bp)

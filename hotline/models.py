@@ -4,6 +4,7 @@ from hotline.accounts.models import ApiToken, LoginFailure, User, UserSession  #
 from hotline.answers.models import StandardAnswer, StandardAnswerVersion  # noqa: F401
 from hotline.approvals.models import Approval  # noqa: F401
 from hotline.calls.models import Call, Caller, NumberLookup  # noqa: F401
+from hotline.campaigns.models import Campaign, Exhibition  # noqa: F401
 from hotline.cases.models import (  # noqa: F401
     Attachment,
     Case,

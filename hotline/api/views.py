@@ -209,6 +209,7 @@ def openapi():
 from hotline.api import answers as _answer_views  # noqa: E402, F401  (standard answers: search, write, edit)
 from hotline.api import approvals as _approval_views  # noqa: E402, F401  (approvals: list, read, decide)
 from hotline.api import calendar as _calendar_views  # noqa: E402, F401  (GET /calendar/{year})
+from hotline.api import campaigns as _campaign_views  # noqa: E402, F401  (campaigns and trade fairs)
 from hotline.api import cases as _case_views  # noqa: E402, F401  (cases, evidence, POST /calls/{id}/case)
 from hotline.api import inbox as _inbox_views  # noqa: E402, F401  (inbox, notifications)
 from hotline.api import stats as _stats_views  # noqa: E402, F401  (statistics, tasks, yearly reports)
