@@ -237,6 +237,10 @@ def link_values(data: dict[str, Any], region_code: str | None, errors, *, with_c
     each must exist and cover the region. Returns ``{"campaigns": [Campaign …], "exhibition_id": id | None}`` for
     the keys present in ``data``."""
     out: dict[str, Any] = {}
+    if not hasattr(errors, "add"):  # a plain {field: [messages]}
+        plain = errors
+        errors = _Errors()
+        errors.add = lambda field, message: plain.setdefault(field, []).append(message)
     if with_campaigns and "campaign_ids" in data:
         raw = data.get("campaign_ids")
         if raw is None:
