@@ -110,8 +110,10 @@ def normalize_campaign(data: dict[str, Any], *, actor, campaign: Campaign | None
         else:
             codes = list(dict.fromkeys(codes))
             if all(_may_keep(actor, code, errors, "region_codes") for code in codes):
-                regions = ref.region_map()
-                out["regions"] = sorted((regions[c] for c in codes), key=lambda r: r.sort_order)
+                from hotline.reference.models import Region
+
+                out["regions"] = list(db.session.scalars(
+                    select(Region).where(Region.code.in_(codes)).order_by(Region.sort_order)))
     errors.raise_if_any()
     return out
 

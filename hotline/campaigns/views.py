@@ -25,7 +25,10 @@ from hotline.reference import queries as ref
 
 def _helpers() -> dict:
     regions = ref.region_map()
-    return {"region_name": lambda code: regions[code].name if code in regions else code,
+    def region_name(code: str) -> str:
+        return regions[code].name if code in regions else code
+
+    return {"region_name": region_name, "region_names": lambda codes: "、".join(region_name(c) for c in codes),
             "outcome_label": lambda o: OUTCOME_LABELS.get(o, o), "is_supervisor": current_user.role == Role.supervisor}
 
 
