@@ -81,13 +81,13 @@ def _offered(today: date | None):
 
 
 def campaign_choices(region_code: str | None, *, keep: list[int] = (), today: date | None = None) -> list[Campaign]:
-    """Campaigns a record of ``region_code`` may join: running in its region (or the province's), begun and ended
-    at most 90 days ago; plus ``keep`` (those it already has)."""
+    """Campaigns a record of ``region_code`` may join (None: the province's user, any region's): running in its
+    region (or the province's), begun and ended at most 90 days ago; plus ``keep`` (those it already has)."""
     since, today = _offered(today)
-    codes = [c for c in {region_code, PROVINCE_CODE} if c]
-    current = and_(Campaign.starts_on <= today, Campaign.ends_on >= since,
-                   exists().where(campaign_regions.c.campaign_id == Campaign.id,
-                                  campaign_regions.c.region_code.in_(codes)))
+    current = and_(Campaign.starts_on <= today, Campaign.ends_on >= since)
+    if region_code is not None:
+        current = and_(current, exists().where(campaign_regions.c.campaign_id == Campaign.id,
+                                               campaign_regions.c.region_code.in_([region_code, PROVINCE_CODE])))
     condition = or_(current, Campaign.id.in_(list(keep))) if keep else current
     return list(db.session.scalars(select(Campaign).where(condition).order_by(Campaign.starts_on.desc(),
                                                                               Campaign.id)))

@@ -135,3 +135,10 @@ def test_case_and_call_forms_link_them_and_the_pages_count_them(app, client, log
     fair_page = client.get(f"/campaigns/exhibitions/{fair_id}").get_data(as_text=True)
     assert 'data-figure="calls">1<' in fair_page and 'data-figure="reports_and_complaints">1<' in fair_page
     assert 'data-figure="amount_involved">0.00<' in fair_page  # not filed yet: no amount counted
+
+
+def test_the_provinces_case_form_offers_every_regions_current_campaigns(client, login, create_user, records):
+    campaign_id, fair_id = records
+    login(create_user("officer", "430000"))
+    form = client.get("/cases/new").get_data(as_text=True)
+    assert f'type="checkbox" value="{campaign_id}"' in form and f'<option value="{fair_id}">' in form
