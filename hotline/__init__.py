@@ -126,6 +126,8 @@ def create_app(config_class=None) -> Flask:
     from hotline.assists import views as _assists_views  # noqa: F401
     from hotline.calls import bp as calls_bp
     from hotline.calls import views as _calls_views  # noqa: F401
+    from hotline.campaigns import bp as campaigns_bp
+    from hotline.campaigns import views as _campaigns_views  # noqa: F401
     from hotline.cases import bp as cases_bp
     from hotline.cases import views as _cases_views  # noqa: F401
     from hotline.cti import bp as cti_bp
@@ -167,6 +169,7 @@ def create_app(config_class=None) -> Flask:
     app.register_blueprint(answers_bp)
     app.register_blueprint(cti_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(campaigns_bp)
     app.register_blueprint(stats_bp)
     app.register_blueprint(due_bp)
     app.register_blueprint(supervision_bp)

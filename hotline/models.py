@@ -5,6 +5,7 @@ from hotline.answers.models import StandardAnswer, StandardAnswerVersion  # noqa
 from hotline.approvals.models import Approval  # noqa: F401
 from hotline.assists.models import Assist, AssistFile, CaseJointRegion  # noqa: F401
 from hotline.calls.models import Call, Caller, NumberLookup  # noqa: F401
+from hotline.campaigns.models import Campaign, Exhibition  # noqa: F401
 from hotline.cases.models import (  # noqa: F401
     Attachment,
     Case,

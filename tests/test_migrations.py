@@ -144,3 +144,57 @@ def test_approvals_migration_keeps_recorded_approvers_and_invents_no_approvals(e
             assert conn.execute(sa.text("SELECT count(*) FROM cases")).scalar_one() == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_campaigns_migration_makes_fairs_of_unambiguous_call_names(empty_database):
+    """A fair name every call of which belongs to one region becomes a fair record (dated by its calls, stationed
+    when one came through the booth channel), linked from its calls and from the exhibition case opened from one;
+    a name found in two regions stays a name; the downgrade keeps every call and case."""
+    from hotline.seed import seed_all
+
+    cfg = type("MigrationConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": to_driver_url(empty_database)})
+    app = create_app(cfg)
+    with app.app_context():
+        flask_migrate.upgrade(revision="e7b4c2a9d351")
+        seed_all()
+        db.session.commit()
+        with db.engine.begin() as conn:
+            calls = [(1, "430100", "2015-09-19 17:00:00+00:00", "exhibition", "矿物宝石博览会"),  # 09-20 in Beijing
+                     (2, "430100", "2015-09-23 03:00:00+00:00", "phone", "矿物宝石博览会"),
+                     (3, "430100", "2015-10-01 03:00:00+00:00", "phone", "农博会"),
+                     (4, "430200", "2015-10-02 03:00:00+00:00", "phone", "农博会"),
+                     (5, "430100", "2015-10-03 03:00:00+00:00", "phone", None)]
+            for call_id, region, at, channel, fair in calls:
+                conn.execute(sa.text(
+                    "INSERT INTO calls (id, ref, version, received_at, channel, request_type, region_code, status, "
+                    "is_anonymous, summary, exhibition_name, created_at, updated_at) VALUES (:id, :ref, 1, :at, "
+                    ":channel, 'complaint', :region, 'open', false, '展会投诉', :fair, :at, :at)"),
+                    {"id": call_id, "ref": f"HL-2015-{call_id:06d}", "at": at, "channel": channel, "region": region,
+                     "fair": fair})
+            rule_set = conn.execute(sa.text("SELECT code FROM rule_sets ORDER BY code LIMIT 1")).scalar_one()
+            conn.execute(sa.text(
+                "INSERT INTO cases (id, version, case_type, source, region_code, status, received_on, rule_set_code, "
+                "respondent_kind, summary, is_major, is_exhibition, is_ecommerce, foreign_related, "
+                "judicial_confirmation, transferred_judicial, call_id, created_at, updated_at) VALUES (1, 1, "
+                "'counterfeit', 'exhibition', '430100', 'received', '2015-09-23', :rs, 'organization', '展会假冒', "
+                "false, true, false, false, false, false, 2, :now, :now)"),
+                {"rs": rule_set, "now": "2015-09-23 04:00:00+00:00"})
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            fairs = conn.execute(sa.text("SELECT id, name, region_code, starts_on, ends_on, stationed, venue "
+                                         "FROM exhibitions")).all()
+            assert len(fairs) == 1
+            fair_id, name, region, starts, ends, stationed, venue = fairs[0]
+            assert (name, region, str(starts), str(ends), bool(stationed), venue) == (
+                "矿物宝石博览会", "430100", "2015-09-20", "2015-09-23", True, None)
+            linked = conn.execute(sa.text("SELECT id, exhibition_id FROM calls ORDER BY id")).all()
+            assert [tuple(r) for r in linked] == [(1, fair_id), (2, fair_id), (3, None), (4, None), (5, None)]
+            assert conn.execute(sa.text("SELECT exhibition_id FROM cases")).scalar_one() == fair_id
+            assert conn.execute(sa.text("SELECT exhibition_name FROM calls WHERE id = 3")).scalar_one() == "农博会"
+        flask_migrate.downgrade(revision="e7b4c2a9d351")
+        with db.engine.connect() as conn:
+            assert "exhibitions" not in sa.inspect(conn).get_table_names()
+            assert conn.execute(sa.text("SELECT count(*) FROM calls")).scalar_one() == 5
+            assert conn.execute(sa.text("SELECT count(*) FROM cases")).scalar_one() == 1
+        db.session.remove()
+        db.engine.dispose()

@@ -80,6 +80,10 @@ class CaseEditable(Body):
     is_exhibition: bool | None = None
     is_ecommerce: bool | None = None
     foreign_related: bool | None = None
+    campaign_ids: list[Id] | None = Field(None, description="专项行动 the case counts in (GET /campaigns): each must "
+                                                            "run in the case's region; [] or null: none.")
+    exhibition_id: Id | None = Field(None, description="The trade fair (展会) of the case, in its region (or the "
+                                                       "province's); sets is_exhibition. null: none.")
     summary: Text | None = Field(None, description="At most 1000 characters.")
 
 
@@ -227,6 +231,7 @@ class CaseOut(Out):
     confiscated_amount: MoneyOut
     is_major: bool
     is_exhibition: bool
+    exhibition_id: int | None = Field(None, description="The linked trade fair (GET /exhibitions/{id}).")
     is_ecommerce: bool
     foreign_related: bool
     filed_on: date | None
@@ -327,6 +332,7 @@ class CaseDetailOut(CaseOut):
     suspensions: list[SuspensionOut]
     extensions: list[ExtensionOut]
     attachments: list[AttachmentOut]
+    campaign_ids: list[int] = Field(default_factory=list, description="The campaigns (专项行动) it counts in.")
     call: CallLinkOut | None = Field(description="The hotline call the case was opened from; null as well when it is "
                                                 "a call you may not read (another region's).")
     joint_region_codes: list[str] = Field(description="Regions joined to the case (联合办案): they read it and add "

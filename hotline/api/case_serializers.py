@@ -53,6 +53,7 @@ def case_json(case: Case, today: date | None = None, *, call_readable: bool) -> 
         "confiscated_amount": money(case.confiscated_amount),
         "is_major": case.is_major,
         "is_exhibition": case.is_exhibition,
+        "exhibition_id": case.exhibition_id,
         "is_ecommerce": case.is_ecommerce,
         "foreign_related": case.foreign_related,
         "filed_on": day(case.filed_on),
@@ -125,4 +126,5 @@ def case_detail_json(case: Case, user) -> dict:
         "attachments": [attachment_json(a) for a in case.attachments],
         "call": {"id": call.id, "ref": call.ref, "status": call.status} if call is not None else None,
         "joint_region_codes": queries.joint_region_codes(case),
+        "campaign_ids": [c.id for c in case.campaigns],
     }

@@ -80,6 +80,8 @@ class CallFields(Body):
     description: Text | None = None
     duration_seconds: int | None = Field(None, description="0 to 86400.")
     exhibition_name: Text | None = None
+    exhibition_id: int | None = Field(None, ge=1, le=2**31 - 1, description="A trade fair of the call's region "
+                                      "(GET /exhibitions); its name fills exhibition_name when that is empty.")
 
 
 class CallCreate(CallFields):
@@ -116,6 +118,8 @@ class CallPatch(Body):
     description: Text | None = None
     duration_seconds: int | None = None
     exhibition_name: Text | None = None
+    exhibition_id: int | None = Field(None, ge=1, le=2**31 - 1, description="A trade fair of the call's region "
+                                      "(GET /exhibitions); its name fills exhibition_name when that is empty.")
 
 
 class TransferIn(Body):
@@ -199,6 +203,7 @@ class CallOut(Out):
     description: str | None
     duration_seconds: int | None
     exhibition_name: str | None
+    exhibition_id: int | None = Field(None, description="The linked trade fair.")
     operator_id: int | None
     duplicate_of_id: int | None
     transferred_to_region_code: str | None

@@ -61,6 +61,7 @@ def call_json(call: Call, user) -> dict:
         "description": call.description,
         "duration_seconds": call.duration_seconds,
         "exhibition_name": call.exhibition_name,
+        "exhibition_id": call.exhibition_id,
         "operator_id": call.operator_id,
         "duplicate_of_id": call.duplicate_of_id,
         "transferred_to_region_code": call.transferred_to_region_code,

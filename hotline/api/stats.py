@@ -89,6 +89,8 @@ class CallFiguresOut(Out):
     callers_satisfied: int = Field(0, description="Call-backs in the month that reached the caller: satisfied.")
     callers_basically_satisfied: int = 0
     callers_dissatisfied: int = 0
+    exhibition: int = Field(0, description="Calls at a trade fair (linked to one or naming one; 0 in snapshots "
+                                          "locked before fairs were records).")
 
 
 class CaseFiguresOut(Out):
@@ -117,6 +119,7 @@ class CaseFiguresOut(Out):
     supervised_opened: int = Field(0, description="Cases put under supervision (督办) in the period (0 in snapshots "
                                                   "locked before supervision was recorded).")
     supervised_closed: int = Field(0, description="Supervisions of cases ended in the period.")
+    campaign: int = Field(0, description="Cases filed that count in a campaign (专项行动).")
 
 
 class RecordRefOut(Out):
@@ -228,6 +231,19 @@ class RegionRowOut(Out):
     growth_cases_total: float | None
 
 
+class EnforcementOut(Out):
+    decisions_published: int = Field(description="Penalty decisions published online (网上公开) in the period and "
+                                                 "not withdrawn.")
+    files_reviewed: int = Field(description="Case files whose review (评查) was completed in the period.")
+    files_excellent: int = Field(description="… rated 优秀.")
+    transferred_judicial: int = Field(description="Cases closed in the period and transferred to judicial organs.")
+    judicial_confirmations: int = Field(description="Mediated cases closed in the period with a judicial "
+                                                    "confirmation (司法确认).")
+    campaigns: int = Field(description="Campaigns (专项行动) begun in the period in the region (the province: all).")
+    exhibitions_stationed: int = Field(description="Trade fairs begun in the period where the office stationed a "
+                                                   "booth (入驻).")
+
+
 class YearlyOut(Out):
     year: int
     region_code: str
@@ -241,6 +257,7 @@ class YearlyOut(Out):
     monthly_previous: list[PreviousMonthPointOut]
     by_region: list[RegionRowOut] = Field(description="14 市州 in the official order, 其他, 全省 (province "
                                                       "reports only; empty for a 市州).")
+    enforcement: EnforcementOut = Field(description="What the summary counts beside the cases, in the period.")
     narrative: str = Field(description="The Chinese summary paragraph.")
 
 

@@ -232,6 +232,7 @@ from hotline.api import answers as _answer_views  # noqa: E402, F401  (standard 
 from hotline.api import approvals as _approval_views  # noqa: E402, F401  (approvals: list, read, decide)
 from hotline.api import assists as _assist_views  # noqa: E402, F401  (协查 and 联合办案)
 from hotline.api import calendar as _calendar_views  # noqa: E402, F401  (GET /calendar/{year})
+from hotline.api import campaigns as _campaign_views  # noqa: E402, F401  (campaigns and trade fairs)
 from hotline.api import cases as _case_views  # noqa: E402, F401  (cases, evidence, POST /calls/{id}/case)
 from hotline.api import cti as _cti_views  # noqa: E402, F401  (POST /cti/events)
 from hotline.api import inbox as _inbox_views  # noqa: E402, F401  (inbox, notifications)

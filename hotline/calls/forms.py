@@ -201,6 +201,8 @@ class NewCallForm(HotlineForm):
     exhibition_name = StringField(_l("Exhibition"), [Optional(), Length(max=200)],
                                   description=_l("For calls taken at a trade-fair booth."),
                                   render_kw={"autocomplete": "off"})
+    exhibition_id = SelectField(_l("Trade fair (展会)"), [Optional()], choices=[], validate_choice=False,
+                                description=_l("A recorded fair of the region; its name fills Exhibition."))
     received_at = DateTimeLocalField(
         _l("Received"), [InputRequired(message=_l("Give the date and time the call came in."))],
         format=DATETIME_LOCAL_FORMAT, description=_l("Beijing time."), render_kw={"data-shortcut": "W"})
@@ -216,7 +218,7 @@ class NewCallForm(HotlineForm):
     #: The fields, in tab order, as the template renders them.
     FIELD_ORDER = ("caller_phone", "caller_name", "anonymous", "request_type", "channel", "ip_type", "region_code",
                    "accused_party", "patent_number", "summary", "description", "product", "place",
-                   "duration_seconds", "exhibition_name", "received_at", "answer_text", "answer_id")
+                   "duration_seconds", "exhibition_name", "exhibition_id", "received_at", "answer_text", "answer_id")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -227,6 +229,14 @@ class NewCallForm(HotlineForm):
         self.ip_type.choices = _category_choices(ref.list_ip_types, blank=_l("— not specified —"))
         is_province = user.region_code == PROVINCE_CODE
         self.region_code.choices = region_choices(user, blank=_l("— choose —") if is_province else None)
+        self.set_exhibition_choices(None if is_province else user.region_code)
+
+    def set_exhibition_choices(self, region_code: str | None, keep: int | None = None) -> None:
+        """The current fairs of ``region_code`` (None: every region's), plus the one the call has."""
+        from hotline.campaigns.forms import exhibition_field_choices
+        from hotline.campaigns.queries import exhibition_choices
+
+        self.exhibition_id.choices = exhibition_field_choices(exhibition_choices(region_code, keep=keep))
 
     def validate_caller_phone(self, field):
         if not field.data or not field.data.strip():

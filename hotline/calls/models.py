@@ -113,6 +113,8 @@ class Call(TimestampMixin, db.Model):
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     exhibition_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: The trade fair the call came from (hotline.campaigns); its name is also kept in ``exhibition_name``.
+    exhibition_id: Mapped[int | None] = mapped_column(ForeignKey("exhibitions.id"), nullable=True, index=True)
     #: What the caller was told on the spot (free text, or a standard answer as the operator edited it).
     answer_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: The standard answer given, and the version of it the operator inserted (null: answered in own words).
@@ -153,6 +155,7 @@ class Call(TimestampMixin, db.Model):
     caller: Mapped[Caller | None] = relationship(lazy="joined")
     operator = relationship("User", foreign_keys=[operator_id], lazy="joined")
     duplicate_of: Mapped[Call | None] = relationship(remote_side=[id], foreign_keys=[duplicate_of_id])
+    exhibition = relationship("Exhibition", foreign_keys=[exhibition_id])
 
     def __repr__(self) -> str:
         return f"<Call {self.ref} {self.status}>"

@@ -36,7 +36,7 @@ from hotline.stats.operations import STALE_TOPIC, mark_stale, stale_payload
 EDITABLE_FIELDS = (
     "received_at", "channel", "request_type", "ip_type", "region_code", "caller_name", "caller_phone",
     "anonymous", "accused_party", "patent_number", "product", "place", "summary", "description",
-    "duration_seconds", "exhibition_name",
+    "duration_seconds", "exhibition_name", "exhibition_id",
 )
 #: Personal data: audited masked, never logged.
 _PII_FIELDS = {"caller_name": mask_name, "caller_phone_raw": mask_phone}
@@ -184,6 +184,17 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
             if cti_call_id is not None and len(cti_call_id) > CTI_CALL_ID_LIMIT:
                 err("cti_call_id", _("At most %(limit)d characters.", limit=CTI_CALL_ID_LIMIT))
             out["cti_call_id"] = cti_call_id
+    if present("exhibition_id"):
+        # The trade fair (hotline.campaigns) of the call's region; its name fills ``exhibition_name`` when empty.
+        from hotline.campaigns.operations import link_values
+
+        region = out.get("region_code") or (call.region_code if call is not None else None)
+        links = link_values(data, region, errors, with_campaigns=False)
+        fair = links.pop("exhibition", None)
+        out.update(links)
+        current_name = out.get("exhibition_name", call.exhibition_name if call is not None else None)
+        if fair is not None and not current_name:
+            out["exhibition_name"] = fair.name
     if errors:
         raise ValidationFailed(_("Please correct the highlighted fields."), errors)
     return out
@@ -296,8 +307,8 @@ _INTAKE_COLUMNS = (
     "ref", "version", "received_at", "channel", "request_type", "ip_type", "region_code", "status", "caller_id",
     "caller_phone_raw", "caller_name", "is_anonymous", "accused_party", "accused_party_key", "patent_number",
     "patent_number_raw", "product", "place", "summary", "description", "duration_seconds", "exhibition_name",
-    "operator_id", "accept_due_on", "created_at", "updated_at", "search_vector", "answer_text", "answer_id",
-    "answer_version", "decision", "decided_at", "decided_on", "cti_call_id",
+    "exhibition_id", "operator_id", "accept_due_on", "created_at", "updated_at", "search_vector", "answer_text",
+    "answer_id", "answer_version", "decision", "decided_at", "decided_on", "cti_call_id",
 )
 #: Every column of Call but the deferred search vector: what a freshly logged Call holds (attribute = column name).
 _CALL_ATTRIBUTES = tuple(c.key for c in Call.__table__.c if c.key != "search_vector")

@@ -132,6 +132,7 @@ FIELD_LABELS = {
     "description": _l("Details"),
     "duration_seconds": _l("Duration"),
     "exhibition_name": _l("Exhibition"),
+    "exhibition_id": _l("Trade fair (展会)"),
     "status": _l("Status"),
     "transferred_to_region_code": _l("Transferred to office"),
     "transferred_to_agency": _l("Transferred to agency"),
@@ -785,6 +786,7 @@ def _edit_values(call: Call, *, with_caller: bool) -> dict:
         "description": call.description,
         "duration_seconds": call.duration_seconds,
         "exhibition_name": call.exhibition_name,
+        "exhibition_id": str(call.exhibition_id or ""),
     }
     if with_caller:
         values.update(caller_phone=call.caller_phone_raw, caller_name=call.caller_name, anonymous=call.is_anonymous)
@@ -805,6 +807,8 @@ def edit(call_id: int):
     full = shows_pii(current_user)
     original = _edit_values(call, with_caller=full)
     form = EditCallForm(user=current_user, can_see_caller=full, data=dict(original, version=call.version))
+    form.set_exhibition_choices(call.region_code if call.region_code != PROVINCE_CODE else None,
+                                keep=call.exhibition_id)
     status = 200
     conflicts: dict[str, str] = {}
     if form.validate_on_submit():

@@ -254,17 +254,32 @@ class CaseFieldsMixin:
     foreign_related = BooleanField(_l("Foreign-related"))
     summary = TextAreaField(_l("Summary"), [DataRequired(message=_l("A summary is required.")), Length(max=1000)],
                             render_kw={"rows": 4})
+    # 专项行动 and 展会 (hotline.campaigns): the current ones of the region; the domain checks each link.
+    campaign_ids = SelectMultipleField(_l("Campaigns (专项行动)"), [Optional()], choices=[], validate_choice=False,
+                                       widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                                       description=_l("Campaigns running in the case's region."))
+    exhibition_id = SelectField(_l("Trade fair (展会)"), [Optional()], choices=[], validate_choice=False,
+                                description=_l("Linking a fair makes it an exhibition case."))
 
     def _set_choices(self) -> None:
         self.source.choices = _choices(SOURCE_LABELS)
         self.respondent_kind.choices = _choices(RESPONDENT_KIND_LABELS)
         self.patent_type.choices = _choices(PATENT_TYPE_LABELS, blank=_l("— from the patent number —"))
 
+    def set_link_choices(self, region_code: str | None, campaign_ids=(), exhibition_id: int | None = None) -> None:
+        """The campaigns and fairs a case of ``region_code`` may link to (None: the province's user, every one),
+        plus those it already has."""
+        from hotline.campaigns.forms import campaign_field_choices, exhibition_field_choices
+        from hotline.campaigns.queries import campaign_choices, exhibition_choices
+
+        self.campaign_ids.choices = campaign_field_choices(campaign_choices(region_code, keep=list(campaign_ids)))
+        self.exhibition_id.choices = exhibition_field_choices(exhibition_choices(region_code, keep=exhibition_id))
+
 
 #: Fields the operations read, in form order.
 CASE_FIELDS = ("source", "received_on", "requester_name", "respondent_name", "respondent_kind", "respondent_legal_rep",
                "patent_number", "patent_type", "amount_involved", "is_major", "is_exhibition", "is_ecommerce",
-               "foreign_related", "summary")
+               "foreign_related", "summary", "campaign_ids", "exhibition_id")
 NEW_CASE_FIELDS = ("case_type", "region_code", *CASE_FIELDS)
 
 
@@ -315,6 +330,10 @@ def form_values(form: HotlineForm, names) -> dict:
             value = value.strip()
         elif value is None and name in ("patent_type", "source", "respondent_kind"):
             value = ""
+        if name == "campaign_ids":
+            value = sorted({str(v) for v in value or ()}, key=lambda v: (len(v), v))
+        elif name == "exhibition_id":
+            value = value or ""
         data[name] = value
     return data
 

@@ -195,6 +195,8 @@ class Case(TimestampMixin, db.Model):
     is_exhibition: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     is_ecommerce: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     foreign_related: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: The trade fair (展会) the case comes from or concerns (hotline.campaigns); a linked case is an exhibition case.
+    exhibition_id: Mapped[int | None] = mapped_column(ForeignKey("exhibitions.id"), nullable=True, index=True)
 
     filed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     rejected_on: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -237,6 +239,9 @@ class Case(TimestampMixin, db.Model):
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case",
                                                    order_by="(CaseEvent.occurred_on, CaseEvent.id)")
     attachments: Mapped[list[Attachment]] = relationship(back_populates="case", order_by="Attachment.id")
+    #: 专项行动 the case is counted in (hotline.campaigns.models.case_campaigns).
+    campaigns = relationship("Campaign", secondary="case_campaigns", order_by="Campaign.starts_on")
+    exhibition = relationship("Exhibition", foreign_keys=[exhibition_id])
 
     @property
     def type_enum(self) -> CaseType:

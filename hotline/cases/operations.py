@@ -54,7 +54,7 @@ MAX_USER_ID = 2**31 - 1
 EDITABLE_FIELDS = (
     "source", "received_on", "requester_name", "respondent_name", "respondent_kind", "respondent_legal_rep",
     "patent_number", "patent_type", "amount_involved", "is_major", "is_exhibition", "is_ecommerce", "foreign_related",
-    "summary",
+    "summary", "campaign_ids", "exhibition_id",
 )
 _TEXT_LIMITS = {"requester_name": 200, "respondent_name": 200, "respondent_legal_rep": 50, "summary": 1000}
 CASE_ROLES = frozenset({Role.officer, Role.supervisor})
@@ -249,8 +249,26 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, case: Case | None 
     for flag in ("is_major", "is_exhibition", "is_ecommerce", "foreign_related"):
         if not partial or present(flag):
             out[flag] = _bool(data, flag, errors)
+    if present("campaign_ids") or present("exhibition_id"):
+        # 专项行动 and 展会 (hotline.campaigns): each must run in the case's region.
+        from hotline.campaigns.operations import link_values
+
+        region = out.get("region_code") or (case.region_code if case is not None else None)
+        links = link_values(data, region, errors, with_campaigns=True)
+        links.pop("exhibition", None)
+        if links.get("exhibition_id"):
+            out["is_exhibition"] = True  # a case linked to a fair is an exhibition case
+        out.update(links)
     errors.raise_if_any()
     return out
+
+
+def _link_changes(changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
+    """Audit the campaigns as ids."""
+    if "campaigns" in changes:
+        old, new = changes.pop("campaigns")
+        changes["campaign_ids"] = ([c.id for c in old or ()], [c.id for c in new or ()])
+    return changes
 
 
 def _search_document(case: Case):
@@ -303,7 +321,8 @@ def create_case(data: dict[str, Any], *, actor, call=None) -> Case:
     recompute_deadlines(case)  # before the INSERT, so the new row is written once (version 1)
     db.session.add(case)
     db.session.flush()
-    record_event(case, "create", actor, {k: (None, v) for k, v in values.items() if v not in (None, False)})
+    record_event(case, "create", actor, _link_changes(
+        {k: (None, v) for k, v in values.items() if v not in (None, False, [])}))
     return case
 
 
@@ -329,7 +348,8 @@ def open_case_from_call(call, data: dict[str, Any], *, actor, expected_version: 
         "respondent_name": call.accused_party,
         "patent_number": call.patent_number,
         "summary": call.summary,
-        "is_exhibition": bool(call.exhibition_name),
+        "is_exhibition": bool(call.exhibition_name or call.exhibition_id),
+        **({"exhibition_id": call.exhibition_id} if call.exhibition_id else {}),
     }
     defaults.update({k: v for k, v in data.items() if v is not None})
     case = create_case(defaults, actor=actor, call=call)
@@ -362,7 +382,7 @@ def update_case(case: Case, data: dict[str, Any], *, actor, expected_version: in
         raise ValidationFailed(_("Read-only."), {"received_on": [_("Cannot change the receipt date after filing.")]})
     changes = {}
     for field, new in values.items():
-        old = getattr(case, field)
+        old = list(getattr(case, field)) if field == "campaigns" else getattr(case, field)
         if old != new:
             setattr(case, field, new)
             changes[field] = (old, new)
@@ -372,7 +392,7 @@ def update_case(case: Case, data: dict[str, Any], *, actor, expected_version: in
         case.search_vector = _search_document(case)
     recompute_deadlines(case)
     db.session.flush()
-    record_event(case, "update", actor, changes)
+    record_event(case, "update", actor, _link_changes(dict(changes)))
     return changes
 
 

@@ -134,6 +134,8 @@ FIELD_LABELS = {
     "amount_involved": _l("Amount involved"),
     "is_major": _l("Major case"),
     "is_exhibition": _l("Exhibition case"),
+    "campaign_ids": _l("Campaigns (专项行动)"),
+    "exhibition_id": _l("Trade fair (展会)"),
     "is_ecommerce": _l("E-commerce case"),
     "foreign_related": _l("Foreign-related"),
     "summary": _l("Summary"),
@@ -500,6 +502,7 @@ def _failure_status(form: HotlineForm, exc: DomainError, aliases: dict[str, str]
 @role_required(*CASE_ROLES)
 def new():
     form = NewCaseForm(user=current_user)
+    form.set_link_choices(None if current_user.region_code == PROVINCE_CODE else current_user.region_code)
     status = 200
     if request.method == "GET":
         form.received_on.data = local_today()
@@ -535,7 +538,8 @@ def _call_defaults(call) -> dict:
         "respondent_kind": "organization",
         "patent_number": call.patent_number,
         "summary": call.summary,
-        "is_exhibition": bool(call.exhibition_name),
+        "is_exhibition": bool(call.exhibition_name or call.exhibition_id),
+        "exhibition_id": str(call.exhibition_id or ""),
         "version": call.version,
     }
 
@@ -547,6 +551,8 @@ def new_from_call(call_id: int):
 
     call = get_call_or_404(call_id, current_user)
     form = CaseFromCallForm(user=current_user, data=_call_defaults(call) if request.method == "GET" else None)
+    form.set_link_choices(call.region_code if call.region_code != PROVINCE_CODE else None,
+                          exhibition_id=call.exhibition_id)
     status = 200
     if form.validate_on_submit():
         try:
@@ -913,6 +919,8 @@ def _edit_values(case: Case) -> dict:
         "is_ecommerce": case.is_ecommerce,
         "foreign_related": case.foreign_related,
         "summary": case.summary or "",
+        "campaign_ids": sorted((str(c.id) for c in case.campaigns), key=lambda v: (len(v), v)),
+        "exhibition_id": str(case.exhibition_id or ""),
     }
 
 
@@ -925,6 +933,8 @@ def edit(case_id: int):
         return redirect(url_for("cases.detail", case_id=case.id))
     original = _edit_values(case)
     form = EditCaseForm(data=dict(original, version=case.version) if request.method == "GET" else None)
+    form.set_link_choices(case.region_code, campaign_ids=[c.id for c in case.campaigns],
+                          exhibition_id=case.exhibition_id)
     status = 200
     if form.validate_on_submit():
         submitted = form_values(form, CASE_FIELDS)

@@ -17,9 +17,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from hotline.calls.models import Call
+from hotline.campaigns.models import case_campaigns
 from hotline.cases.models import ALL_OUTCOMES, Case
 from hotline.core.clock import local_tz
 from hotline.core.permissions import PROVINCE_CODE
@@ -103,6 +104,8 @@ def call_figures(month: Month) -> dict[str, dict[str, Any]]:
         _count(Call.decided_on <= Call.accept_due_on).label("decided_in_time"),
         _count(and_(Call.decided_on.is_(None), Call.accept_due_on < month.next().first_day)).label("undecided_overdue"),
         _count(Call.request_type.in_(("report", "complaint"))).label("reports_and_complaints"),
+        # Calls at a trade fair: linked to a fair record, or naming one (hotline.campaigns).
+        _count(or_(Call.exhibition_id.is_not(None), Call.exhibition_name.is_not(None))).label("exhibition"),
     ]
     stmt = (select(*columns).where(Call.received_at >= start, Call.received_at < end).group_by(Call.region_code))
     out: dict[str, dict[str, Any]] = {}
@@ -121,6 +124,7 @@ def call_figures(month: Month) -> dict[str, dict[str, Any]]:
             "closed": row["closed"],
             "decided_in_time": row["decided_in_time"],
             "undecided_overdue": row["undecided_overdue"],
+            "exhibition": row["exhibition"],
         }
     return out
 
@@ -191,6 +195,8 @@ def case_figures(month: Month) -> dict[str, dict[str, Any]]:
         _count(and_(closed, Case.outcome == "mediated")).label("mediated"),
         _count(and_(closed, Case.judicial_confirmation.is_(True))).label("judicial_confirmation"),
         _count(and_(filed, Case.is_exhibition.is_(True))).label("exhibition"),
+        # Filed cases counted in a campaign (专项行动, hotline.campaigns).
+        _count(and_(filed, exists().where(case_campaigns.c.case_id == Case.id))).label("campaign"),
         _count(and_(filed, Case.is_ecommerce.is_(True))).label("ecommerce"),
         _count(and_(filed, Case.is_major.is_(True))).label("major"),
         _count(and_(filed, Case.foreign_related.is_(True))).label("foreign_related"),
@@ -204,7 +210,7 @@ def case_figures(month: Month) -> dict[str, dict[str, Any]]:
         figures = {key: row[key] for key in (
             "received", "filed", "disputes", "infringement_disputes", "other_disputes", "counterfeit", "not_accepted",
             "closed", "pending_end", "overdue", "transferred_judicial", "mediated", "judicial_confirmation",
-            "exhibition", "ecommerce", "major", "foreign_related")}
+            "exhibition", "ecommerce", "major", "foreign_related", "campaign")}
         figures["total"] = figures["filed"]
         figures["closed_by_outcome"] = {o: row[f"out_{o}"] for o in ALL_OUTCOMES}
         for key in MONEY_FIELDS:
@@ -242,13 +248,15 @@ def empty_figures() -> dict[str, Any]:
              "by_ip_type": {**{c.code: 0 for c in ref.list_ip_types()}, "unspecified": 0},
              "phone_total": 0, "reports_and_complaints": 0, "transferred": 0, "case_opened": 0, "not_accepted": 0,
              "answered": 0, "closed": 0, "decided_in_time": 0, "undecided_overdue": 0,
-             **dict.fromkeys(TRANSFER_KEYS, 0)}
+             **dict.fromkeys(TRANSFER_KEYS, 0), "exhibition": 0}
     cases = dict.fromkeys((
         "received", "filed", "disputes", "infringement_disputes", "other_disputes", "counterfeit", "not_accepted",
         "closed", "pending_end", "overdue", "transferred_judicial", "mediated", "judicial_confirmation",
         "exhibition", "ecommerce", "major", "foreign_related", "total",
         # major-case supervision (督办): supervisions designated / ended in the month (hotline.supervision)
-        "supervised_opened", "supervised_closed"), 0)
+        "supervised_opened", "supervised_closed",
+        # cases counted in a campaign (hotline.campaigns)
+        "campaign"), 0)
     cases["closed_by_outcome"] = dict.fromkeys(ALL_OUTCOMES, 0)
     cases.update(dict.fromkeys(MONEY_FIELDS, "0.00"))
     return {"calls": calls, "cases": cases}

@@ -51,13 +51,26 @@ TOTAL_ROWS: tuple[tuple[str, str, str], ...] = (
     ("cases.transferred_judicial", "移送司法机关(件)", "count"),
     ("cases.exhibition", "展会案件(件)", "count"),
     ("cases.ecommerce", "电商领域案件(件)", "count"),
+    ("cases.campaign", "专项行动案件(件)", "count"),
     ("cases.amount_involved", "涉案金额(元)", "money"),
     ("cases.fines", "罚款(元)", "money"),
     ("cases.confiscated", "没收违法所得(元)", "money"),
     ("calls.total", "12330热线来电(个)", "count"),
     ("calls.phone_total", "其中:电话(个)", "count"),
     ("calls.reports_and_complaints", "举报投诉(个)", "count"),
+    ("calls.exhibition", "展会来电(个)", "count"),
     ("calls.monthly_average_phone", "月平均接听电话(个)", "count"),
+)
+
+#: The enforcement work beside the cases (the ``enforcement`` block): (key, label).
+ENFORCEMENT_ROWS: tuple[tuple[str, str], ...] = (
+    ("decisions_published", "网上公开行政处罚决定书(份)"),
+    ("files_reviewed", "抽查案卷(宗)"),
+    ("files_excellent", "优秀案卷(宗)"),
+    ("transferred_judicial", "移送司法机关案件(件)"),
+    ("judicial_confirmations", "司法确认案件(件)"),
+    ("campaigns", "集中整治执法专项行动(次)"),
+    ("exhibitions_stationed", "入驻大型展会开展巡查(个)"),
 )
 
 #: Columns of the per-region table: (row key, header, kind).
@@ -97,6 +110,7 @@ MONTHLY_CALL_ROWS = (
     ("calls", "closed", "已反馈办结(个)", "count"),
     ("calls", "decided_in_time", "按期处理(个)", "count"),
     ("calls", "undecided_overdue", "超期未处理(个)", "count"),
+    ("calls", "exhibition", "展会来电(个)", "count"),
 )
 MONTHLY_CASE_ROWS = (
     ("cases", "received", "收到案件(件)", "count"),
@@ -113,6 +127,7 @@ MONTHLY_CASE_ROWS = (
     ("cases", "mediated", "调解结案(件)", "count"),
     ("cases", "judicial_confirmation", "司法确认(件)", "count"),
     ("cases", "exhibition", "展会案件(件)", "count"),
+    ("cases", "campaign", "专项行动案件(件)", "count"),
     ("cases", "ecommerce", "电商领域案件(件)", "count"),
     ("cases", "major", "重大案件(件)", "count"),
     ("cases", "foreign_related", "涉外案件(件)", "count"),
@@ -262,6 +277,12 @@ def total_rows(summary: dict[str, Any]) -> list[tuple[str, Any, Any, float | Non
     return out
 
 
+def enforcement_cells(summary: dict[str, Any]) -> list[list[tuple[Any, str]]]:
+    """Typed cells of the enforcement table (label, number); none when the summary has no such block."""
+    block = summary.get("enforcement") or {}
+    return [[(label, "text"), (block.get(key), "count")] for key, label in ENFORCEMENT_ROWS if key in block]
+
+
 def _total_cells(summary: dict[str, Any]) -> list[list[tuple[Any, str]]]:
     """Typed cells of the totals table (blank where a value has no meaning)."""
     blank = ("", "text")
@@ -403,6 +424,11 @@ def yearly_xlsx(summary: dict[str, Any]) -> bytes:
                       "count")])
     _write_table(ws, headers, rows, widths=[10, 10, *[10] * len(codes), 10, 12, 12, 16, 16], total_last=bool(monthly))
     ws.freeze_panes = "B2"
+
+    if enforcement_cells(summary):
+        ws = wb.create_sheet("执法工作")
+        _write_table(ws, ["指标", f"{year}年"], enforcement_cells(summary), widths=[30, 16])
+        ws.freeze_panes = "A2"
     return _workbook_bytes(wb)
 
 
@@ -533,6 +559,11 @@ def yearly_docx(summary: dict[str, Any]) -> bytes:
     _docx_font(heading.add_run("一、主要指标"), "黑体", 14, bold=True)
     _docx_table(doc, ["指标", f"{year}年", f"{year - 1}年", "同比增长(%)"], _total_cells(summary),
                 widths_cm=[6.6, 3.6, 3.6, 2.4], size=10.5)
+
+    if enforcement_cells(summary):
+        heading = doc.add_paragraph()
+        _docx_font(heading.add_run("执法工作"), "黑体", 14, bold=True)
+        _docx_table(doc, ["指标", f"{year}年"], enforcement_cells(summary), widths_cm=[10.2, 6.0], size=10.5)
 
     if summary.get("by_region"):
         new_section = doc.add_section()

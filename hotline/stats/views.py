@@ -47,6 +47,7 @@ CALL_FIGURES = (
     ("total", _l("Calls received")),
     ("phone_total", _l("of which by phone")),
     ("reports_and_complaints", _l("Reports and complaints")),
+    ("exhibition", _l("Calls at trade fairs")),
 )
 DECISION_FIGURES = (
     ("transferred", _l("Transferred")),
@@ -88,6 +89,7 @@ CASE_FIGURES = (
     ("mediated", _l("Mediated")),
     ("judicial_confirmation", _l("Judicial confirmation")),
     ("exhibition", _l("Exhibition cases")),
+    ("campaign", _l("Cases in campaigns (专项行动)")),
     ("ecommerce", _l("E-commerce cases")),
     ("major", _l("Major cases (督办)")),
     ("foreign_related", _l("Foreign-related cases")),
@@ -110,6 +112,7 @@ YEARLY_FIGURES = (
     ("cases.mediated", _l("Mediated"), "count"),
     ("cases.transferred_judicial", _l("Transferred to judicial organs"), "count"),
     ("cases.exhibition", _l("Exhibition cases"), "count"),
+    ("cases.campaign", _l("Cases in campaigns (专项行动)"), "count"),
     ("cases.ecommerce", _l("E-commerce cases"), "count"),
     ("cases.amount_involved", _l("Amount involved"), "money"),
     ("cases.fines", _l("Fines"), "money"),
@@ -117,6 +120,7 @@ YEARLY_FIGURES = (
     ("calls.total", _l("Calls received"), "count"),
     ("calls.phone_total", _l("of which by phone"), "count"),
     ("calls.reports_and_complaints", _l("Reports and complaints"), "count"),
+    ("calls.exhibition", _l("Calls at trade fairs"), "count"),
     ("calls.transfers_signed", _l("Transfers signed for"), "count"),
     ("calls.transfers_signed_on_time", _l("of which within the time limit"), "count"),
     ("calls.transfers_answered", _l("Transfers answered"), "count"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ from hotline.core.permissions import PROVINCE_CODE
 from hotline.extensions import db
 from hotline.reference import queries as ref
 from hotline.stats.compute import Month, _add, empty_figures, subtract
+from hotline.stats.enforcement import ENFORCEMENT_KEYS, enforcement_block, enforcement_sentence
 from hotline.stats.models import MonthlySnapshot
 from hotline.stats.operations import build_month
 
@@ -173,7 +175,14 @@ def yearly_summary(year: int, region_code: str = PROVINCE_CODE) -> dict[str, Any
         rows.append(_row("其他", "other", other_current, other_previous))
         rows.append(_row("全省", PROVINCE_CODE, current, previous))
         summary["by_region"] = rows
-    summary["narrative"] = narrative(summary)
+    # Beside the cases: decisions published, files reviewed, judicial organs, campaigns, fairs (hotline.campaigns).
+    if n_months:
+        last_day = months_of(year)[-1].last_day
+        summary["enforcement"], fair_names = enforcement_block(date(year, 1, 1), last_day, region_code,
+                                                               summary["cases"])
+    else:
+        summary["enforcement"], fair_names = dict.fromkeys(ENFORCEMENT_KEYS, 0), []
+    summary["narrative"] = narrative(summary, fair_names)
     return summary
 
 
@@ -192,7 +201,7 @@ def _yuan(amount: str) -> str:
     return f"{value.quantize(Decimal('0.01'))}元"
 
 
-def narrative(summary: dict[str, Any]) -> str:
+def narrative(summary: dict[str, Any], fair_names: list[str] | None = None) -> str:
     """The Chinese paragraph in the style of the office's yearly summary (seed document)."""
     region = ref.region_map().get(summary["region_code"])
     where = "全省" if summary["region_code"] == PROVINCE_CODE else (region.name if region else summary["region_code"])
@@ -221,5 +230,7 @@ def narrative(summary: dict[str, Any]) -> str:
     text += (f"12330知识产权维权援助与举报投诉热线接听来电{calls['total']}个"
              + (f"，{_pct(g.get('calls.total'))}" if g.get("calls.total") is not None else "")
              + f"，月平均接听举报投诉电话{calls['monthly_average_phone']}个。")
+    if summary.get("enforcement"):
+        text += enforcement_sentence(summary["enforcement"], fair_names or [])
     return text
 

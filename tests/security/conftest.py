@@ -148,6 +148,27 @@ class World:
             return self._detach(answer)
 
     @cached_property
+    def campaign(self):
+        from hotline.campaigns.operations import create_campaign
+
+        with self._context():
+            campaign = create_campaign({"name": "长沙专项行动", "starts_on": "2015-03-01", "ends_on": "2015-11-30",
+                                        "region_codes": [REGION]}, actor=self._user(self.staff.supervisor))
+            db.session.commit()
+            return self._detach(campaign)
+
+    @cached_property
+    def exhibition(self):
+        from hotline.campaigns.operations import create_exhibition
+
+        with self._context():
+            exhibition = create_exhibition({"name": "长沙展会", "venue": "长沙国际会展中心", "starts_on": "2015-09-20",
+                                            "ends_on": "2015-09-24", "region_code": REGION, "stationed": True},
+                                           actor=self._user(self.staff.supervisor))
+            db.session.commit()
+            return self._detach(exhibition)
+
+    @cached_property
     def call(self):
         from hotline.calls.operations import record_call
 

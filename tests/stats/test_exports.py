@@ -51,7 +51,7 @@ def test_yearly_xlsx(client, login, people, year_data):
     assert 'filename="2015_12330.xlsx"' in disposition
 
     wb = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert wb.sheetnames == ["概要", "分地区", "月度"]
+    assert wb.sheetnames == ["概要", "分地区", "月度", "执法工作"]
 
     summary = wb["概要"]
     assert summary.freeze_panes == "A2"
@@ -101,11 +101,11 @@ def test_yearly_docx(client, login, people, year_data):
     texts = [p.text for p in document.paragraphs]
     assert texts[0] == "2015年全省专利行政执法和12330热线工作统计"
     assert any("专利行政执法办案3件，同比增长50.0%" in t for t in texts)
-    assert len(document.tables) == 2
+    assert len(document.tables) == 3  # totals, enforcement work, regions
     totals = {row.cells[0].text: [c.text for c in row.cells[1:]] for row in document.tables[0].rows}
     assert totals["专利行政执法办案总量(件)"] == ["3", "2", "50.0"]
     assert totals["涉案金额(元)"][0] == "1,234,567.50"
-    region_rows = [row.cells[0].text for row in document.tables[1].rows][1:]
+    region_rows = [row.cells[0].text for row in document.tables[2].rows][1:]
     assert region_rows == OFFICIAL_ORDER
 
 
@@ -134,10 +134,10 @@ def test_region_user_gets_their_totals(client, login, people, year_data):
     assert {r[0] for r in rows[1:]} == {"长沙市"}
 
     wb = openpyxl.load_workbook(io.BytesIO(download(client, "/stats/yearly/2015.xlsx").data))
-    assert wb.sheetnames == ["概要", "月度"]
+    assert wb.sheetnames == ["概要", "月度", "执法工作"]
     document = docx.Document(io.BytesIO(download(client, "/stats/yearly/2015.docx").data))
     assert document.paragraphs[0].text == "2015年长沙市专利行政执法和12330热线工作统计"
-    assert len(document.tables) == 1
+    assert len(document.tables) == 2  # totals, enforcement work (no per-region table)
 
 
 def test_monthly_xlsx(client, login, people, year_data):
