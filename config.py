@@ -93,8 +93,14 @@ class Config:
     #: 案号 format; {year} and {number} (and optionally {region}, the 市州 short name) are filled at filing.
     CASE_NUMBER_FORMAT = os.environ.get("HOTLINE_CASE_NUMBER_FORMAT", "湘知执字〔{year}〕第{number}号")
     OFFICE_NAME = os.environ.get("HOTLINE_OFFICE_NAME", "湖南省知识产权局")
-    #: Where evidence files are stored (outside the static folder).
-    HOTLINE_UPLOAD_DIR = os.environ.get("HOTLINE_UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
+    #: The local evidence folder (outside the static folder): ``instance/evidence``, or ``instance/uploads`` where
+    #: an installation of the first release keeps its files there.
+    HOTLINE_UPLOAD_DIR = os.environ.get("HOTLINE_UPLOAD_DIR") or str(
+        INSTANCE_DIR / "uploads" if (INSTANCE_DIR / "uploads").is_dir() else INSTANCE_DIR / "evidence")
+    #: Where evidence files are stored: ``db:`` (the database, in chunks), ``s3://bucket?endpoint=…&region=…``, or
+    #: ``file:/folder`` (``file:`` alone: HOTLINE_UPLOAD_DIR). Unset: the database on PostgreSQL, the folder on
+    #: SQLite (hotline/storage).
+    STORAGE_URL = os.environ.get("STORAGE_URL") or None
     MAX_CONTENT_LENGTH = int(os.environ.get("HOTLINE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
     DUPLICATE_WINDOW_DAYS = 90
     #: The due lists' "to complete" (待补录) list: penalty decisions closed before this day (YYYY-MM-DD, the day
@@ -121,6 +127,9 @@ class Config:
     HOTLINE_BASE_URL = os.environ.get("HOTLINE_BASE_URL") or ""
 
     CELERY: dict = {}
+    #: Embedded mode (no REDIS_URL): each web worker runs the beat schedule in a thread (hotline/core/scheduler.py).
+    EMBEDDED_SCHEDULER = _bool("EMBEDDED_SCHEDULER", True)
+    SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS") or 20)
 
 
 class DevelopmentConfig(Config):
@@ -149,6 +158,9 @@ class TestingConfig(Config):
     # The first login delay long enough that "the next attempt right away waits" holds on a slow, busy machine.
     LOGIN_DELAY_BASE_SECONDS = 60
     REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
+    # The suite's evidence goes to its own folder (HOTLINE_UPLOAD_DIR) on both databases; tests/storage runs every
+    # backend explicitly.
+    STORAGE_URL = os.environ.get("TEST_STORAGE_URL") or "file:"
 
 
 class ProductionConfig(Config):

@@ -29,3 +29,16 @@ def post_worker_init(worker):
 
     gc.collect()
     gc.freeze()
+    _start_embedded_scheduler(worker)
+
+
+def _start_embedded_scheduler(worker):
+    """Embedded mode (no REDIS_URL): this worker runs the beat schedule's jobs in-process; a ``scheduled_runs`` row
+    per due time makes each run once across all workers (hotline/core/scheduler.py)."""
+    from flask import Flask
+
+    from hotline.core.scheduler import start_embedded
+
+    app = worker.wsgi
+    if isinstance(app, Flask):
+        start_embedded(app)

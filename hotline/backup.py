@@ -1,9 +1,11 @@
 """Backup and restore of the database and the evidence files: `flask backup create|verify|restore`.
 
 A backup is a directory holding ``database.dump`` (pg_dump custom format) or ``database.sqlite3`` (SQLite's
-online backup API), ``uploads.tar`` (the evidence files), and ``manifest.json`` with the schema revision, the
-row count of every table and the SHA-256 of every file. ``restore`` checks the checksums first, restores, then
-compares the row counts with the manifest, so a restored copy provably holds every record.
+online backup API), ``uploads.tar`` (the evidence files of a ``file:`` or ``s3://`` storage, streamed from it and
+checked against their SHA-256; with ``db:`` storage the files are rows of the dump), and ``manifest.json`` with
+the schema revision, the row count of every table and the SHA-256 of every file. ``restore`` checks the checksums
+first, restores, then compares the row counts with the manifest and puts the evidence files back into the
+configured storage, so a restored copy provably holds every record and file.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 from flask.cli import AppGroup
 
 from hotline.extensions import db
@@ -84,18 +85,68 @@ def create_backup(target: Path) -> dict:
         finally:
             source.close()
     files[dump.name] = _sha256(dump)
-    uploads = Path(current_app.config["HOTLINE_UPLOAD_DIR"])
     archive = target / "uploads.tar"
-    with tarfile.open(archive, "w") as tar:
-        if uploads.exists():
-            for path in sorted(uploads.iterdir()):
-                if path.is_file():
-                    tar.add(path, arcname=path.name)
+    evidence = _archive_evidence(archive)
     files[archive.name] = _sha256(archive)
     manifest = {"created_at": datetime.now(UTC).isoformat(), "backend": url.get_backend_name(),
-                "revision": _revision(), "tables": counts, "files": files}
+                "revision": _revision(), "tables": counts, "files": files, "evidence": evidence}
     (target / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     return manifest
+
+
+def _archive_evidence(archive: Path) -> dict:
+    """Every evidence file that is not in the database dump already (a ``file:`` or ``s3://`` storage, and the
+    first release's local folder), streamed into ``archive`` and checked against its SHA-256 on the way."""
+    from hotline.storage import ChunkFile, IntegrityError
+    from hotline.storage.cli import _expected_hashes, sources
+
+    expected = _expected_hashes()
+    archived: set[str] = set()
+    in_database = 0
+    with tarfile.open(archive, "w") as tar:
+        for storage in sources():
+            if storage.transactional:  # db: the files are rows of the dump
+                in_database += sum(1 for _ in storage.list_keys())
+                continue
+            for key in list(storage.list_keys()):
+                if key in archived:
+                    continue
+                info = tarfile.TarInfo(key)
+                info.size, info.mode, info.mtime = storage.size(key), 0o600, int(datetime.now(UTC).timestamp())
+                content = ChunkFile(storage.stream(key, expected.get(key)))
+                try:
+                    tar.addfile(info, content)
+                    if content.read():  # drained: the hash is checked when the stream ends
+                        raise IntegrityError(key)
+                except IntegrityError as exc:
+                    raise BackupError(f"The evidence file {key} in {storage.describe()} does not match its SHA-256; "
+                                      "restore it from an older backup, then back up again.") from exc
+                archived.add(key)
+    return {"storage": sources()[0].describe(), "archived": len(archived), "in_database": in_database}
+
+
+def _restore_evidence(archive: Path) -> int:
+    """Put every file of the archive into the configured storage (``put`` checks nothing exists half-written)."""
+    from hotline.storage import get_storage
+
+    storage = get_storage()
+    restored = 0
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            if not member.isfile() or "/" in member.name:
+                continue
+            storage.put(member.name, tar.extractfile(member))
+            db.session.commit()  # the database backend writes through the session
+            restored += 1
+    missing = [m for m in _archive_names(archive) if not storage.exists(m)]
+    if missing:
+        raise BackupError(f"{len(missing)} evidence file(s) are not in {storage.describe()} after the restore.")
+    return restored
+
+
+def _archive_names(archive: Path) -> list[str]:
+    with tarfile.open(archive) as tar:
+        return [m.name for m in tar if m.isfile() and "/" not in m.name]
 
 
 def verify_backup(source: Path) -> dict:
@@ -122,14 +173,11 @@ def restore_backup(source: Path) -> dict:
         for suffix in ("-wal", "-shm"):
             Path(url.database + suffix).unlink(missing_ok=True)
         shutil.copyfile(source / "database.sqlite3", url.database)
-    uploads = Path(current_app.config["HOTLINE_UPLOAD_DIR"])
-    uploads.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(source / "uploads.tar") as tar:
-        tar.extractall(uploads, filter="data")
     restored = table_counts()
     missing = {t: (n, restored.get(t)) for t, n in manifest["tables"].items() if restored.get(t) != n}
     if missing:
         raise BackupError(f"Row counts differ after restore: {missing}")
+    manifest["evidence_restored"] = _restore_evidence(source / "uploads.tar")
     return manifest
 
 

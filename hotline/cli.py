@@ -120,3 +120,23 @@ def init_app(app: Flask) -> None:
     from hotline.stats.cli import stats_cli
 
     app.cli.add_command(stats_cli)
+    from hotline.storage.cli import storage_cli
+
+    app.cli.add_command(storage_cli)
+    app.cli.add_command(scheduler_cli)
+
+
+scheduler_cli = AppGroup("scheduler", help="The embedded scheduler (no Redis): run due jobs.")
+
+
+@scheduler_cli.command("tick")
+def scheduler_tick_command() -> None:
+    """Run every scheduled job whose latest due time no process has run yet (what each web worker does)."""
+    from flask import current_app
+
+    from hotline.core.scheduler import tick
+
+    ran = tick(current_app._get_current_object())
+    for job, due in ran:
+        click.echo(f"ran {job} (due {due.isoformat()})")
+    click.echo(f"{len(ran)} job(s) run.")

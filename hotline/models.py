@@ -12,11 +12,12 @@ from hotline.cases.models import (  # noqa: F401
     CaseSuspension,
     OverdueRecord,
 )
-from hotline.core.models import AuditEvent, OutboxMessage, RefCounter  # noqa: F401
+from hotline.core.models import AuditEvent, OutboxMessage, RefCounter, ScheduledRun  # noqa: F401
 from hotline.deadlines.models import CalendarDay, DeadlineRule, RuleSet  # noqa: F401
 from hotline.notifications.models import Notification, NotificationPreference  # noqa: F401
 from hotline.reference.models import Channel, IpType, Region, RequestType  # noqa: F401
 from hotline.review.models import CaseReview, CaseReviewScore, ReviewItem  # noqa: F401
 from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun  # noqa: F401
+from hotline.storage.models import StoredFile, StoredFileChunk  # noqa: F401
 from hotline.supervision.models import Supervision, SupervisionReport  # noqa: F401
 from hotline.transfers.models import Transfer  # noqa: F401

@@ -13,16 +13,16 @@ import logging
 import os
 import re
 import secrets
-import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import abort, current_app, send_file
+from flask import Response, abort, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import InternalServerError, ServiceUnavailable
 
 from hotline.cases.models import Attachment, Case
 from hotline.core.audit import record_event
@@ -30,6 +30,8 @@ from hotline.core.errors import ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.text import clean_text
 from hotline.extensions import db
+from hotline.storage import FileMissing, IntegrityError, StorageError, get_storage, legacy_storage
+from hotline.storage.local import LocalStorage
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,8 @@ MAX_DESCRIPTION_LENGTH = 500
 _STORED_NAME = re.compile(r"^[0-9a-f]{32,64}$")
 #: session.info key: files written in the current transaction, removed again if it does not commit.
 _PENDING = "hotline_pending_uploads"
+#: Bytes per piece of a download's response body.
+_SEND_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -235,32 +239,21 @@ def _extension(name: str) -> str | None:
 
 
 def upload_dir() -> Path:
-    """The evidence directory (created 0700). Refuses a directory inside the static folder."""
-    directory = Path(current_app.config["HOTLINE_UPLOAD_DIR"]).resolve()
-    static = current_app.static_folder
-    if static and directory.is_relative_to(Path(static).resolve()):
-        raise RuntimeError("HOTLINE_UPLOAD_DIR must not be inside the static folder: evidence is served only "
-                           "through the authorized download route.")
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return directory
+    """The local evidence folder (created 0700): the configured ``file:`` storage's, else HOTLINE_UPLOAD_DIR (where
+    the first release kept evidence). Refuses a folder inside the static folder."""
+    storage = get_storage()
+    if isinstance(storage, LocalStorage):
+        return storage.directory()
+    return LocalStorage(Path(current_app.config["HOTLINE_UPLOAD_DIR"]), static_folder=current_app.static_folder
+                        ).directory()
 
 
 def _write(directory: Path, data: bytes) -> Path:
-    """Write ``data`` under a new random name; a crash midway leaves at most a temporary file, never a half one
-    under a real name."""
-    final = directory / secrets.token_hex(16)
-    fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=".upload-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o600)
-        os.replace(tmp_name, final)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return final
+    """Write ``data`` under a new random name in a local folder; a crash midway leaves at most a temporary file,
+    never a half one under a real name."""
+    key = secrets.token_hex(16)
+    LocalStorage(directory).put(key, io.BytesIO(data))
+    return directory / key
 
 
 def _field_error(message: str) -> ValidationFailed:
@@ -297,17 +290,28 @@ def store_attachment(case: Case, file_storage, *, description: str | None, actor
                              "rename the file or upload the right one.", extension=extension, kind=kind_label(kind),
                              default=kind.default_extension))
     digest = hashlib.sha256(data).hexdigest()
-    path = _write(upload_dir(), data)
-    attachment = Attachment(case_id=case.id, original_name=name, stored_name=path.name,
+    storage = get_storage()
+    key = secrets.token_hex(16)
+    try:
+        stored = storage.put(key, io.BytesIO(data))
+    except StorageError as exc:
+        logger.error("attachment for case %s not stored: %s", case.id, exc)
+        raise StorageUnavailable() from None
+    if stored.sha256 != digest or stored.size != len(data):
+        storage.delete(key)
+        raise RuntimeError("the storage wrote other content than it was given")
+    attachment = Attachment(case_id=case.id, original_name=name, stored_name=key,
                             content_type=kind.content_type, size=len(data), sha256=digest,
                             description=description, uploaded_by_id=getattr(actor, "id", None))
     try:
         db.session.add(attachment)
         db.session.flush()
     except BaseException:
-        path.unlink(missing_ok=True)
+        if not storage.transactional:
+            storage.delete(key)
         raise
-    db.session.info.setdefault(_PENDING, []).append(str(path))
+    if not storage.transactional:  # the database backend's chunks go with the transaction by themselves
+        db.session.info.setdefault(_PENDING, []).append((storage, key))
     record_event(attachment, "upload", actor, {
         "case_id": (None, case.id), "original_name": (None, name), "size": (None, len(data)),
         "content_type": (None, kind.content_type), "sha256": (None, digest)}, region_code=case.region_code)
@@ -339,18 +343,68 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
+class StoredFileDamaged(InternalServerError):
+    """The stored content no longer matches the SHA-256 taken at upload: said plainly, never sent."""
+
+    show_description = True
+
+
+class StorageUnavailable(ServiceUnavailable):
+    show_description = True
+
+    def __init__(self):
+        super().__init__(description=_("The evidence storage is unavailable; retry shortly."))
+
+
+def _verified_content(attachment: Attachment):
+    """The stored content, checked against the attachment's SHA-256 (the configured storage first, then the first
+    release's local folder for files not yet migrated)."""
+    places = [get_storage()]
+    legacy = legacy_storage()
+    if legacy is not None:
+        places.append(legacy)
+    for storage in places:
+        try:
+            return storage.open_verified(attachment.stored_name, attachment.sha256)
+        except FileMissing:
+            continue
+        except IntegrityError:
+            logger.error("attachment %s: stored file in %s does not match its SHA-256", attachment.id, storage.name)
+            raise StoredFileDamaged(description=_(
+                "The stored file of this attachment is damaged (it no longer matches the checksum taken at "
+                "upload), so it is not sent; ask an administrator to restore it from a backup.")) from None
+        except StorageError as exc:
+            logger.error("attachment %s: storage %s unavailable (%s)", attachment.id, storage.name,
+                         type(exc.__cause__ or exc).__name__)
+            raise StorageUnavailable() from None
+    logger.error("attachment %s: stored file is missing", attachment.id)
+    abort(404, description=_("The stored file of this attachment is missing; ask an administrator."))
+
+
 def open_attachment(attachment: Attachment):
     """The stored file as a download: the detected type (never HTML), attachment disposition, no sniffing,
-    no caching, and a sandboxing CSP in case a browser renders it anyway."""
+    no caching, and a sandboxing CSP in case a browser renders it anyway.
+
+    The content is checked against its SHA-256 before the first byte is sent (a damaged file is a clear error,
+    not a corrupt download), then streamed from a temporary copy by a response generator.
+    """
     if not _STORED_NAME.match(attachment.stored_name or ""):
         abort(404)
-    path = upload_dir() / attachment.stored_name
-    if not path.is_file():
-        logger.error("attachment %s: stored file is missing", attachment.id)
-        abort(404, description=_("The stored file of this attachment is missing; ask an administrator."))
+    content = _verified_content(attachment)
+    length = content.seek(0, os.SEEK_END)
+    content.seek(0)
+
+    def body():
+        try:
+            while chunk := content.read(_SEND_CHUNK):
+                yield chunk
+        finally:
+            content.close()
+
     content_type = attachment.content_type if attachment.content_type in ALLOWED_CONTENT_TYPES else None
-    response = send_file(path, mimetype=content_type or "application/octet-stream", as_attachment=True,
-                         download_name=attachment.original_name, conditional=False, etag=False, max_age=0)
+    response = Response(body(), mimetype=content_type or "application/octet-stream", direct_passthrough=True)
+    response.call_on_close(content.close)
+    response.headers["Content-Length"] = str(length)
     if content_type == TEXT.content_type:
         response.headers["Content-Type"] = "text/plain; charset=utf-8"  # stored text is checked to be UTF-8
     response.headers["Content-Disposition"] = content_disposition(attachment.original_name)
@@ -372,6 +426,9 @@ def _uploads_committed(session) -> None:
 def _uploads_abandoned(session, transaction) -> None:
     if transaction.parent is not None or transaction.nested:
         return
-    for name in session.info.pop(_PENDING, ()):
-        Path(name).unlink(missing_ok=True)
-        logger.info("removed an upload whose transaction did not commit")
+    for storage, key in session.info.pop(_PENDING, ()):
+        try:
+            storage.delete(key)
+            logger.info("removed an upload whose transaction did not commit")
+        except Exception:  # noqa: BLE001 - an orphan file is harmless; the rollback must go on
+            logger.warning("could not remove an upload whose transaction did not commit (%s)", storage.name)

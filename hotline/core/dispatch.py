@@ -98,12 +98,21 @@ def nudge_refresh() -> bool:
     return nudge("stats.stale")
 
 
-def _run_embedded(app, topic: str) -> None:
+def run_in_process(app, task, label: str) -> bool:
+    """Embedded mode: run a Celery task's body here, in its own app context and session. True if it finished;
+    a failure is logged (never raised: the caller is a background thread)."""
     try:
         with app.app_context():
-            task_for(topic).run()
-    except Exception:  # noqa: BLE001 - the rows stay pending for the next commit or the scheduler
-        logger.exception("embedded run of %s failed; its outbox rows stay pending", topic)
+            task.run()
+        return True
+    except Exception:  # noqa: BLE001 - logged; outbox rows stay pending, a scheduled job runs at its next due time
+        logger.exception("embedded run of %s failed", label)
+        return False
+
+
+def _run_embedded(app, topic: str) -> None:
+    # The topic's rows stay pending when it fails: the next commit or the embedded scheduler's sweep runs it again.
+    run_in_process(app, task_for(topic), topic)
 
 
 @event.listens_for(Session, "after_commit")

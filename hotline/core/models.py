@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, configure_mappers, make_transient_to_detached, mapped_column
 
@@ -186,3 +186,22 @@ class OutboxMessage(db.Model):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDoc, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ScheduledRun(db.Model):
+    """One run of a scheduled job for one due time (the embedded scheduler, ``hotline.core.scheduler``). The
+    unique (job, due_at) pair is the lock: of the processes that tick the same due time, the one whose INSERT
+    succeeds runs the job; the others see the row and skip it. At most once per due time."""
+
+    __tablename__ = "scheduled_runs"
+    __table_args__ = (UniqueConstraint("job", "due_at", name="uq_scheduled_runs_job_due"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job: Mapped[str] = mapped_column(String(80), nullable=False)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    #: running, done or failed (a run whose process died stays "running": it is not run again).
+    state: Mapped[str] = mapped_column(String(10), nullable=False, default="running")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: host:pid of the process that ran it (diagnostics).
+    runner: Mapped[str] = mapped_column(String(120), nullable=False, default="")
