@@ -45,9 +45,12 @@ DURATION, KILL_WEB_AT, KILL_WORKER_AT, RESTART_WORKER_AT, RESTART_WEB_AT = 32.0,
 #: A request that failed must have been in flight when web host A died: started before the kill (or within this
 #: many seconds after it, for nginx to notice) and ended after it.
 KILL_GRACE = 1.5
+#: Each client thread waits this long between its requests: a steady load (tens of requests a second), not a
+#: benchmark hogging the machine the hosts share.
+PACE = 0.05
 #: How long the statistics may take to catch up once the load stops (beat's sweep runs every minute; a refresh
 #: waits up to 30 s for more changes).
-STATS_TIMEOUT = 150.0
+STATS_TIMEOUT = 180.0
 
 
 def _unavailable(message: str):
@@ -187,6 +190,7 @@ def _intake(ledger: Ledger, cluster: Cluster, worker: int, received_at: str) -> 
                 ledger.calls[body["id"]] = summary
             if body.get("summary") != summary:
                 ledger.mismatches.append(f"call {body['id']}: answered summary {body.get('summary')!r}")
+        ledger.stop.wait(PACE)
 
 
 def _casework(ledger: Ledger, cluster: Cluster, received_on: str) -> None:
@@ -211,6 +215,7 @@ def _casework(ledger: Ledger, cluster: Cluster, received_on: str) -> None:
                 ledger.cases[case["id"]] = ({edited_summary}, edited.json()["version"])
             elif edited is None or edited.status_code >= 500:  # no answer: the edit may or may not be stored
                 ledger.cases[case["id"]] = ({summary, edited_summary}, case["version"])
+        ledger.stop.wait(PACE)
 
 
 def _reads(ledger: Ledger, cluster: Cluster) -> None:
@@ -229,7 +234,7 @@ def _reads(ledger: Ledger, cluster: Cluster) -> None:
             if response is not None and response.status_code == 200 and response.json()["version"] < version:
                 ledger.mismatches.append(f"case {case_id} read back at version {response.json()['version']}")
         intake("GET /calls", "lb", "GET", f"{cluster.lb_url}/api/v1/calls", params={"page_size": 20})
-        time.sleep(0.05)
+        ledger.stop.wait(PACE)
 
 
 def _evidence(ledger: Ledger, cluster: Cluster, case_id: int) -> None:
