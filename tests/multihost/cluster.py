@@ -160,6 +160,10 @@ class Cluster:
         self.subnet = self._free_subnet()
         self.bridge = f"hlmh{self.run_id}"
         run(["ip", "link", "add", self.bridge, "type", "bridge"])
+        # Frames between the hosts are switched, not filtered: a machine whose firewall drops forwarded packets
+        # (Docker's FORWARD policy, with br_netfilter loaded) must not cut this private segment.
+        run(["ip", "link", "set", self.bridge, "type", "bridge", "nf_call_iptables", "0", "nf_call_ip6tables", "0",
+             "nf_call_arptables", "0"], check=False)
         run(["ip", "addr", "add", f"{self.addr('root')}/24", "dev", self.bridge])
         run(["ip", "link", "set", self.bridge, "up"])
         for index, host in enumerate(HOSTS):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import threading
 import time
@@ -144,6 +145,7 @@ class Ledger:
     kill_at: float | None = None
     web_a_back_at: float | None = None
     notes: list[str] = field(default_factory=list)
+    sessions: list = field(default_factory=list)
 
     def now(self) -> float:
         return time.monotonic() - self.t0
@@ -156,6 +158,8 @@ class Client:
         self.ledger = ledger
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
+        with ledger.lock:
+            ledger.sessions.append(self.session)
 
     def __call__(self, what: str, via: str, method: str, url: str, **kwargs):
         import requests
@@ -341,6 +345,8 @@ def test_answered_writes_survive_a_web_host_and_the_worker_dying(cluster):
         ledger.stop.set()
         for thread in threads:
             thread.join(timeout=60)
+        for session in ledger.sessions:
+            session.close()
 
     # The load ran on both hosts, and kept running after the kill.
     assert len(ledger.calls) >= 20 and len(ledger.cases) >= 3 and len(ledger.files) >= 3, report("too little load")
@@ -349,6 +355,12 @@ def test_answered_writes_survive_a_web_host_and_the_worker_dying(cluster):
     assert any(a.started > ledger.web_a_back_at and a.via == "web-a" and a.status == 201
                for a in ledger.attempts), report("the restarted web host A took no uploads")
     assert not ledger.mismatches, report("\n".join(ledger.mismatches))
+    # nginx spread the load over both web hosts (so the kill hit a host that was serving).
+    hosts = {cluster.addr(host): host for host in ("web-a", "web-b")}
+    served = Counter(hosts.get(m.group(2)) for m in re.finditer(r'" (2\d\d) ([\d.]+):\d+ 2\d\d ',
+                                                                  (cluster.workdir / "lb" / "access.log").read_text()))
+    assert served["web-a"] >= 10 and served["web-b"] >= 10, report(f"answered through nginx: {dict(served)}")
+    ledger.notes.append(f"answered through nginx by host: {dict(served)}")
 
     # No failure outside the kill window: a failed request was in flight when web host A died.
     failed = [a for a in ledger.attempts if a.status is None or a.status >= 500]
