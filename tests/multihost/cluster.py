@@ -37,6 +37,9 @@ PG_PORT, REDIS_PORT, WEB_PORT, LB_PORT = 5432, 6379, 8000, 8080
 HOSTS = {"db": 10, "redis": 11, "web-a": 21, "web-b": 22, "lb": 30, "worker": 40}
 
 
+_ERROR_WORDS = ("ERROR", "CRITICAL", "Traceback", "[error]", "[crit]", "[emerg]", "FATAL", "PANIC")
+
+
 class ClusterError(RuntimeError):
     pass
 
@@ -346,6 +349,11 @@ http {{
             if not path.exists():
                 continue
             text = path.read_text(errors="replace").splitlines()
+            # Access-log lines crowd the tail: the errors of the whole run first, then the tail.
+            errors = [line for line in text[:-lines] if any(word in line for word in _ERROR_WORDS)]
+            if errors:
+                parts.append(f"----- {path.name}: {len(errors)} error lines before the tail (last 20)")
+                parts.extend(errors[-20:])
             parts.append(f"----- {path.name} (last {min(lines, len(text))} of {len(text)} lines)")
             parts.extend(text[-lines:])
         return "\n".join(parts)
