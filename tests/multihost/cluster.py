@@ -361,7 +361,7 @@ http {{
     # Teardown --------------------------------------------------------------------------------------------------
 
     def close(self) -> None:
-        for name in list(self.procs):
+        for name in reversed(list(self.procs)):  # the balancer and the app first, their database and Redis last
             proc = self.procs[name]
             if proc.popen.poll() is None:
                 with contextlib.suppress(Exception):
