@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
-from hotline.extensions import babel, celery_init_app, csrf, db, login_manager, migrate
+from hotline.extensions import babel, celery_init_app, csrf, db, login_manager, migrate, sqlite_write_lock_first
 
 __all__ = ["create_app"]
 
@@ -62,10 +62,12 @@ def _sqlite_begin(conn):
     the embedded mode's concurrent requests (gunicorn workers and threads, tasks run in-process by a request) queue
     for up to the busy timeout instead of failing; a request holds it for milliseconds. Outside requests (a Celery
     worker, the CLI) transactions stay deferred: a worker's long statistics reads must not lock the web out.
-    PostgreSQL, the production database, is unaffected.
+    The embedded scheduler's jobs (hotline/core/scheduler.py) take it up front too (``sqlite_write_lock_first``):
+    they run in the web processes, beside their requests. PostgreSQL, the production database, is unaffected.
     """
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if has_request_context() else "BEGIN")
+        immediate = has_request_context() or sqlite_write_lock_first.get()
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_app(config_class=None) -> Flask:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -30,6 +31,9 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+#: SQLite: transactions opened while this is set take the write lock when they begin (``BEGIN IMMEDIATE``), as a
+#: web request's do: the embedded scheduler's jobs run beside the requests of several processes (hotline/__init__.py).
+sqlite_write_lock_first: ContextVar[bool] = ContextVar("sqlite_write_lock_first", default=False)
 
 
 def _release_outer_sqlite_transaction() -> None:

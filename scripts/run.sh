@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: migrate, seed, make sure an admin exists, then serve on http://127.0.0.1:5000.
-# Nothing configured → SQLite under instance/ and tasks in-process.
+# Nothing configured → SQLite under instance/, evidence in instance/evidence, tasks and the beat schedule
+# in-process (a scheduler thread in each gunicorn worker; hotline/core/scheduler.py).
 # DATABASE_URL / REDIS_URL set → that PostgreSQL and Redis, with a Celery worker and beat beside gunicorn.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ if [[ -n "${REDIS_URL:-}" ]]; then
   pids+=($!)
   WORKERS="${WEB_CONCURRENCY:-4}"
 else
-  echo "No REDIS_URL: background tasks run in-process."
+  echo "No REDIS_URL: background tasks and the beat schedule run in-process (each job once per due time)."
   WORKERS="${WEB_CONCURRENCY:-2}"
 fi
 echo "Serving on http://$HOST:$PORT  (Ctrl+C stops)"

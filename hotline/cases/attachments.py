@@ -1,5 +1,6 @@
-"""Evidence files (证据材料): checked by content, stored under a random name outside the static folder, served
-only through an authorized route as a download that browsers will not render.
+"""Evidence files (证据材料): checked by content, stored under a random key in the configured storage
+(``hotline.storage``: a local folder outside the static folder, the database, or an S3-compatible store), served
+only through an authorized route as a download that browsers will not render, after its SHA-256 matched.
 
 ``store_attachment`` and ``open_attachment`` are shared by the API and the web UI; the caller loads the case
 within the user's region and checks the role, and commits.

@@ -328,7 +328,7 @@ class Attachment(db.Model):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
     original_name: Mapped[str] = mapped_column(String(255), nullable=False)
-    #: Random hex name on disk; never derived from user input.
+    #: Random hex key in the evidence storage (the file name in a local folder); never derived from user input.
     stored_name: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     content_type: Mapped[str] = mapped_column(String(100), nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)

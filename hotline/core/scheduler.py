@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 from hotline.core.models import ScheduledRun
 from hotline.core.types import utcnow
-from hotline.extensions import db
+from hotline.extensions import db, sqlite_write_lock_first
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ def beat_jobs(app) -> dict[str, tuple[object, Callable[[], bool]]]:
     from workers.schedule import BEAT_SCHEDULE
 
     celery = app.extensions["celery"]
+    celery.loader.import_default_modules()  # the task modules (``include``): a web process has not loaded them
     jobs = {}
     for name in EMBEDDED_JOBS:
         entry = BEAT_SCHEDULE[name]
@@ -116,7 +117,13 @@ def tick(app, now: datetime | None = None, jobs: Mapping[str, tuple] | None = No
             if due is None or not claim(name, due):
                 continue
             logger.info("scheduler: %s due %s starts", name, due.isoformat())
-            ok = run()
+            # On SQLite a job's read-then-write transaction would fail at once ("database is locked") when another
+            # process wrote in between; taking the write lock up front makes it wait like a request.
+            token = sqlite_write_lock_first.set(True)
+            try:
+                ok = run()
+            finally:
+                sqlite_write_lock_first.reset(token)
             _finish(name, due, "done" if ok else "failed")
             ran.append((name, due))
     return ran

@@ -107,7 +107,8 @@ def migrate_command(url: str, delete_source: bool) -> None:
         target = from_url(url, static_folder=current_app.static_folder)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--to") from exc
-    if target.describe() == get_storage().describe() and legacy_storage() is None:
+    legacy = legacy_storage()
+    if target.describe() == get_storage().describe() and (legacy is None or next(legacy.list_keys(), None) is None):
         raise click.ClickException(f"Evidence is already stored in {target.describe()}.")
     click.echo(f"Copying evidence files from {', '.join(s.describe() for s in sources())} to {target.describe()} …")
     report = migrate_files(target, delete_source=delete_source, echo=click.echo)

@@ -21,6 +21,17 @@ from hotline.storage import (
     check_key,
 )
 
+#: Parts of 5 MiB (S3's smallest) sent one at a time: a large file is never held in memory (boto3's default, ten
+#: threads of 8 MiB parts, held 40 MiB for a 20 MiB file).
+MULTIPART_BYTES = 5 * 1024 * 1024
+
+
+def _transfer_config():
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(multipart_threshold=MULTIPART_BYTES, multipart_chunksize=MULTIPART_BYTES,
+                          max_concurrency=1, use_threads=False)
+
 
 class S3Storage(Storage):
     name = "s3"
@@ -65,7 +76,8 @@ class S3Storage(Storage):
             staged.seek(0)
             try:
                 self.client.upload_fileobj(staged, self.bucket, name, ExtraArgs={
-                    "Metadata": {"sha256": reader.sha256}, "ContentType": "application/octet-stream"})
+                    "Metadata": {"sha256": reader.sha256}, "ContentType": "application/octet-stream"},
+                    Config=_transfer_config())
             except Exception as exc:
                 raise StorageError(f"upload to {self.describe()} failed: {type(exc).__name__}") from exc
         return Stored(key, reader.size, reader.sha256)

@@ -259,3 +259,17 @@ def test_a_missing_stored_file_is_404_not_500(app, filed_case, upload_dir):
     response = officer.get(attachment["url"])
     assert response.status_code == 404
     assert "missing" in response.get_json()["message"]
+
+
+def test_a_damaged_stored_file_is_a_clear_error_not_a_corrupt_download(app, filed_case, upload_dir):
+    from hotline.cases.models import Attachment
+
+    officer, case = filed_case
+    attachment = _upload(officer, case, PDF, "a.pdf").get_json()
+    with app.app_context():
+        stored_name = db.session.get(Attachment, attachment["id"]).stored_name
+    (upload_dir / stored_name).write_bytes(PDF.replace(b"Catalog", b"Catalot"))  # same size, other content
+    response = _download(officer, attachment["url"])
+    assert response.status_code == 500
+    assert b"%PDF" not in response.body
+    assert "damaged" in response.get_json()["message"]

@@ -184,3 +184,31 @@ def test_files_of_the_first_release_stay_readable_from_the_local_folder(app, use
     use_storage("db:")
     status, body, _ = download(app, attachment_id)
     assert status == 200 and body == PDF + b"old"
+
+
+def test_the_web_page_says_in_chinese_that_the_file_is_damaged(app, client, login, use_storage, upload, officer,
+                                                               case_id):
+    from hotline.cases.models import Attachment
+
+    use_storage("db:")
+    attachment_id = upload(PDF, "a.pdf")
+    with app.app_context():
+        _corrupt(get_storage(), db.session.get(Attachment, attachment_id).stored_name, app)
+    login(officer)
+    with client.session_transaction() as session:
+        session["lang"] = "zh_CN"
+    response = client.get(f"/cases/{case_id}/attachments/{attachment_id}")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "该附件的存储文件已损坏" in page and "%PDF" not in page
+
+
+def test_s3_stores_a_large_file_in_parts_with_its_hash_as_metadata(app, s3_url):
+    large = os.urandom(11 * CHUNK_SIZE + 7)  # above the 5 MiB multipart threshold: three parts
+    with app.app_context():
+        storage = from_url(s3_url)
+        stored = storage.put("big", _pieces(large))
+        head = storage.client.head_object(Bucket=storage.bucket, Key="big")
+        assert head["Metadata"]["sha256"] == stored.sha256 == hashlib.sha256(large).hexdigest()
+        assert head["ContentLength"] == len(large)
+        assert hashlib.sha256(b"".join(storage.stream("big"))).hexdigest() == stored.sha256

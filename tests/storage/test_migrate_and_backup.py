@@ -159,3 +159,19 @@ def test_a_backup_refuses_a_damaged_evidence_file(app, use_storage, upload, tmp_
         Path(get_storage().path(db.session.get(Attachment, attachment_id).stored_name)).write_bytes(b"rot")
         with pytest.raises(BackupError, match="does not match its SHA-256"):
             create_backup(tmp_path / "backup")
+
+
+def test_an_upgraded_installation_moves_its_old_folder_into_the_configured_database(app, use_storage, upload):
+    """PostgreSQL installs of the first release: STORAGE_URL defaults to db:, the old files sit in the folder."""
+    from pathlib import Path
+
+    ids = [upload(PDF + bytes([i]), f"{i}.pdf") for i in range(2)]  # written to the folder (file:)
+    use_storage("db:")
+    result = app.test_cli_runner().invoke(args=["storage", "migrate", "--to", "db:", "--delete-source"])
+    assert result.exit_code == 0, result.output
+    assert "2 copied, 0 already there, 0 failed; 2 of 2 verified" in result.output
+    assert not any(Path(app.config["HOTLINE_UPLOAD_DIR"]).iterdir())
+    for attachment_id in ids:
+        assert download(app, attachment_id)[0] == 200
+    again = app.test_cli_runner().invoke(args=["storage", "migrate", "--to", "db:"])
+    assert again.exit_code == 1 and "already stored in db:" in again.output
