@@ -321,3 +321,28 @@ def test_the_dispatcher_routes_every_topic_to_a_task():
         task = task_for(topic)
         assert task.name.split(".")[0] == topic.split(".")[0]  # a domain's topic goes to that domain's task
         assert callable(task.run)
+
+
+@pytest.mark.services
+def test_a_refresh_lock_left_by_a_killed_worker_lapses_and_a_live_one_is_kept(app, live_redis, monkeypatch):
+    """A worker SIGKILLed while refreshing leaves its lock behind: it lapses within the short expiry instead of
+    stopping every later refresh for ten minutes; a live run's lock is extended while the run goes on."""
+    import time
+
+    from workers.tasks.stats import single_run
+
+    key = "hotline:lock:stats.refresh_stale"
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)  # what a worker has
+    monkeypatch.delitem(app.extensions, "hotline_redis", raising=False)
+    with app.app_context():
+        live_redis.set(key, "a-killed-worker", ex=2)  # what a dead holder leaves (its keeper thread died too)
+        with single_run("stats.refresh_stale", ttl=2) as mine:
+            assert not mine  # held: this run skips
+        time.sleep(2.5)
+        with single_run("stats.refresh_stale", ttl=2) as mine:
+            assert mine  # lapsed: the next run takes it
+            time.sleep(3)  # longer than the expiry: the keeper extends it
+            assert live_redis.get(key) is not None
+            with single_run("stats.refresh_stale", ttl=2) as other:
+                assert not other
+        assert live_redis.get(key) is None  # released by its holder

@@ -24,20 +24,51 @@ from hotline.stats.operations import build_month, claim_stale_months
 logger = logging.getLogger(__name__)
 
 
+#: Compare-and-delete: release the lock only if it is still this run's (it may have expired and been taken).
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+#: Compare-and-extend: keep the lock while this run is alive.
+_EXTEND = ("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) "
+           "else return 0 end")
+
+
 @contextmanager
-def single_run(name: str, ttl: int = 600):
-    """Skip a periodic task while another run holds its Redis lock (no lock needed in-process)."""
+def single_run(name: str, ttl: int = 30):
+    """Skip a periodic task while another run holds its Redis lock (no lock needed in-process).
+
+    The lock lives ``ttl`` seconds and a thread of the holder extends it every ``ttl / 3`` while the run goes on,
+    so a worker killed mid-run (SIGKILL, a lost host) frees it within ``ttl`` seconds instead of blocking every
+    later run for a fixed long expiry. Only the holder's token releases or extends it."""
+    import secrets
+    import threading
+
     client = redis_client()
     key = f"hotline:lock:{name}"
     if client is None:
         yield True
         return
-    acquired = client.set(key, "1", nx=True, ex=ttl)
+    token = secrets.token_hex(8)
+    acquired = client.set(key, token, nx=True, ex=ttl)
+    done = threading.Event()
+
+    def keep_alive() -> None:
+        while not done.wait(ttl / 3):
+            try:
+                if not client.eval(_EXTEND, 1, key, token, ttl):
+                    return
+            except Exception:  # Redis away for a moment: the lock may lapse; the run's work is idempotent
+                logger.warning("could not extend the lock %s", key)
+
+    keeper = threading.Thread(target=keep_alive, name=f"lock-{name}", daemon=True) if acquired else None
+    if keeper is not None:
+        keeper.start()
     try:
         yield bool(acquired)
     finally:
+        done.set()
+        if keeper is not None:
+            keeper.join(timeout=5)
         if acquired:
-            client.delete(key)
+            client.eval(_RELEASE, 1, key, token)
 
 
 @shared_task(name="stats.refresh_stale", ignore_result=True)
