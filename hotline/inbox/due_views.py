@@ -14,6 +14,7 @@ from hotline.cases.queries import publication_backlog
 from hotline.core.clock import local_today
 from hotline.core.forms import HotlineForm
 from hotline.core.i18n import gettext as _
+from hotline.core.i18n import pgettext
 from hotline.core.permissions import Role, role_required
 from hotline.inbox.due import DEADLINE_FILTERS, due_list, missing_next_year, week_end
 
@@ -116,7 +117,7 @@ def export():
         shown.append(f"{form.deadline.label.text}：{form.deadline.data}")
     if form.overdue.data:
         shown.append(str(form.overdue.label.text))
-    columns = [Column(_("Section"), 14), Column(_("Deadline"), 10), Column(_("Item"), 50),
+    columns = [Column(_("Section"), 14), Column(_("Deadline"), 10), Column(pgettext("due list", "Item"), 50),
                Column(_("Due on"), 11, "date"), Column(_("Working days"), 10, "int"), Column(_("Link"), 30)]
     host = request.host_url.rstrip("/")
     rows = ((title, item.deadline, item.title, item.due_on, item.working_days_left, host + item.url)
