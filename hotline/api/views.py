@@ -57,9 +57,7 @@ def _call_response(call: Call, user, status: int = 200, **extra):
            responses={201: s.CallCreatedOut})
 def create_call(user, body: s.CallCreate):
     """Intake: the call is stored at once; possible duplicates of the last 90 days are listed in the answer."""
-    call = operations.record_call(body.model_dump(exclude_unset=True), actor=user)
-    hints = queries.find_duplicates(user, caller_id=call.caller_id, accused_key=call.accused_party_key,
-                                    patent_number=call.patent_number, exclude_id=call.id, lean=True)
+    call, hints = operations.record_call_with_duplicates(body.model_dump(exclude_unset=True), actor=user)
     response = _call_response(call, user, 201, possible_duplicates=[duplicate_json(h) for h in hints])
     response.headers["Location"] = url_for("api.get_call", call_id=call.id)
     return response
