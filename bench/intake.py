@@ -598,7 +598,12 @@ def write_results(path: Path, *, args, command: str, load_cmds: dict, info: dict
     text = path.read_text() if path.exists() else ""
     if INTAKE_BEGIN in text and INTAKE_END in text:
         head, rest = text.split(INTAKE_BEGIN, 1)
-        text = head + section.rstrip("\n") + rest.split(INTAKE_END, 1)[1]
+        previous, tail = rest.split(INTAKE_END, 1)
+        # The run this one replaces is kept below it, as history (the newest history first).
+        previous = previous.strip("\n").replace(
+            "# Intake throughput: POST /api/v1/calls against the floor",
+            "# Intake throughput, an earlier run (kept for comparison; the current run is above)", 1)
+        text = head + section + "\n" + previous + "\n" + tail
     else:
         # Other benchmarks write their own sections into the same file: append, never overwrite them.
         text = (text.rstrip("\n") + "\n\n" if text else "") + section
