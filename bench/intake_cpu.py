@@ -43,6 +43,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--cprofile", action="store_true")
     p.add_argument("--top", type=int, default=30)
+    p.add_argument("--callers", metavar="FUNCTION", help="with --cprofile: who calls FUNCTION (a pstats pattern)")
     p.add_argument("--db-name", default="intake_cpu")
     p.add_argument("--keep", action="store_true", help="keep the databases (to look at plans)")
     args = p.parse_args(argv)
@@ -140,6 +141,10 @@ def run(args, product_db: str, floor_db: str) -> int:
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
             pstats.Stats(prof, stream=out).strip_dirs().sort_stats(order).print_stats(args.top)
+            print(out.getvalue())
+        if args.callers:
+            out = io.StringIO()
+            pstats.Stats(prof, stream=out).strip_dirs().sort_stats("tottime").print_callers(args.callers)
             print(out.getvalue())
     return 0
 
