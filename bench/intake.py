@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Intake throughput: POST /api/v1/calls (bearer token, gunicorn, PostgreSQL) against the floor (bench/floor_app.py).
 
-    .venv/bin/python bench/intake.py [--duration 15] [--connections 16] [--rounds 3] [--workers 4]
+    .venv/bin/python bench/intake.py [--duration 15] [--connections 16] [--rounds 3] [--workers 4] [--gthreads 4]
                                      [--output bench/RESULTS.md] [--keep]
 
 What it does (see bench/README.md): two fresh databases on 127.0.0.1:5432 (dropped first if they exist),
 `flask db upgrade` + `flask seed` + an operator and an API token for the product, `floor_calls` for the
-floor; both apps under gunicorn (sync workers, no access log, LOG_LEVEL=WARNING); one sanity request and a
+floor; both apps under gunicorn with the product's own gunicorn.conf.py (gthread workers and threads, keep-alive,
+gc.freeze after the worker starts; as scripts/run.sh serves it; the floor gets the same configuration, so the
+comparison is fair), no access log, LOG_LEVEL=WARNING; one sanity request and a
 warm-up each; then interleaved rounds (product, floor, product, floor …) with wrk and bench/post_call.lua,
 or a Python load generator when wrk is missing. Medians across rounds, the ratio product/floor, the goals
 (ratio >= 0.5, product p99 < 50 ms), row accounting (every 201 has its row and, for the product, its audit
@@ -523,7 +525,8 @@ def write_results(path: Path, *, args, command: str, load_cmds: dict, info: dict
         f"Python {info['python']}",
         f"- PostgreSQL {info['postgresql']} on {PG_HOST}:{PG_PORT} ({info['pg_settings']}); "
         "load generator, both servers and PostgreSQL share the machine",
-        f"- Servers: {info['gunicorn']}, {args.workers} sync workers, access log off, log level WARNING; "
+        f"- Servers: {info['gunicorn']} with gunicorn.conf.py (both apps): {args.workers} gthread workers × "
+        f"{args.gthreads} threads, access log off, log level WARNING; "
         f"load: {info['wrk'] if product[0]['tool'] == 'wrk' else 'Python load generator (wrk not installed)'}",
         f"- Load average (1, 5, 15 min) before the setup: {load_before}; after the last round: {load_after} "
         "(other work on the machine competes for the same CPUs; the interleaving spreads it over both systems)",
@@ -595,7 +598,12 @@ def write_results(path: Path, *, args, command: str, load_cmds: dict, info: dict
     text = path.read_text() if path.exists() else ""
     if INTAKE_BEGIN in text and INTAKE_END in text:
         head, rest = text.split(INTAKE_BEGIN, 1)
-        text = head + section.rstrip("\n") + rest.split(INTAKE_END, 1)[1]
+        previous, tail = rest.split(INTAKE_END, 1)
+        # The run this one replaces is kept below it, as history (the newest history first).
+        previous = previous.strip("\n").replace(
+            "# Intake throughput: POST /api/v1/calls against the floor",
+            "# Intake throughput, an earlier run (kept for comparison; the current run is above)", 1)
+        text = head + section + "\n" + previous + "\n" + tail
     else:
         # Other benchmarks write their own sections into the same file: append, never overwrite them.
         text = (text.rstrip("\n") + "\n\n" if text else "") + section
@@ -615,7 +623,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                                            "for a result that counts)")
     p.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds per system (default 3)")
-    p.add_argument("--workers", type=int, default=4, help="gunicorn sync workers per app (default 4)")
+    p.add_argument("--workers", type=int, default=4, help="gunicorn workers per app (default 4, as gunicorn.conf.py)")
+    p.add_argument("--gthreads", type=int, default=4, help="threads per gunicorn worker (default 4, as "
+                                                           "gunicorn.conf.py)")
     p.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     p.add_argument("--warmup", type=int, default=5, help="warm-up seconds per system (default 5)")
     p.add_argument("--output", default=str(BENCH_DIR / "RESULTS.md"), help="results file (default bench/RESULTS.md)")
@@ -629,7 +639,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = p.parse_args(argv)
     if not _IDENT.match(args.db_name):
         p.error("--db-name must be a lower-case SQL identifier")
-    if args.rounds < 1 or args.duration < 1 or args.connections < 1 or args.workers < 1:
+    if args.rounds < 1 or args.duration < 1 or args.connections < 1 or args.workers < 1 or args.gthreads < 1:
         p.error("rounds, duration, connections and workers must be positive")
     return args
 
@@ -698,7 +708,10 @@ def main(argv: list[str]) -> int:
         floor_env.pop("DATABASE_URL")
 
         gunicorn = venv_bin("gunicorn")
-        common = ["-w", str(args.workers), "-k", "sync", "--log-level", "warning", "--timeout", "60"]
+        # Both apps with the product's own gunicorn.conf.py (gthread, as scripts/run.sh serves it), the same
+        # worker and thread counts for both.
+        common = ["-c", str(ROOT / "gunicorn.conf.py"), "--workers", str(args.workers), "--threads",
+                  str(args.gthreads), "--log-level", "warning"]
         product_port, floor_port = free_port(), free_port()
         while floor_port == product_port:
             floor_port = free_port()

@@ -59,11 +59,10 @@ def _call_response(call: Call, user, status: int = 200, **extra):
 def create_call(user, body: s.CallCreate):
     """Intake: the call is stored at once; possible duplicates of the last 90 days are listed in the answer.
     With a ``cti_call_id`` already logged: 200 and that call (a retried POST never makes a second call)."""
-    call, created = operations.record_call_once(body.model_dump(exclude_unset=True), actor=user)
+    call, created, hints = operations.record_call_once_with_duplicates(body.model_dump(exclude_unset=True),
+                                                                       actor=user)
     if not created:
         return _call_response(call, user, 200, possible_duplicates=[])
-    hints = queries.find_duplicates(user, caller_id=call.caller_id, accused_key=call.accused_party_key,
-                                    patent_number=call.patent_number, exclude_id=call.id, lean=True)
     response = _call_response(call, user, 201, possible_duplicates=[duplicate_json(h) for h in hints])
     response.headers["Location"] = url_for("api.get_call", call_id=call.id)
     return response

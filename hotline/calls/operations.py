@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import BigInteger, Integer, String, bindparam, delete, func, insert, select, text
@@ -322,15 +322,50 @@ _INSERT_OUTBOX = insert(OutboxMessage.__table__)
 _PG_INTAKE: dict[tuple[str, bool], Any] = {}
 
 
-def _pg_intake(sequence: str, with_caller: bool):
-    """One round trip for the caller upsert, the reference number, the call, its audit row and the outbox row.
+#: The columns of a duplicate hint, as find_duplicates(lean=True) reads them.
+_DUPLICATE_COLUMNS = ("id", "ref", "received_at", "caller_id", "accused_party_key", "patent_number")
+
+
+class DuplicateRow(NamedTuple):
+    """An earlier call read with the intake's write (what a duplicate hint shows and matches on)."""
+
+    id: int
+    ref: str
+    received_at: datetime
+    caller_id: int | None
+    accused_party_key: str | None
+    patent_number: str | None
+
+
+def _pg_duplicates(with_caller: bool, duplicates: tuple[bool, bool, bool, int]) -> str:
+    """The duplicate query of find_duplicates(lean=True) as a LATERAL join of the intake's write statement: the
+    same criteria, window, region scope, order and limit. It reads the statement's snapshot, taken before the new
+    call is inserted, so the new call is never its own duplicate."""
+    by_accused, by_patent, scoped, limit = duplicates
+    conditions = (["calls.caller_id = cl.id"] if with_caller else []) + (
+        ["calls.accused_party_key = :accused_party_key"] if by_accused else []) + (
+        ["calls.patent_number = :patent_number"] if by_patent else [])
+    return (
+        f" LEFT JOIN LATERAL (SELECT {', '.join(f'calls.{c}' for c in _DUPLICATE_COLUMNS)} FROM calls "
+        f"WHERE calls.received_at >= :dup_since AND ({' OR '.join(conditions)})"
+        + (" AND calls.region_code = :dup_region_code" if scoped else "")
+        + f" ORDER BY calls.received_at DESC, calls.id DESC LIMIT {int(limit)}) AS d ON true"
+        " ORDER BY d.received_at DESC, d.id DESC"
+    )
+
+
+def _pg_intake(sequence: str, with_caller: bool, duplicates: tuple[bool, bool, bool, int] | None = None):
+    """One round trip for the caller upsert, the reference number, the call, its audit row and the outbox row
+    (and, with ``duplicates`` = (by accused party, by patent number, region-scoped, limit), the duplicate hints:
+    one row per earlier call, the call's columns repeated; one row with NULL ``dup_*`` columns when none).
 
     Data-modifying CTEs: each INSERT runs exactly once and the later ones read the earlier ones' RETURNING rows
     (the caller's id, the call's id). The reference is ``<prefix>-<year>-`` plus ``nextval`` zero-padded to six
     digits (more once a year passes 999999, like ``{:06d}``). Built once per key, so SQLAlchemy's compiled cache
     and psycopg's prepared statements are reused.
     """
-    stmt = _PG_INTAKE.get((sequence, with_caller))
+    key = (sequence, with_caller, duplicates)
+    stmt = _PG_INTAKE.get(key)
     if stmt is not None:
         return stmt
     values = []
@@ -354,23 +389,34 @@ def _pg_intake(sequence: str, with_caller: bool):
         "(SELECT id FROM c), :audit_action, :audit_changes, :audit_region_code, :audit_note)), "
         "o AS (INSERT INTO outbox (topic, payload, created_at) VALUES (:outbox_topic, :outbox_payload, :created_at)) "
         + ("SELECT c.id, c.ref, cl.id AS caller_id, cl.phone_key, cl.number_type, cl.area_code, cl.first_seen_at, "
-           "cl.last_seen_at FROM c CROSS JOIN cl" if with_caller else "SELECT c.id, c.ref FROM c")
+           "cl.last_seen_at" if with_caller else "SELECT c.id, c.ref")
+        + ("".join(f", d.{c} AS dup_{c}" for c in _DUPLICATE_COLUMNS) if duplicates else "")
+        + (" FROM c CROSS JOIN cl" if with_caller else " FROM c")
+        + (_pg_duplicates(with_caller, duplicates) if duplicates else "")
     )
     binds = [bindparam(name, type_=UTCDateTime) for name in ("received_at", "created_at", "updated_at")]
     binds += [bindparam(name, type_=JSONDoc) for name in ("audit_changes", "outbox_payload")]
     if with_caller:
         binds.append(bindparam("seen", type_=UTCDateTime))
+    if duplicates:
+        binds.append(bindparam("dup_since", type_=UTCDateTime))
     result = {"id": BigInteger, "ref": String}
     if with_caller:
         result |= {"caller_id": BigInteger, **{k: v for k, v in _CALLER_RESULT.items() if k != "id"}}
+    if duplicates:
+        result |= {"dup_id": BigInteger, "dup_ref": String, "dup_received_at": UTCDateTime,
+                   "dup_caller_id": BigInteger, "dup_accused_party_key": String, "dup_patent_number": String}
     stmt = text(sql).bindparams(*binds).columns(**result)
-    _PG_INTAKE[(sequence, with_caller)] = stmt
+    _PG_INTAKE[key] = stmt
     return stmt
 
 
-def _write_intake(row: dict[str, Any], phone, tokens: str, event: dict[str, Any], payload: dict):
-    """INSERT the caller (upsert), the call, its audit row and its outbox row; returns the call's id and ref and
-    the caller's columns (None without a number)."""
+def _write_intake(row: dict[str, Any], phone, tokens: str, event: dict[str, Any], payload: dict,
+                  duplicates: dict[str, Any] | None = None):
+    """INSERT the caller (upsert), the call, its audit row and its outbox row; returns the call's id and ref, the
+    caller's columns (None without a number) and, on PostgreSQL when ``duplicates`` ({"since", "region_code",
+    "limit"}) is given and there is something to match on, the duplicate rows read in the same statement (None:
+    not read here)."""
     received_at = row["received_at"]
     year = received_at.astimezone(local_tz()).year
     if db.engine.dialect.name == "postgresql":
@@ -380,8 +426,19 @@ def _write_intake(row: dict[str, Any], phone, tokens: str, event: dict[str, Any]
                    **{f"audit_{k}": v for k, v in event.items()}}
         if phone is not None:
             params |= _caller_params(phone, received_at)
-        found = db.session.execute(_pg_intake(reference_sequence("call", year), phone is not None), params).one()
-        return found.id, found.ref, tuple(found[2:]) if phone is not None else None
+        shape = None
+        if duplicates is not None and (phone is not None or row["accused_party_key"] or row["patent_number"]):
+            shape = (bool(row["accused_party_key"]), bool(row["patent_number"]),
+                     duplicates["region_code"] is not None, duplicates["limit"])
+            params |= {"dup_since": duplicates["since"], "dup_region_code": duplicates["region_code"]}
+        stmt = _pg_intake(reference_sequence("call", year), phone is not None, shape)
+        if shape is None:
+            found = db.session.execute(stmt, params).one()
+            return found.id, found.ref, tuple(found[2:8]) if phone is not None else None, None
+        rows = db.session.execute(stmt, params).all()
+        found = rows[0]
+        dups = [DuplicateRow(*r[-len(_DUPLICATE_COLUMNS):]) for r in rows if r.dup_id is not None]
+        return found.id, found.ref, tuple(found[2:8]) if phone is not None else None, dups
     caller_row = None
     if phone is not None:
         caller_row = db.session.execute(_UPSERT_CALLER[db.engine.dialect.name],
@@ -392,7 +449,7 @@ def _write_intake(row: dict[str, Any], phone, tokens: str, event: dict[str, Any]
     db.session.execute(_INSERT_AUDIT, {**event, "object_id": call_id, "occurred_at": row["created_at"]})
     db.session.execute(_INSERT_OUTBOX, {"topic": STALE_TOPIC, "payload": payload, "created_at": row["created_at"],
                                         "processed_at": None})
-    return call_id, ref, caller_row
+    return call_id, ref, caller_row, None
 
 
 def record_call(data: dict[str, Any], *, actor) -> Call:
@@ -404,6 +461,30 @@ def record_call(data: dict[str, Any], *, actor) -> Call:
 
     :raises ValidationFailed: with ``{field: [messages]}``.
     """
+    return _record_call(data, actor=actor, duplicates=None)[0]
+
+
+def record_call_with_duplicates(data: dict[str, Any], *, actor, limit: int = 10) -> tuple[Call, list]:
+    """``record_call`` and the possible duplicates ``find_duplicates(actor, …, lean=True)`` would list for the
+    new call (same criteria, window, region scope, order, limit; hints hold rows, not entities).
+
+    On PostgreSQL the duplicate query rides in the write statement (one round trip for the whole intake);
+    elsewhere it is the separate lean query.
+    """
+    from hotline.calls import queries
+
+    duplicates = {"since": queries.duplicate_since(), "region_code": queries.duplicate_scope(actor), "limit": limit}
+    call, rows = _record_call(data, actor=actor, duplicates=duplicates)
+    if rows is None:
+        hints = queries.find_duplicates(actor, caller_id=call.caller_id, accused_key=call.accused_party_key,
+                                        patent_number=call.patent_number, exclude_id=call.id, limit=limit, lean=True)
+    else:
+        hints = queries.duplicate_hints(rows, caller_id=call.caller_id, accused_key=call.accused_party_key,
+                                        patent_number=call.patent_number)
+    return call, hints
+
+
+def _record_call(data: dict[str, Any], *, actor, duplicates: dict[str, Any] | None) -> tuple[Call, list | None]:
     values = _normalize(data, actor=actor, partial=False)
     phone = values.pop("_phone", None)
     answered = values.pop("_answered")
@@ -433,7 +514,7 @@ def record_call(data: dict[str, Any], *, actor) -> Call:
     tokens = bigram_tokens(row["summary"], row["accused_party"], row["caller_name"])
     event = event_values(Call.__audit_type__, "create", actor, changes, region_code=row["region_code"])
     payload = stale_payload(local_date(row["received_at"]))
-    call_id, ref, caller_row = _write_intake(row, phone, tokens, event, payload)
+    call_id, ref, caller_row, duplicate_rows = _write_intake(row, phone, tokens, event, payload, duplicates)
     outbox.written(STALE_TOPIC)
     caller = _caller_from_row(caller_row) if caller_row is not None else None
     attributes = dict.fromkeys(_CALL_ATTRIBUTES)
@@ -441,7 +522,7 @@ def record_call(data: dict[str, Any], *, actor) -> Call:
     attributes.update(id=call_id, ref=ref, caller_id=caller.id if caller else None, caller=caller)
     call = as_loaded(Call, attributes)
     log_event(event, call_id)
-    return call
+    return call, duplicate_rows
 
 
 def find_call_by_cti_id(cti_call_id: str | None) -> Call | None:
@@ -459,22 +540,37 @@ def record_call_once(data: dict[str, Any], *, actor) -> tuple[Call, bool]:
     :raises StateError: the switch call was logged as a call of a region ``actor`` does not see (its contents are
         not theirs to read).
     """
+    call, created, _ = _record_once(data, actor, lambda: (record_call(data, actor=actor), []))
+    return call, created
+
+
+def record_call_once_with_duplicates(data: dict[str, Any], *, actor) -> tuple[Call, bool, list]:
+    """``record_call_once`` for the API's intake: also the possible duplicates of a new call
+    (``record_call_with_duplicates``; none for a call already logged). Returns (call, created, hints)."""
+    return _record_once(data, actor, lambda: record_call_with_duplicates(data, actor=actor))
+
+
+def _record_once(data: dict[str, Any], actor, record) -> tuple[Call, bool, list]:
     from sqlalchemy.exc import IntegrityError
 
-    def existing() -> tuple[Call, bool] | None:
+    def existing() -> tuple[Call, bool, list] | None:
         call = find_call_by_cti_id(data.get("cti_call_id"))
         if call is None:
             return None
         if not sees_region(actor, call.region_code):
             raise StateError(_("This switch call is already logged, as another office's call."))
-        return call, False
+        return call, False, []
 
+    if not data.get("cti_call_id"):  # no switch call: nothing to race for (and no savepoint on the hot path)
+        call, hints = record()
+        return call, True, hints
     found = existing()
     if found is not None:
         return found
     try:
         with db.session.begin_nested():
-            return record_call(data, actor=actor), True
+            call, hints = record()
+            return call, True, hints
     except IntegrityError:
         found = existing()
         if found is None:

@@ -398,9 +398,9 @@ def find_duplicates(user, *, caller_id: int | None = None, accused_key: str | No
     """
     if not (caller_id or accused_key or patent_number):
         return []
-    since = (now or utcnow()) - timedelta(days=current_app.config["DUPLICATE_WINDOW_DAYS"])
+    since = duplicate_since(now)
     if lean:
-        scoped = user.region_code != PROVINCE_CODE
+        scoped = duplicate_scope(user) is not None
         stmt = _lean_duplicates(bool(caller_id), bool(accused_key), bool(patent_number), scoped, bool(exclude_id),
                                 limit)
         session = db.session()
@@ -421,6 +421,22 @@ def find_duplicates(user, *, caller_id: int | None = None, accused_key: str | No
         if exclude_id:
             stmt = stmt.where(Call.id != exclude_id)
         rows = db.session.scalars(stmt.order_by(Call.received_at.desc(), Call.id.desc()).limit(limit)).unique()
+    return duplicate_hints(rows, caller_id=caller_id, accused_key=accused_key, patent_number=patent_number)
+
+
+def duplicate_since(now: datetime | None = None) -> datetime:
+    """The start of the duplicate window (``DUPLICATE_WINDOW_DAYS`` before now)."""
+    return (now or utcnow()) - timedelta(days=current_app.config["DUPLICATE_WINDOW_DAYS"])
+
+
+def duplicate_scope(user) -> str | None:
+    """The region a user's duplicate hints are limited to (None: the whole province), as ``find_duplicates``."""
+    return user.region_code if user.region_code != PROVINCE_CODE else None
+
+
+def duplicate_hints(rows, *, caller_id: int | None, accused_key: str | None,
+                    patent_number: str | None) -> list[DuplicateHint]:
+    """Earlier calls (entities or rows with caller_id, accused_party_key, patent_number) as hints with reasons."""
     hints = []
     for call in rows:
         reasons = []
