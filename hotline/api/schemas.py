@@ -272,9 +272,15 @@ class RegionOut(Out):
     name: str
     short_name: str
     stat_label: str
-    level: Literal["province", "prefecture"]
+    level: Literal["province", "prefecture", "county"]
+    parent_code: str | None = Field(description="The region above (a county's 市州, a 市州's province).")
     area_code: str | None
     authority_name: str = Field(description="The office that decides the region's cases (长沙市知识产权局).")
+
+
+class RegionListQuery(Query):
+    parent_code: str | None = Field(None, pattern=r"^\d{6}$",
+                                    description="Only the regions directly below this one (one level).")
 
 
 class RegionListOut(Out):

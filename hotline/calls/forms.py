@@ -26,7 +26,8 @@ from hotline.calls.operations import FEEDBACK_METHODS
 from hotline.calls.phones import PhoneError, parse_phone
 from hotline.core.forms import HotlineForm, check_year
 from hotline.core.patents import PatentNumberError, parse_patent_number
-from hotline.core.permissions import PROVINCE_CODE, sees_region
+from hotline.core.permissions import province_code, sees_region
+from hotline.reference.queries import default_area_code as _default_area_code
 
 #: What each status is called in the UI.
 CALL_STATUS_LABELS = {
@@ -93,7 +94,7 @@ def region_choices(user, *, include_province: bool = True, blank: str | None = N
 
     regions = [r for r in list_regions() if sees_region(user, r.code)]
     if not include_province:
-        regions = [r for r in regions if r.code != PROVINCE_CODE]
+        regions = [r for r in regions if r.code != province_code()]
     return _with_blank([SelectChoice(r.code, r.name) for r in regions], blank)
 
 
@@ -223,7 +224,7 @@ class NewCallForm(HotlineForm):
         self.request_type.choices = _category_choices(ref.list_request_types)
         self.channel.choices = _category_choices(ref.list_channels)
         self.ip_type.choices = _category_choices(ref.list_ip_types, blank=_l("— not specified —"))
-        is_province = user.region_code == PROVINCE_CODE
+        is_province = user.region_code == province_code()
         self.region_code.choices = region_choices(user, blank=_l("— choose —") if is_province else None)
 
     def validate_caller_phone(self, field):
@@ -231,10 +232,9 @@ class NewCallForm(HotlineForm):
             return
         if self.anonymous.data:
             raise ValidationError(_l("An anonymous call has no caller number: clear it or untick 'Anonymous'."))
-        from flask import current_app
 
         try:
-            parse_phone(field.data, current_app.config["DEFAULT_AREA_CODE"])
+            parse_phone(field.data, _default_area_code())
         except PhoneError as exc:
             raise ValidationError(str(exc)) from exc
 
@@ -311,7 +311,7 @@ class CallFilterForm(HotlineForm):
         self.ip_type.choices = _category_choices(ref.list_ip_types, blank=any_)
         self.status.choices = _with_blank([SelectChoice(s.value, label) for s, label in CALL_STATUS_LABELS.items()],
                                           any_)
-        if user.region_code == PROVINCE_CODE:
+        if user.region_code == province_code():
             self.region_code.choices = region_choices(user, blank=any_)
         else:
             del self.region_code
@@ -357,7 +357,7 @@ class TransferForm(VersionedForm):
 
         # Any 市州 office, even outside the user's region: transferring hands the call over.
         self.to_region.choices = _with_blank(
-            [SelectChoice(r.code, r.name) for r in list_regions() if r.code != PROVINCE_CODE], _l("— choose —"))
+            [SelectChoice(r.code, r.name) for r in list_regions() if r.code != province_code()], _l("— choose —"))
 
     def validate_to_agency(self, field):
         agency = (field.data or "").strip()

@@ -25,11 +25,12 @@ from hotline.core.i18n import gettext as _
 from hotline.core.i18n import pgettext
 from hotline.core.models import AuditEvent, OutboxMessage, as_loaded, next_reference_number, reference_sequence
 from hotline.core.patents import PatentNumberError, parse_patent_number
-from hotline.core.permissions import PII_ROLES, PROVINCE_CODE, mask_name, mask_phone, sees_region
+from hotline.core.permissions import PII_ROLES, mask_name, mask_phone, province_code, sees_region
 from hotline.core.text import bigram_tokens, clean_text, match_key
 from hotline.core.types import JSONDoc, UTCDateTime, utcnow
 from hotline.extensions import db
 from hotline.reference import queries as ref
+from hotline.reference.queries import default_area_code as _default_area_code
 from hotline.stats.operations import STALE_TOPIC, mark_stale, stale_payload
 
 #: Fields an edit may change (PATCH and the edit form).
@@ -112,7 +113,7 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
         region_code = data.get("region_code")
         if not region_code and not partial and data.get("request_type") in REGION_OPTIONAL_TYPES:
             # A consultation answered here goes nowhere: it belongs to the operator's own office.
-            out["region_code"] = getattr(actor, "region_code", None) or PROVINCE_CODE
+            out["region_code"] = getattr(actor, "region_code", None) or province_code()
         elif not region_code:
             err("region_code", _("The region is required for a report, complaint or aid request: choose where "
                                  "the matter happened."))
@@ -160,7 +161,7 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
             err("caller_phone", _("An anonymous call has no caller number."))
         else:
             try:
-                phone = parse_phone(raw_phone, current_app.config["DEFAULT_AREA_CODE"])
+                phone = parse_phone(raw_phone, _default_area_code())
             except PhoneError as exc:
                 err("caller_phone", str(exc))
             else:
@@ -520,7 +521,7 @@ def transfer_call(call: Call, to: str, note: str | None, *, actor, expected_vers
                            status=status_word(call.status), target=status_word(CallStatus.transferred.value)))
     regions = ref.region_map()
     if to in regions:
-        if to == PROVINCE_CODE:
+        if to == province_code():
             raise ValidationFailed(_("Invalid target."), {"to": [_("Transfer to a 市州 office, not the province.")]})
         target_region, agency = to, None
     else:

@@ -33,7 +33,7 @@ from hotline.cases.models import (
     PatentType,
 )
 from hotline.core.forms import HotlineForm, check_year
-from hotline.core.permissions import PROVINCE_CODE, sees_region
+from hotline.core.permissions import province_code, sees_region
 
 # ---------------------------------------------------------------------------------------------------------------
 # labels (English msgids; the Chinese text comes from the zh_CN catalog)
@@ -136,7 +136,7 @@ def region_choices(user, *, blank=None) -> list[SelectChoice]:
     """The 市州 a user may open a case for (a case always belongs to one office, never to the province)."""
     from hotline.reference.queries import list_regions
 
-    regions = [r for r in list_regions() if r.code != PROVINCE_CODE and sees_region(user, r.code)]
+    regions = [r for r in list_regions() if r.code != province_code() and sees_region(user, r.code)]
     return ([SelectChoice("", blank)] if blank is not None else []) + [SelectChoice(r.code, r.name) for r in regions]
 
 
@@ -188,7 +188,7 @@ class CaseFilterForm(HotlineForm):
         any_ = _l("All")
         self.status.choices = _choices(CASE_STATUS_LABELS, blank=any_)
         self.case_type.choices = _choices(CASE_TYPE_LABELS, blank=any_)
-        if user.region_code == PROVINCE_CODE:
+        if user.region_code == province_code():
             self.region_code.choices = region_choices(user, blank=any_)
         else:
             del self.region_code
@@ -279,7 +279,7 @@ class NewCaseForm(CaseFieldsMixin, HotlineForm):
         super().__init__(*args, **kwargs)
         self._set_choices()
         self.case_type.choices = _choices(CASE_TYPE_LABELS, blank=_l("— choose —"))
-        is_province = user.region_code == PROVINCE_CODE
+        is_province = user.region_code == province_code()
         self.region_code.choices = region_choices(user, blank=_l("— choose —") if is_province else None)
 
     def data_for_operation(self) -> dict:

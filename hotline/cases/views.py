@@ -76,7 +76,7 @@ from hotline.cases.queries import (
 from hotline.core.clock import local_date, local_today
 from hotline.core.errors import DomainError, StaleVersion, StateError
 from hotline.core.forms import HotlineForm
-from hotline.core.permissions import PROVINCE_CODE, reload_visible, role_required, sees_region
+from hotline.core.permissions import province_code, reload_visible, role_required, sees_region
 from hotline.core.text import clean_text
 from hotline.deadlines.calendar import CalendarMissing, WorkCalendar
 from hotline.deadlines.engine import find_rule
@@ -347,7 +347,7 @@ def _parse_month(value: str | None) -> date | None:
 
 def _user_calendar() -> WorkCalendar:
     """The working days of the user's region (its own holidays included); the national ones for the province."""
-    return WorkCalendar(None if current_user.region_code == PROVINCE_CODE else current_user.region_code)
+    return WorkCalendar(None if current_user.region_code == province_code() else current_user.region_code)
 
 
 def _month_kinds(days: list[date]) -> tuple[dict[date, str], str | None]:
@@ -463,7 +463,7 @@ def new():
     status = 200
     if request.method == "GET":
         form.received_on.data = local_today()
-        if current_user.region_code != PROVINCE_CODE:
+        if current_user.region_code != province_code():
             form.region_code.data = current_user.region_code
     if form.validate_on_submit():
         try:
@@ -488,7 +488,7 @@ def _call_defaults(call) -> dict:
     """What a call tells about the case it leads to; the officer or operator checks and completes it."""
     return {
         "case_type": "counterfeit" if call.request_type == "report" else "infringement_dispute",
-        "region_code": call.region_code if call.region_code != PROVINCE_CODE else "",
+        "region_code": call.region_code if call.region_code != province_code() else "",
         "source": "hotline_call",
         "received_on": local_date(call.received_at),
         "respondent_name": call.accused_party,

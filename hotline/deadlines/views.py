@@ -19,7 +19,7 @@ from sqlalchemy import select
 from hotline.core.clock import local_today
 from hotline.core.errors import DomainError, ValidationFailed
 from hotline.core.models import AuditEvent
-from hotline.core.permissions import PROVINCE_CODE, Role, require, role_required, sees_region
+from hotline.core.permissions import Role, province_code, require, role_required, sees_region
 from hotline.deadlines import bp, logger
 from hotline.deadlines.calendar import covered_years, invalidate_calendar_cache
 from hotline.deadlines.forms import (
@@ -75,7 +75,7 @@ def _runs(rows: list[CalendarDay], kind: str) -> list[dict]:
 
 def _changes_national() -> bool:
     """The national calendar sets every region's deadlines: only the province's administrators change it."""
-    return current_user.region_code == PROVINCE_CODE
+    return current_user.region_code == province_code()
 
 
 def _calendar_audit() -> list[AuditEvent]:

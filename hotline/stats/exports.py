@@ -24,7 +24,8 @@ from urllib.parse import quote
 
 from flask import has_app_context
 
-PROVINCE_CODE = "430000"
+from hotline.core.permissions import province_code
+
 DASH = "—"
 MONEY_FORMAT = "#,##0.00"
 COUNT_FORMAT = "#,##0"
@@ -179,7 +180,7 @@ def _csv_plain(value: Any, kind: str) -> str:
 
 def region_name(region_code: str) -> str:
     """全省 for the province, the region's full name otherwise (its code outside an app context)."""
-    if region_code == PROVINCE_CODE:
+    if region_code == province_code():
         return "全省"
     if has_app_context():
         from hotline.reference import queries as ref

@@ -26,7 +26,7 @@ from hotline.cases.models import ALL_OUTCOMES
 from hotline.core.clock import local_today
 from hotline.core.errors import StateError, ValidationFailed
 from hotline.core.forms import ConfirmForm
-from hotline.core.permissions import PROVINCE_CODE, Role, role_required, sees_region
+from hotline.core.permissions import Role, province_code, role_required, sees_region
 from hotline.extensions import db
 from hotline.reference import queries as ref
 from hotline.stats import bp, exports
@@ -196,7 +196,7 @@ def _category_rows(kind: str, breakdown: dict[str, int]) -> list[dict[str, Any]]
 
 
 def _region_label(code: str) -> str:
-    if code == PROVINCE_CODE:
+    if code == province_code():
         return _("Whole province")
     region = ref.region_map().get(code)
     return region.name if region else code
@@ -411,7 +411,7 @@ def _render_monthly(form: MonthlyFilterForm, month: Month | None, region_code: s
     context: dict[str, Any] = {"form": form, "month": month, "region_code": region_code,
                                "region_label": _region_label(region_code),
                                "is_supervisor": current_user.role == Role.supervisor,
-                               "is_province_user": current_user.region_code == PROVINCE_CODE}
+                               "is_province_user": current_user.region_code == province_code()}
     if month is None:
         return render_template("stats/monthly.html", snapshot=None, **context), status
     _refresh_embedded()
@@ -429,7 +429,7 @@ def _render_monthly(form: MonthlyFilterForm, month: Month | None, region_code: s
         comparison=_comparison(snapshot.data, revision.data) if revision else None,
         revision_changes=_revision_changes(revision) if revision else None,
         other_revisions=[r for r in _regions_with_revisions(month) if r["code"] != region_code]
-        if current_user.region_code == PROVINCE_CODE and current_user.role == Role.supervisor else [],
+        if current_user.region_code == province_code() and current_user.role == Role.supervisor else [],
         previous_month=month.previous(),
         next_month=month.next() if month < this_month else None,
         rebuild_form=rebuild_form,
@@ -450,7 +450,7 @@ def _answer_figures(month: Month, region_code: str) -> dict[str, Any]:
     from hotline.calls.models import Call
 
     start, end = month.utc_bounds()
-    where = None if region_code == PROVINCE_CODE else Call.region_code == region_code
+    where = None if region_code == province_code() else Call.region_code == region_code
     gaps_total, gaps = unanswered_consultations(start, end, region_filter=where, limit=10)
     return {"most_used": most_used_answers(start, end, region_filter=where, limit=10),
             "gaps_total": gaps_total, "gaps": gaps}
@@ -605,7 +605,7 @@ def _task_payload(run: TaskRun) -> dict[str, Any]:
         months.append({
             "month": month,
             "summary": ", ".join(f"{str(OUTCOME_WORDS.get(k, k))}: {n}" for k, n in sorted(counts.items()))
-            if run.region_code == PROVINCE_CODE else str(OUTCOME_WORDS.get(next(iter(outcomes.values()), ""), "")),
+            if run.region_code == province_code() else str(OUTCOME_WORDS.get(next(iter(outcomes.values()), ""), "")),
             "revision": "revision" in counts,
             "url": url_for("stats.monthly", month=month, region_code=shown_region),
         })
@@ -687,7 +687,7 @@ def _yearly_charts(summary: dict[str, Any]) -> dict[str, Any]:
         },
     }
     if summary.get("by_region"):
-        regions = [r for r in summary["by_region"] if r["region_code"] != PROVINCE_CODE]
+        regions = [r for r in summary["by_region"] if r["region_code"] != province_code()]
         charts["regions"] = {
             "kind": "stacked", "categories": [r["label"] for r in regions], "rotate": True,
             "series": [{"name": _("Patent disputes"), "data": [r["disputes"] for r in regions]},
@@ -728,7 +728,7 @@ def yearly():
     form = YearlyFilterForm(formdata=None, user=current_user, selected=year,
                             data={"year": str(year or local_today().year), "region_code": region_code})
     context = {"form": form, "region_code": region_code, "region_label": _region_label(region_code),
-               "is_province_user": current_user.region_code == PROVINCE_CODE}
+               "is_province_user": current_user.region_code == province_code()}
     if year is None:
         form.year.errors = [_("%(value)s is not a year with statistics: choose a year from %(first)s to %(last)s.",
                               value=raw, first=FIRST_YEAR, last=local_today().year)]
