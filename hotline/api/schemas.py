@@ -401,6 +401,12 @@ class ReasonIn(Body):
     version: Version | None = None
 
 
+class PassDownIn(Body):
+    region_code: str = Field(description="The county office directly below the receiving region.")
+    note: Text | None = Field(None, description="Optional note to the county office.")
+    version: Version | None = None
+
+
 class AnswerIn(Body):
     outcome: Literal[OUTCOMES]  # type: ignore[valid-type]
     result: Text = Field(description="What was done.")

@@ -89,13 +89,12 @@ def _category_choices(source, *, blank: str | None = None) -> list[SelectChoice]
 
 
 def region_choices(user, *, include_province: bool = True, blank: str | None = None) -> list[SelectChoice]:
-    """The regions ``user`` may pick: all for a province user, only their own for a 市州 user."""
-    from hotline.reference.queries import list_regions
+    """The regions ``user`` may pick, as a tree: all for a province user, their own and the ones below it for
+    the others."""
+    from hotline.reference.queries import region_choices as tree
 
-    regions = [r for r in list_regions() if sees_region(user, r.code)]
-    if not include_province:
-        regions = [r for r in regions if r.code != province_code()]
-    return _with_blank([SelectChoice(r.code, r.name) for r in regions], blank)
+    regions = tree(lambda code: sees_region(user, code), include_province=include_province)
+    return _with_blank([SelectChoice(c, n) for c, n in regions], blank)
 
 
 def format_duration(seconds: int | None) -> str:
@@ -353,11 +352,11 @@ class TransferForm(VersionedForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from hotline.reference.queries import list_regions
+        from hotline.reference.queries import region_choices as tree
 
-        # Any 市州 office, even outside the user's region: transferring hands the call over.
+        # Any 市州 or county office, even outside the user's region: transferring hands the call over.
         self.to_region.choices = _with_blank(
-            [SelectChoice(r.code, r.name) for r in list_regions() if r.code != province_code()], _l("— choose —"))
+            [SelectChoice(c, n) for c, n in tree(lambda code: code != province_code())], _l("— choose —"))
 
     def validate_to_agency(self, field):
         agency = (field.data or "").strip()

@@ -133,11 +133,12 @@ def _int_or_none(value):
 
 
 def region_choices(user, *, blank=None) -> list[SelectChoice]:
-    """The 市州 a user may open a case for (a case always belongs to one office, never to the province)."""
-    from hotline.reference.queries import list_regions
+    """The 市州 and counties a user may open a case for, as a tree (a case always belongs to one office, never to
+    the province)."""
+    from hotline.reference.queries import region_choices as tree
 
-    regions = [r for r in list_regions() if r.code != province_code() and sees_region(user, r.code)]
-    return ([SelectChoice("", blank)] if blank is not None else []) + [SelectChoice(r.code, r.name) for r in regions]
+    regions = tree(lambda code: code != province_code() and sees_region(user, code))
+    return ([SelectChoice("", blank)] if blank is not None else []) + [SelectChoice(c, n) for c, n in regions]
 
 
 def user_label(user) -> str:

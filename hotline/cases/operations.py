@@ -406,7 +406,7 @@ def _officers(ids: Any, case: Case, errors: _Errors):
     ids = list(dict.fromkeys(ids))
     users = db.session.scalars(select(User).where(User.id.in_(ids))).all() if ids else []
     valid = [u for u in users if u.is_active and u.role in (Role.officer, Role.supervisor)
-             and u.region_code in (case.region_code, province_code())]
+             and sees_region(u, case.region_code)]
     if len(valid) != len(ids):
         errors.add("officer_ids", _("Every officer must be an active officer or supervisor of this region."))
     count = len(ids)
