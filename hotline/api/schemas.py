@@ -69,8 +69,8 @@ class CallFields(Body):
     ip_type: Text | None = Field(None, description=f"One of: {IP_TYPES}.")
     region_code: RegionCode
     caller_name: Text | None = None
-    caller_phone: Text | None = Field(None, description="As typed: mobile, landline (0731 assumed without area "
-                                                        "code) or a short service number.")
+    caller_phone: Text | None = Field(None, description="As typed: mobile, landline (the default area code "
+                                                        "assumed without one) or a short service number.")
     anonymous: bool = False
     accused_party: Text | None = None
     patent_number: Text | None = Field(None, description="Application or patent number, e.g. ZL201710601862.3.")
@@ -275,7 +275,7 @@ class RegionOut(Out):
     level: Literal["province", "prefecture", "county"]
     parent_code: str | None = Field(description="The region above (a county's 市州, a 市州's province).")
     area_code: str | None
-    authority_name: str = Field(description="The office that decides the region's cases (长沙市知识产权局).")
+    authority_name: str = Field(description="The office that decides the region's cases (<市州>知识产权局).")
 
 
 class RegionListQuery(Query):

@@ -161,7 +161,8 @@ class NewCallForm(HotlineForm):
 
     caller_phone = StringField(
         _l("Caller number"), [Optional(), Length(max=40)], widget=TelInput(),
-        description=_l("Mobile or landline as the caller says it; a landline without area code gets 0731."),
+        description=_l("Mobile or landline as the caller says it; a landline without area code gets the "
+                       "office's default area code."),
         render_kw={"autocomplete": "off", "inputmode": "tel", "data-shortcut": "P"})
     caller_name = StringField(
         _l("Caller name"), [Optional(), Length(max=100)],
