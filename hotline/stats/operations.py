@@ -176,6 +176,10 @@ def lock_month(month: Month, region_code: str, *, actor) -> list[MonthlySnapshot
     # What is locked is what the calls and cases say now, with the records behind it (to explain revisions).
     build_month(month)
     snapshots = _snapshots(month)
+    if region_code != province_code() and region_code not in snapshots:
+        # A county office: its figures count in its 市州's snapshot until statistics are kept per level.
+        raise ValidationFailed(_("No monthly figures are kept for this office."),
+                               {"region_code": [_("No monthly figures are kept for this office.")]})
     targets = list(snapshots.values()) if region_code == province_code() else [snapshots[region_code]]
     sets, _refs = record_sets(month)
     now = utcnow()
