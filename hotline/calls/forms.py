@@ -26,7 +26,7 @@ from hotline.calls.operations import FEEDBACK_METHODS
 from hotline.calls.phones import PhoneError, parse_phone
 from hotline.core.forms import HotlineForm, check_year
 from hotline.core.patents import PatentNumberError, parse_patent_number
-from hotline.core.permissions import province_code, sees_region
+from hotline.core.permissions import province_code, region_subtree, sees_region
 from hotline.reference.queries import default_area_code as _default_area_code
 
 #: What each status is called in the UI.
@@ -311,7 +311,8 @@ class CallFilterForm(HotlineForm):
         self.ip_type.choices = _category_choices(ref.list_ip_types, blank=any_)
         self.status.choices = _with_blank([SelectChoice(s.value, label) for s, label in CALL_STATUS_LABELS.items()],
                                           any_)
-        if user.region_code == province_code():
+        if user.region_code == province_code() or len(region_subtree(user.region_code)) > 1:
+            # The province, and a 市州 with counties, filter by region (a 市州: itself or one of its counties).
             self.region_code.choices = region_choices(user, blank=any_)
         else:
             del self.region_code

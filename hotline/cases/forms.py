@@ -33,7 +33,7 @@ from hotline.cases.models import (
     PatentType,
 )
 from hotline.core.forms import HotlineForm, check_year
-from hotline.core.permissions import province_code, sees_region
+from hotline.core.permissions import province_code, region_subtree, sees_region
 
 # ---------------------------------------------------------------------------------------------------------------
 # labels (English msgids; the Chinese text comes from the zh_CN catalog)
@@ -189,7 +189,8 @@ class CaseFilterForm(HotlineForm):
         any_ = _l("All")
         self.status.choices = _choices(CASE_STATUS_LABELS, blank=any_)
         self.case_type.choices = _choices(CASE_TYPE_LABELS, blank=any_)
-        if user.region_code == province_code():
+        if user.region_code == province_code() or len(region_subtree(user.region_code)) > 1:
+            # The province, and a 市州 with counties, filter by region (a 市州: itself or one of its counties).
             self.region_code.choices = region_choices(user, blank=any_)
         else:
             del self.region_code

@@ -34,3 +34,27 @@ def test_a_county_supervisor_locking_a_month_is_told_why_not(app, create_user, m
     headers = {"Authorization": f"Bearer {make_token(user)}"}
     response = app.test_client().post("/api/v1/stats/monthly/2015-05/lock", headers=headers, json={})
     assert response.status_code == 422 and "region_code" in response.get_json()["errors"]
+
+
+def test_a_prefecture_lists_and_filters_its_counties_cases(app, client, create_user, login):
+    from datetime import date
+
+    from tests.review.builders import build_case
+
+    changsha = create_user("officer", "430100", username="cs-o")
+    furong = create_user("officer", "430102", username="fr-o")
+    tianxin = create_user("officer", "430103", username="tx-o")
+    own = build_case(app, changsha, received_on=date(2015, 5, 4), respondent_name="长沙本级某公司")
+    county = build_case(app, furong, region_code="430102", received_on=date(2015, 5, 4), respondent_name="芙蓉某商行")
+    login(changsha)
+    both = client.get("/cases").get_data(as_text=True)
+    assert f'href="/cases/{own}"' in both and f'href="/cases/{county}"' in both
+    assert 'id="region_code"' in both  # a 市州 with counties filters by region
+    only = client.get("/cases?region_code=430102").get_data(as_text=True)
+    assert f'href="/cases/{county}"' in only and f'href="/cases/{own}"' not in only
+    assert client.get(f"/cases/{county}").status_code == 200
+    client.post("/logout")
+    login(tianxin)
+    assert f'href="/cases/{county}"' not in client.get("/cases").get_data(as_text=True)
+    assert client.get(f"/cases/{county}").status_code == 404
+    assert 'id="region_code"' not in client.get("/cases").get_data(as_text=True)
