@@ -182,9 +182,14 @@ def test_edit_form_needs_its_version(post):
     assert form.version.data == 3
 
 
-def test_filter_form_region_only_for_province_users(blank, app):
-    assert "region_code" not in blank(CallFilterForm, user=CHANGSHA)
+def test_filter_form_region_only_for_users_with_regions_below(blank, app):
+    from types import SimpleNamespace
+
+    changsha = blank(CallFilterForm, user=CHANGSHA)  # 长沙 filters by itself or one of its counties
+    assert [c.value for c in changsha.region_code.choices][:3] == ["", "430100", "430102"]
     assert "region_code" in blank(CallFilterForm, user=PROVINCE)
+    county = SimpleNamespace(region_code="430102", role="operator")
+    assert "region_code" not in blank(CallFilterForm, user=county)
 
 
 def test_filter_form_query_args_keep_only_valid_filters(app):
