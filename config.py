@@ -120,13 +120,18 @@ class Config:
     #: Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
 
-    #: Default area code for landlines given without one (the provincial centre: Changsha).
-    DEFAULT_AREA_CODE = os.environ.get("HOTLINE_DEFAULT_AREA_CODE", "0731")
-    PROVINCE_CODE = "430000"
+    #: The province this installation serves (GB/T 2260 code): `flask seed` loads its 市州 and counties from the
+    #: shipped data (hotline/reference/divisions.json); its users see everything.
+    HOTLINE_PROVINCE = os.environ.get("HOTLINE_PROVINCE", "430000")
+    #: Default area code for landlines given without one. Unset: the province's data (its capital's, e.g. 0731;
+    #: edited on /admin/regions).
+    DEFAULT_AREA_CODE = os.environ.get("HOTLINE_DEFAULT_AREA_CODE") or None
     CALL_REF_PREFIX = os.environ.get("HOTLINE_CALL_REF_PREFIX", "HL")
-    #: 案号 format; {year} and {number} (and optionally {region}, the 市州 short name) are filled at filing.
-    CASE_NUMBER_FORMAT = os.environ.get("HOTLINE_CASE_NUMBER_FORMAT", "湘知执字〔{year}〕第{number}号")
-    OFFICE_NAME = os.environ.get("HOTLINE_OFFICE_NAME", "湖南省知识产权局")
+    #: 案号 formats are data (regions.case_number_format: the province's, and a 市州's that numbers its own; edited
+    #: on /admin/regions). This setting only seeds the province's pattern at the migration that introduced them.
+    CASE_NUMBER_FORMAT = os.environ.get("HOTLINE_CASE_NUMBER_FORMAT") or None
+    #: The office running the hotline, shown on the public pages. Unset: the province's deciding authority.
+    OFFICE_NAME = os.environ.get("HOTLINE_OFFICE_NAME") or None
     #: The local evidence folder (outside the static folder): ``instance/evidence``, or ``instance/uploads`` where
     #: an installation of the first release keeps its files there.
     HOTLINE_UPLOAD_DIR = os.environ.get("HOTLINE_UPLOAD_DIR") or str(

@@ -81,6 +81,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["Role"] = Role
+    from hotline.reference.queries import office_name
+
+    #: The office running the hotline (the setting, else the province's deciding authority).
+    app.jinja_env.globals["office_name"] = office_name
     app.jinja_env.globals["inbox_count"] = _inbox_count
     app.jinja_env.globals["unread_notifications"] = _unread_notifications
 

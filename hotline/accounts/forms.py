@@ -22,11 +22,10 @@ def _role_choices():
 
 
 def _region_choices():
-    from hotline.reference.queries import list_regions
+    """The region tree: the province, each 市州 and its counties indented under it."""
+    from hotline.reference.queries import region_choices
 
-    regions = list_regions()
-    province = [r for r in regions if r.level == "province"]
-    return [(r.code, f"{r.name} ({r.code})") for r in province + [r for r in regions if r.level != "province"]]
+    return [(code, f"{label} ({code})") for code, label in region_choices(include_province=True)]
 
 
 class UserForm(HotlineForm):
@@ -37,7 +36,8 @@ class UserForm(HotlineForm):
     display_name = StringField(_l("Display name"), [DataRequired(), Length(max=80)])
     role = SelectField(_l("Role"), [DataRequired()])
     region_code = SelectField(_l("Region"), [DataRequired()],
-                              description=_l("湖南省 (430000) sees every region; a 市州 user sees only that region."))
+                              description=_l("The province sees every region; a 市州 user sees that region and its "
+                                             "counties; a county user only its own."))
     password = PasswordField(_l("Initial password"), [Optional(), Length(max=128)],
                              description=_l("At least 12 characters and hard to guess. The user must change it at "
                                             "first login. Leave empty when editing to keep it."),

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, fals
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.core.models import BigId, TimestampMixin
-from hotline.core.permissions import PROVINCE_CODE, Role
+from hotline.core.permissions import Role, province_code
 from hotline.core.types import UTCDateTime, utcnow
 from hotline.extensions import db
 
@@ -66,7 +66,7 @@ class User(TimestampMixin, db.Model):
 
     @property
     def is_province(self) -> bool:
-        return self.region_code == PROVINCE_CODE
+        return self.region_code == province_code()
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles

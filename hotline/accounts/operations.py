@@ -82,7 +82,9 @@ def _context_words(*values: str | None) -> list[str]:
     words = list(PRODUCT_WORDS)
     if has_app_context():
         cfg = current_app.config
-        words += [cfg.get("OFFICE_NAME") or "", cfg.get("CALL_REF_PREFIX") or ""]
+        from hotline.reference.queries import office_name
+
+        words += [office_name(), cfg.get("CALL_REF_PREFIX") or ""]
     for value in values:
         if value:
             words.append(value)

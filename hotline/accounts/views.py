@@ -33,7 +33,7 @@ from hotline.accounts.security import (
 from hotline.core.audit import record_event
 from hotline.core.errors import NotAllowed, ValidationFailed
 from hotline.core.forms import ConfirmForm
-from hotline.core.permissions import PROVINCE_CODE, Role, require, role_required
+from hotline.core.permissions import Role, province_code, region_clause, require, role_required, sees_region
 from hotline.core.types import utcnow
 from hotline.core.urls import safe_next
 from hotline.extensions import db
@@ -158,14 +158,14 @@ def logout():
 
 def _scoped_users():
     stmt = select(User).order_by(User.region_code, User.username)
-    if current_user.region_code != PROVINCE_CODE:
-        stmt = stmt.where(User.region_code == current_user.region_code)
+    if current_user.region_code != province_code():
+        stmt = stmt.where(region_clause(User.region_code, current_user))
     return stmt
 
 
 def _get_user_or_404(user_id: int) -> User:
     user = db.session.get(User, user_id)
-    if user is None or (current_user.region_code != PROVINCE_CODE and user.region_code != current_user.region_code):
+    if user is None or not sees_region(current_user, user.region_code):
         abort(404)
     return user
 
@@ -176,15 +176,21 @@ def users():
     return render_template("accounts/users.html", users=db.session.scalars(_scoped_users()).all())
 
 
+def _own_regions(form: UserForm) -> UserForm:
+    """An administrator places users in their own region and the regions below it."""
+    form.region_code.choices = [c for c in form.region_code.choices if sees_region(current_user, c[0])]
+    return form
+
+
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @role_required(Role.admin)
 def user_new():
-    form = UserForm()
-    if not form.is_submitted() and current_user.region_code != PROVINCE_CODE:
+    form = _own_regions(UserForm())
+    if not form.is_submitted() and current_user.region_code != province_code():
         form.region_code.data = current_user.region_code
     status = 200
     if form.validate_on_submit():
-        if current_user.region_code != PROVINCE_CODE and form.region_code.data != current_user.region_code:
+        if not sees_region(current_user, form.region_code.data):
             form.region_code.errors.append(_("You can only create users of your own region."))
             status = 422
         else:
@@ -211,10 +217,10 @@ def user_new():
 @role_required(Role.admin)
 def user_edit(user_id: int):
     user = _get_user_or_404(user_id)
-    form = UserForm(obj=user, editing=True)
+    form = _own_regions(UserForm(obj=user, editing=True))
     status = 200
     if form.validate_on_submit():
-        if current_user.region_code != PROVINCE_CODE and form.region_code.data != current_user.region_code:
+        if not sees_region(current_user, form.region_code.data):
             form.region_code.errors.append(_("You can only assign your own region."))
             status = 422
         else:

@@ -14,7 +14,8 @@ from hotline.extensions import db
 #: The date the starter set was checked against the domain reference.
 SEED_REVIEWED_ON = date(2026, 12, 7)
 
-#: (key, category, question, answer, basis)
+#: (key, category, question, answer, basis). The installation's province fills {province} (湖南), {regulation}
+#: (《湖南省专利条例》), {capital} (长沙) and {area_code} (0731): a 广东 office's answers name 广东's.
 STARTER_ANSWERS: tuple[tuple[str, str, str, str, str], ...] = (
     ("dispute-how-to-file", "patent_dispute",
      "怎样请求处理专利侵权纠纷？",
@@ -34,7 +35,7 @@ STARTER_ANSWERS: tuple[tuple[str, str, str, str, str], ...] = (
      "《专利行政执法办法》；《专利法实施细则》"),
     ("dispute-who-handles", "patent_dispute",
      "专利侵权纠纷由哪个部门处理？",
-     "由被请求人所在地或者侵权行为地的管理专利工作的部门处理。在湖南，省知识产权局（省市场监督管理局）和专利管理工作量大、"
+     "由被请求人所在地或者侵权行为地的管理专利工作的部门处理。在{province}，省知识产权局（省市场监督管理局）和专利管理工作量大、"
      "有实际处理能力的设区的市的管理专利工作的部门可以处理。两个以上部门都有管辖权的，由最先受理的部门处理。",
      "《专利法实施细则》第九十五条、第九十七条"),
     ("dispute-accept-time", "time_limits",
@@ -48,7 +49,7 @@ STARTER_ANSWERS: tuple[tuple[str, str, str, str, str], ...] = (
     ("dispute-defence", "time_limits",
      "被请求人收到专利侵权纠纷请求书副本后多久答辩？",
      "被请求人应当自收到请求书副本之日起15日内提交答辩书。逾期不答辩的，不影响案件处理。",
-     "《专利行政执法办法》；《湖南省专利条例》"),
+     "《专利行政执法办法》；{regulation}"),
     ("dispute-appeal", "time_limits",
      "对专利侵权纠纷处理决定不服怎么办？",
      "当事人不服的，可以自收到处理决定之日起15日内依照《行政诉讼法》向人民法院起诉。",
@@ -107,8 +108,8 @@ STARTER_ANSWERS: tuple[tuple[str, str, str, str, str], ...] = (
      "《专利法》（2020年修正，2021年6月1日施行）第六十八条"),
     ("counterfeit-who", "counterfeit",
      "假冒专利归哪个部门查处？",
-     "机构改革后，假冒专利行为由市场监督管理部门综合执法查处，在行为发生地处理；湖南县级以上管理专利工作的部门也可以查处。",
-     "国知办函保字〔2021〕701号；《湖南省专利条例》"),
+     "机构改革后，假冒专利行为由市场监督管理部门综合执法查处，在行为发生地处理；{province}县级以上管理专利工作的部门也可以查处。",
+     "国知办函保字〔2021〕701号；{regulation}"),
     ("counterfeit-time", "time_limits",
      "举报假冒专利后多久立案？",
      "按《专利行政执法办法》，自收到举报、投诉之日起10个工作日内立案（自行发现的5个工作日内）；"
@@ -141,7 +142,7 @@ STARTER_ANSWERS: tuple[tuple[str, str, str, str, str], ...] = (
     ("hotline-fee", "fees",
      "拨打12330收费吗？咨询要交钱吗？",
      "12330是公益服务号码，咨询、举报、投诉和维权援助都不收取服务费，只按所在地电话资费标准支付通话费。"
-     "外地拨打时在12330前加拨区号，例如长沙0731-12330。",
+     "外地拨打时在12330前加拨区号，例如{capital}{area_code}-12330。",
      "国知发管字〔2009〕115号（公益号码，不得出租或用于商业用途）"),
     ("hotline-hours", "hotline",
      "12330什么时候有人接听？",
@@ -208,10 +209,28 @@ def seed_answers() -> int:
 
     have = set(db.session.scalars(select(StandardAnswer.seed_key).where(StandardAnswer.seed_key.is_not(None))))
     added = 0
+    words = _province_words()
     for key, category, question, answer, basis in STARTER_ANSWERS:
         if key in have:
             continue
+        question, answer, basis = (text.format(**words) for text in (question, answer, basis))
         create_answer({"question": question, "answer": answer, "category": category, "basis": basis,
                        "reviewed_on": SEED_REVIEWED_ON}, actor=None, seed_key=key)
         added += 1
     return added
+
+
+def _province_words() -> dict[str, str]:
+    """What the starter answers say of the installation's province, from its region data."""
+    from flask import current_app
+
+    from hotline.core.permissions import province_code
+    from hotline.reference.data import province_tree
+
+    # From the shipped data (the seed may run on a database migrated only part of the way).
+    tree = province_tree(province_code())
+    province, capital = tree["province"], (tree["prefectures"] or [{}])[0]
+    return {"province": province["short_name"], "regulation": f"《{province['name']}专利条例》",
+            "capital": capital.get("short_name", ""),
+            "area_code": current_app.config.get("DEFAULT_AREA_CODE") or province["area_code"]
+            or capital.get("area_code") or ""}

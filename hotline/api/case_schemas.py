@@ -209,7 +209,7 @@ class OfficerOut(Out):
 
 class CaseOut(Out):
     id: int
-    case_number: str | None = Field(description="案号, given at filing: 湘知执字〔2015〕第12号.")
+    case_number: str | None = Field(description="案号, given at filing in the office's pattern (〔2015〕第12号).")
     version: int
     case_type: Literal[CASE_TYPES]  # type: ignore[valid-type]
     source: Literal[CASE_SOURCES]  # type: ignore[valid-type]

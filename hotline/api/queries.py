@@ -15,7 +15,7 @@ from hotline.calls.queries import CallFilters, decode_cursor
 from hotline.core.clock import local_tz
 from hotline.core.errors import ValidationFailed
 from hotline.core.i18n import gettext as _
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import province_code, region_clause
 from hotline.core.text import clean_text
 from hotline.extensions import db
 from hotline.reference import queries as ref
@@ -116,8 +116,8 @@ def list_users(viewer: User, *, role: str | None, region_code: str | None, curso
                page_size: int) -> tuple[list[User], str | None]:
     """Users in the viewer's region (province viewers: all), by id, keyset-paginated."""
     stmt = select(User)
-    if viewer.region_code != PROVINCE_CODE:
-        stmt = stmt.where(User.region_code == viewer.region_code)
+    if viewer.region_code != province_code():
+        stmt = stmt.where(region_clause(User.region_code, viewer))
     if role:
         stmt = stmt.where(User.role == role)
     if region_code:

@@ -69,8 +69,8 @@ class CallFields(Body):
     ip_type: Text | None = Field(None, description=f"One of: {IP_TYPES}.")
     region_code: RegionCode
     caller_name: Text | None = None
-    caller_phone: Text | None = Field(None, description="As typed: mobile, landline (0731 assumed without area "
-                                                        "code) or a short service number.")
+    caller_phone: Text | None = Field(None, description="As typed: mobile, landline (the default area code "
+                                                        "assumed without one) or a short service number.")
     anonymous: bool = False
     accused_party: Text | None = None
     patent_number: Text | None = Field(None, description="Application or patent number, e.g. ZL201710601862.3.")
@@ -281,9 +281,15 @@ class RegionOut(Out):
     name: str
     short_name: str
     stat_label: str
-    level: Literal["province", "prefecture"]
+    level: Literal["province", "prefecture", "county"]
+    parent_code: str | None = Field(description="The region above (a county's 市州, a 市州's province).")
     area_code: str | None
-    authority_name: str = Field(description="The office that decides the region's cases (长沙市知识产权局).")
+    authority_name: str = Field(description="The office that decides the region's cases (<市州>知识产权局).")
+
+
+class RegionListQuery(Query):
+    parent_code: str | None = Field(None, pattern=r"^\d{6}$",
+                                    description="Only the regions directly below this one (one level).")
 
 
 class RegionListOut(Out):
@@ -401,6 +407,12 @@ class SignIn(Body):
 
 class ReasonIn(Body):
     reason: Text = Field(description="Why (required).")
+    version: Version | None = None
+
+
+class PassDownIn(Body):
+    region_code: str = Field(description="The county office directly below the receiving region.")
+    note: Text | None = Field(None, description="Optional note to the county office.")
     version: Version | None = None
 
 

@@ -3,7 +3,7 @@ downloads (api.md "Statistics and reports").
 
 Officers and supervisors read; supervisors rebuild, lock and decide revisions (operators and admins: 403).
 ``region_code`` defaults to the user's region; a 市州 user asking for another region gets 404, a province user
-may ask for any region or 430000 (the whole province). In embedded mode (no Redis, no worker) months marked
+may ask for any region or the province's code (the whole province). In embedded mode (no Redis, no worker) months marked
 stale by the outbox are refreshed before answering, so the figures follow the data.
 """
 
@@ -58,7 +58,8 @@ Counts = Annotated[dict[str, int], Field(description="Code → count, every code
 
 
 class StatsQuery(Query):
-    region_code: RegionCode | None = Field(None, description="430000 for the whole province; default: yours.")
+    region_code: RegionCode | None = Field(None, description="The province's code for the whole province; "
+                                                        "default: yours.")
 
 
 class RebuildIn(Body):
@@ -215,7 +216,7 @@ class PreviousMonthPointOut(Out):
 
 class RegionRowOut(Out):
     region_code: str = Field(description="A 市州 code, ``other`` (calls logged against the province itself) or "
-                                         "430000 (全省).")
+                                         "the province's code (全省).")
     label: str
     calls_total: int
     calls_phone: int
@@ -255,7 +256,7 @@ class YearlyOut(Out):
                                                         "where the base is 0. Keys: " + ", ".join(GROWTH_KEYS) + ".")
     monthly: list[MonthPointOut]
     monthly_previous: list[PreviousMonthPointOut]
-    by_region: list[RegionRowOut] = Field(description="14 市州 in the official order, 其他, 全省 (province "
+    by_region: list[RegionRowOut] = Field(description="The 市州 in the official order, 其他, 全省 (province "
                                                       "reports only; empty for a 市州).")
     enforcement: EnforcementOut = Field(description="What the summary counts beside the cases, in the period.")
     narrative: str = Field(description="The Chinese summary paragraph.")
@@ -377,7 +378,7 @@ def rebuild_month(user, month: str, body: RebuildIn):
 @api_route("/stats/monthly/<month>/lock", "POST", summary="Lock a month (报送)", tag=TAG, roles=WRITE_ROLES,
            query=StatsQuery, errors=[404], responses={200: SnapshotOut})
 def lock_snapshot(user, month: str, query: StatsQuery):
-    """Locks the region's snapshot of the month (430000: every region's). Locking a locked month changes
+    """Locks the region's snapshot of the month (the province's code: every region's). Locking a locked month changes
     nothing. A month that has not started cannot be locked."""
     month_ = parse_month(month)
     region_code = region_for(user, query.region_code)
@@ -536,10 +537,10 @@ class PerformanceOut(Out):
 def performance_region(user, requested: str | None) -> str:
     """The province table (the 14 市州 ranked) is open to every reader of statistics; a region's internal table
     (its counties) to that region and the regions above it (404 otherwise)."""
-    from hotline.core.permissions import PROVINCE_CODE
+    from hotline.core.permissions import province_code
 
-    code = requested or PROVINCE_CODE
-    if code != PROVINCE_CODE and not sees_region(user, code):
+    code = requested or province_code()
+    if code != province_code() and not sees_region(user, code):
         abort(404)
     if code not in ref.region_map():
         raise ValidationFailed(_("Unknown region."), {"region_code": [_("Unknown region %(code)r.", code=code)]})

@@ -94,6 +94,18 @@ def return_transfer(user, transfer_id: int, body: s.ReasonIn):
         transfer, body.reason, actor=user, expected_version=expected_version(body.version)))
 
 
+@api_route("/transfers/<int:transfer_id>/pass-down", "POST", summary="Pass a transfer down to a county (下转)",
+           tag="transfers", roles=RECEIVING_ROLES, body=s.PassDownIn, errors=[404, 409], error_models=CONFLICT,
+           headers=IF_MATCH, responses={200: s.TransferOut})
+def pass_down_transfer(user, transfer_id: int, body: s.PassDownIn):
+    """Before signing, the receiving 市州 office hands the transfer to one of its counties, whose inbox gets it to
+    sign for; the deadlines stay. 409 when the transfer is signed, answered or closed; 422 for an office that is
+    not below the receiving region."""
+    transfer = queries.get_transfer_or_404(transfer_id, user)
+    return _run(transfer, lambda: operations.pass_down_transfer(
+        transfer, body.region_code, body.note, actor=user, expected_version=expected_version(body.version)))
+
+
 @api_route("/transfers/<int:transfer_id>/answer", "POST", summary="Answer a transfer (反馈)", tag="transfers",
            roles=READ_ROLES, body=s.AnswerIn, errors=[404, 409], error_models=CONFLICT, headers=IF_MATCH,
            responses={200: s.TransferOut})

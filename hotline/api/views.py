@@ -3,7 +3,7 @@ validates the input and commits."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, jsonify, url_for
+from flask import abort, g, jsonify, url_for
 
 from hotline.api import (
     errors,  # noqa: F401  (registers the API error handlers)
@@ -29,6 +29,7 @@ from hotline.core.health import health_report
 from hotline.core.i18n import gettext as _
 from hotline.core.permissions import CALL_READ_ROLES, CALL_WRITE_ROLES, REVEAL_ROLES, Role, require
 from hotline.core.xlsx import XLSX_MIMETYPE, xlsx_response
+from hotline.reference.queries import default_area_code as _default_area_code
 from hotline.reference.queries import list_regions
 from hotline.transfers.queries import preload_transfers
 
@@ -164,7 +165,7 @@ def caller_history(user, phone: str):
     An unknown number answers an empty list. For those roles a full number is a reveal: the calls it shows are
     audited, and distinct numbers are limited per user (429 with Retry-After beyond the limit)."""
     try:
-        parsed = parse_phone(phone, current_app.config["DEFAULT_AREA_CODE"])
+        parsed = parse_phone(phone, _default_area_code())
     except PhoneError as exc:
         raise ValidationFailed(_("Invalid number."), {"phone": [str(exc)]}) from None
     if parsed is None:
@@ -188,13 +189,21 @@ def caller_history(user, phone: str):
 
 # Reference and system -----------------------------------------------------------------------------------------
 
-@api_route("/regions", "GET", summary="Regions in the official order", tag="reference",
-           responses={200: s.RegionListOut})
-def regions(user):
-    """The 14 市州 in the order of the statistics tables, then the province."""
+@api_route("/regions", "GET", summary="The installation's region tree", tag="reference",
+           query=s.RegionListQuery, responses={200: s.RegionListOut})
+def regions(user, query: s.RegionListQuery):
+    """The province's regions: its 市州 in the order of the statistics tables, the province, then every 市州's
+    counties. ``parent_code`` lists the regions directly below one region (422 for an unknown one)."""
+    from hotline.reference.queries import list_counties, region_map
+
+    rows = [*list_regions(), *list_counties()]
+    if query.parent_code is not None:
+        if query.parent_code not in region_map():
+            raise ValidationFailed(_("Unknown region."), {"parent_code": [_("Unknown region.")]})
+        rows = [r for r in rows if r.parent_code == query.parent_code]
     items = [{"code": r.code, "name": r.name, "short_name": r.short_name, "stat_label": r.stat_label,
-              "level": r.level, "area_code": r.area_code, "authority_name": r.authority_name}
-             for r in list_regions()]
+              "level": r.level, "parent_code": r.parent_code, "area_code": r.area_code,
+              "authority_name": r.authority_name} for r in rows]
     return jsonify({"items": items, "next_cursor": None})
 
 

@@ -26,7 +26,8 @@ from hotline.calls.operations import FEEDBACK_METHODS
 from hotline.calls.phones import PhoneError, parse_phone
 from hotline.core.forms import HotlineForm, check_year
 from hotline.core.patents import PatentNumberError, parse_patent_number
-from hotline.core.permissions import PROVINCE_CODE, sees_region
+from hotline.core.permissions import province_code, region_subtree, sees_region
+from hotline.reference.queries import default_area_code as _default_area_code
 
 #: What each status is called in the UI.
 CALL_STATUS_LABELS = {
@@ -88,13 +89,12 @@ def _category_choices(source, *, blank: str | None = None) -> list[SelectChoice]
 
 
 def region_choices(user, *, include_province: bool = True, blank: str | None = None) -> list[SelectChoice]:
-    """The regions ``user`` may pick: all for a province user, only their own for a 市州 user."""
-    from hotline.reference.queries import list_regions
+    """The regions ``user`` may pick, as a tree: all for a province user, their own and the ones below it for
+    the others."""
+    from hotline.reference.queries import region_choices as tree
 
-    regions = [r for r in list_regions() if sees_region(user, r.code)]
-    if not include_province:
-        regions = [r for r in regions if r.code != PROVINCE_CODE]
-    return _with_blank([SelectChoice(r.code, r.name) for r in regions], blank)
+    regions = tree(lambda code: sees_region(user, code), include_province=include_province)
+    return _with_blank([SelectChoice(c, n) for c, n in regions], blank)
 
 
 def format_duration(seconds: int | None) -> str:
@@ -161,7 +161,8 @@ class NewCallForm(HotlineForm):
 
     caller_phone = StringField(
         _l("Caller number"), [Optional(), Length(max=40)], widget=TelInput(),
-        description=_l("Mobile or landline as the caller says it; a landline without area code gets 0731."),
+        description=_l("Mobile or landline as the caller says it; a landline without area code gets the "
+                       "office's default area code."),
         render_kw={"autocomplete": "off", "inputmode": "tel", "data-shortcut": "P"})
     caller_name = StringField(
         _l("Caller name"), [Optional(), Length(max=100)],
@@ -227,7 +228,7 @@ class NewCallForm(HotlineForm):
         self.request_type.choices = _category_choices(ref.list_request_types)
         self.channel.choices = _category_choices(ref.list_channels)
         self.ip_type.choices = _category_choices(ref.list_ip_types, blank=_l("— not specified —"))
-        is_province = user.region_code == PROVINCE_CODE
+        is_province = user.region_code == province_code()
         self.region_code.choices = region_choices(user, blank=_l("— choose —") if is_province else None)
         self.set_exhibition_choices(None if is_province else user.region_code)
 
@@ -243,10 +244,9 @@ class NewCallForm(HotlineForm):
             return
         if self.anonymous.data:
             raise ValidationError(_l("An anonymous call has no caller number: clear it or untick 'Anonymous'."))
-        from flask import current_app
 
         try:
-            parse_phone(field.data, current_app.config["DEFAULT_AREA_CODE"])
+            parse_phone(field.data, _default_area_code())
         except PhoneError as exc:
             raise ValidationError(str(exc)) from exc
 
@@ -326,7 +326,8 @@ class CallFilterForm(HotlineForm):
         self.ip_type.choices = _category_choices(ref.list_ip_types, blank=any_)
         self.status.choices = _with_blank([SelectChoice(s.value, label) for s, label in CALL_STATUS_LABELS.items()],
                                           any_)
-        if user.region_code == PROVINCE_CODE:
+        if user.region_code == province_code() or len(region_subtree(user.region_code)) > 1:
+            # The province, and a 市州 with counties, filter by region (a 市州: itself or one of its counties).
             self.region_code.choices = region_choices(user, blank=any_)
         else:
             del self.region_code
@@ -368,11 +369,11 @@ class TransferForm(VersionedForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from hotline.reference.queries import list_regions
+        from hotline.reference.queries import region_choices as tree
 
-        # Any 市州 office, even outside the user's region: transferring hands the call over.
+        # Any 市州 or county office, even outside the user's region: transferring hands the call over.
         self.to_region.choices = _with_blank(
-            [SelectChoice(r.code, r.name) for r in list_regions() if r.code != PROVINCE_CODE], _l("— choose —"))
+            [SelectChoice(c, n) for c, n in tree(lambda code: code != province_code())], _l("— choose —"))
 
     def validate_to_agency(self, field):
         agency = (field.data or "").strip()

@@ -25,11 +25,12 @@ from hotline.core.i18n import gettext as _
 from hotline.core.i18n import pgettext
 from hotline.core.models import AuditEvent, OutboxMessage, as_loaded, next_reference_number, reference_sequence
 from hotline.core.patents import PatentNumberError, parse_patent_number
-from hotline.core.permissions import PII_ROLES, PROVINCE_CODE, mask_name, mask_phone, sees_region
+from hotline.core.permissions import PII_ROLES, mask_name, mask_phone, province_code, sees_region
 from hotline.core.text import bigram_tokens, clean_text, match_key
 from hotline.core.types import JSONDoc, UTCDateTime, utcnow
 from hotline.extensions import db
 from hotline.reference import queries as ref
+from hotline.reference.queries import default_area_code as _default_area_code
 from hotline.stats.operations import STALE_TOPIC, mark_stale, stale_payload
 
 #: Fields an edit may change (PATCH and the edit form).
@@ -114,7 +115,7 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
         region_code = data.get("region_code")
         if not region_code and not partial and data.get("request_type") in REGION_OPTIONAL_TYPES:
             # A consultation answered here goes nowhere: it belongs to the operator's own office.
-            out["region_code"] = getattr(actor, "region_code", None) or PROVINCE_CODE
+            out["region_code"] = getattr(actor, "region_code", None) or province_code()
         elif not region_code:
             err("region_code", _("The region is required for a report, complaint or aid request: choose where "
                                  "the matter happened."))
@@ -162,7 +163,7 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, call: Call | None 
             err("caller_phone", _("An anonymous call has no caller number."))
         else:
             try:
-                phone = parse_phone(raw_phone, current_app.config["DEFAULT_AREA_CODE"])
+                phone = parse_phone(raw_phone, _default_area_code())
             except PhoneError as exc:
                 err("caller_phone", str(exc))
             else:
@@ -348,7 +349,7 @@ def _pg_duplicates(with_caller: bool, duplicates: tuple[bool, bool, bool, int]) 
     return (
         f" LEFT JOIN LATERAL (SELECT {', '.join(f'calls.{c}' for c in _DUPLICATE_COLUMNS)} FROM calls "
         f"WHERE calls.received_at >= :dup_since AND ({' OR '.join(conditions)})"
-        + (" AND calls.region_code = :dup_region_code" if scoped else "")
+        + (" AND calls.region_code = ANY(:dup_region_codes)" if scoped else "")
         + f" ORDER BY calls.received_at DESC, calls.id DESC LIMIT {int(limit)}) AS d ON true"
         " ORDER BY d.received_at DESC, d.id DESC"
     )
@@ -414,7 +415,7 @@ def _pg_intake(sequence: str, with_caller: bool, duplicates: tuple[bool, bool, b
 def _write_intake(row: dict[str, Any], phone, tokens: str, event: dict[str, Any], payload: dict,
                   duplicates: dict[str, Any] | None = None):
     """INSERT the caller (upsert), the call, its audit row and its outbox row; returns the call's id and ref, the
-    caller's columns (None without a number) and, on PostgreSQL when ``duplicates`` ({"since", "region_code",
+    caller's columns (None without a number) and, on PostgreSQL when ``duplicates`` ({"since", "region_codes",
     "limit"}) is given and there is something to match on, the duplicate rows read in the same statement (None:
     not read here)."""
     received_at = row["received_at"]
@@ -429,8 +430,8 @@ def _write_intake(row: dict[str, Any], phone, tokens: str, event: dict[str, Any]
         shape = None
         if duplicates is not None and (phone is not None or row["accused_party_key"] or row["patent_number"]):
             shape = (bool(row["accused_party_key"]), bool(row["patent_number"]),
-                     duplicates["region_code"] is not None, duplicates["limit"])
-            params |= {"dup_since": duplicates["since"], "dup_region_code": duplicates["region_code"]}
+                     duplicates["region_codes"] is not None, duplicates["limit"])
+            params |= {"dup_since": duplicates["since"], "dup_region_codes": duplicates["region_codes"]}
         stmt = _pg_intake(reference_sequence("call", year), phone is not None, shape)
         if shape is None:
             found = db.session.execute(stmt, params).one()
@@ -473,7 +474,8 @@ def record_call_with_duplicates(data: dict[str, Any], *, actor, limit: int = 10)
     """
     from hotline.calls import queries
 
-    duplicates = {"since": queries.duplicate_since(), "region_code": queries.duplicate_scope(actor), "limit": limit}
+    duplicates = {"since": queries.duplicate_since(), "region_codes": queries.duplicate_scope(actor),
+                  "limit": limit}
     call, rows = _record_call(data, actor=actor, duplicates=duplicates)
     if rows is None:
         hints = queries.find_duplicates(actor, caller_id=call.caller_id, accused_key=call.accused_party_key,
@@ -682,7 +684,7 @@ def transfer_call(call: Call, to: str, note: str | None, *, actor, expected_vers
                            status=status_word(call.status), target=status_word(CallStatus.transferred.value)))
     regions = ref.region_map()
     if to in regions:
-        if to == PROVINCE_CODE:
+        if to == province_code():
             raise ValidationFailed(_("Invalid target."), {"to": [_("Transfer to a 市州 office, not the province.")]})
         target_region, agency = to, None
     else:

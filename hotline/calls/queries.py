@@ -21,10 +21,18 @@ from hotline.core.errors import ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.models import AuditEvent
 from hotline.core.patents import patent_matches, patent_query
-from hotline.core.permissions import CALL_READ_ROLES, PII_ROLES, PROVINCE_CODE, sees_region
+from hotline.core.permissions import (
+    CALL_READ_ROLES,
+    PII_ROLES,
+    province_code,
+    region_clause,
+    region_subtree,
+    sees_region,
+)
 from hotline.core.text import cjk_runs, clean_text
 from hotline.core.types import utcnow
 from hotline.extensions import db
+from hotline.reference.queries import default_area_code as _default_area_code
 
 MAX_PAGE_SIZE = 200
 #: Largest BIGINT: ids beyond it cannot exist (and would overflow the driver).
@@ -33,8 +41,8 @@ MAX_ID = 2**63 - 1
 
 def scope(stmt: Select, user) -> Select:
     """Restrict a statement on Call to the user's region (province users see all)."""
-    if user.region_code != PROVINCE_CODE:
-        stmt = stmt.where(Call.region_code == user.region_code)
+    if user.region_code != province_code():
+        stmt = stmt.where(region_clause(Call.region_code, user))
     return stmt
 
 
@@ -43,7 +51,7 @@ def get_call_or_404(call_id: int, user) -> Call:
     if not 0 < call_id <= MAX_ID:
         abort(404)
     call = db.session.get(Call, call_id)
-    if call is None or (user.region_code != PROVINCE_CODE and call.region_code != user.region_code):
+    if call is None or not sees_region(user, call.region_code):
         abort(404)
     return call
 
@@ -167,7 +175,7 @@ def _phone_matches(q: str):
     from hotline.calls.phones import PhoneError, parse_phone
 
     try:
-        phone = parse_phone(q, current_app.config["DEFAULT_AREA_CODE"])
+        phone = parse_phone(q, _default_area_code())
     except PhoneError:
         return None
     if phone is None:
@@ -324,7 +332,7 @@ def list_calls(user, filters: CallFilters, *, cursor: str | None = None, page_si
             stmt = stmt.where(getattr(Call, name) == value)
     if filters.q:
         # Everything the window's edge depends on: the scope, region, dates and cursor.
-        edge_key = (user.region_code if user.region_code != PROVINCE_CODE else None, filters.region_code,
+        edge_key = (user.region_code if user.region_code != province_code() else None, filters.region_code,
                     filters.received_from, filters.received_to, cursor)
         rows = _search_page(stmt, filters.q, user, page_size + 1, window=window, edge_key=edge_key,
                             for_list=for_list)
@@ -380,7 +388,7 @@ def _lean_duplicates(by_caller: bool, by_accused: bool, by_patent: bool, scoped:
         stmt = select(calls.c.id, calls.c.ref, calls.c.received_at, calls.c.caller_id, calls.c.accused_party_key,
                       calls.c.patent_number).where(calls.c.received_at >= bindparam("since"), or_(*conditions))
         if scoped:
-            stmt = stmt.where(calls.c.region_code == bindparam("region_code"))
+            stmt = stmt.where(calls.c.region_code.in_(bindparam("region_codes", expanding=True)))
         if excluding:
             stmt = stmt.where(calls.c.id != bindparam("exclude_id"))
         stmt = stmt.order_by(calls.c.received_at.desc(), calls.c.id.desc()).limit(limit)
@@ -407,7 +415,8 @@ def find_duplicates(user, *, caller_id: int | None = None, accused_key: str | No
         if session.autoflush:
             session.flush()  # as the entity query does: pending calls count
         rows = session.execute(stmt, {"since": since, "caller_id": caller_id, "accused_key": accused_key,
-                                      "patent_number": patent_number, "region_code": user.region_code,
+                                      "patent_number": patent_number,
+                                      "region_codes": list(region_subtree(user.region_code)),
                                       "exclude_id": exclude_id})
     else:
         conditions = []
@@ -429,9 +438,10 @@ def duplicate_since(now: datetime | None = None) -> datetime:
     return (now or utcnow()) - timedelta(days=current_app.config["DUPLICATE_WINDOW_DAYS"])
 
 
-def duplicate_scope(user) -> str | None:
-    """The region a user's duplicate hints are limited to (None: the whole province), as ``find_duplicates``."""
-    return user.region_code if user.region_code != PROVINCE_CODE else None
+def duplicate_scope(user) -> list[str] | None:
+    """The regions a user's duplicate hints are limited to — their region and the regions below it (None: the
+    whole province), as ``find_duplicates``."""
+    return list(region_subtree(user.region_code)) if user.region_code != province_code() else None
 
 
 def duplicate_hints(rows, *, caller_id: int | None, accused_key: str | None,

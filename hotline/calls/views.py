@@ -67,10 +67,10 @@ from hotline.core.permissions import (
     CALL_READ_ROLES,
     CALL_WRITE_ROLES,
     PII_ROLES,
-    PROVINCE_CODE,
     REVEAL_ROLES,
     mask_name,
     mask_phone,
+    province_code,
     reload_visible,
     role_required,
     sees_region,
@@ -78,6 +78,7 @@ from hotline.core.permissions import (
 from hotline.core.text import clean_text, match_key
 from hotline.extensions import db
 from hotline.reference import queries as ref
+from hotline.reference.queries import default_area_code as _default_area_code
 from hotline.templating import format_local, local_tz
 from hotline.transfers.forms import transfer_status_label
 from hotline.transfers.models import TransferStatus
@@ -259,7 +260,7 @@ def new():
         form.received_at.data = _now_local_minute()
         form.request_type.data = form.request_type.choices[0].value if form.request_type.choices else None
         # A 市州 operator logs calls for their own region; the province centre picks it for each call.
-        form.region_code.data = current_user.region_code if current_user.region_code != PROVINCE_CODE else ""
+        form.region_code.data = current_user.region_code if current_user.region_code != province_code() else ""
     if form.validate_on_submit():
         try:
             answered = "answered" in request.form
@@ -312,7 +313,7 @@ def lookup():
     caller, counted, history = None, False, []
     if phone_raw.strip():
         try:
-            phone = parse_phone(phone_raw, current_app.config["DEFAULT_AREA_CODE"])
+            phone = parse_phone(phone_raw, _default_area_code())
         except PhoneError as exc:
             result["phone"] = {"valid": False, "error": str(exc)}
         else:
@@ -358,7 +359,7 @@ def lookup():
             result["duplicates"].append(entry)
     if result["region_hint"] is None:
         # No telling area code (a mobile, or 0731 shared by three 市州): the region of the number's latest call.
-        earlier = next((c.region_code for c in history if c.region_code != PROVINCE_CODE), None)
+        earlier = next((c.region_code for c in history if c.region_code != province_code()), None)
         if earlier is not None:
             result["region_hint"] = {"code": earlier, "name": region_label(earlier), "source": "earlier_calls"}
     # A known number fills in the caller's name: the latest name given on its earlier calls (roles that see it).
@@ -374,7 +375,7 @@ def _region_hint(area_code: str | None) -> dict | None:
     """A landline area code that belongs to exactly one 市州 suggests the region (0731 is shared by three)."""
     if not area_code:
         return None
-    matches = [r for r in ref.list_regions() if r.area_code == area_code and r.code != PROVINCE_CODE]
+    matches = [r for r in ref.list_regions() if r.area_code == area_code and r.code != province_code()]
     if len(matches) != 1:
         return None
     return {"code": matches[0].code, "name": matches[0].name}
@@ -807,7 +808,7 @@ def edit(call_id: int):
     full = shows_pii(current_user)
     original = _edit_values(call, with_caller=full)
     form = EditCallForm(user=current_user, can_see_caller=full, data=dict(original, version=call.version))
-    form.set_exhibition_choices(call.region_code if call.region_code != PROVINCE_CODE else None,
+    form.set_exhibition_choices(call.region_code if call.region_code != province_code() else None,
                                 keep=call.exhibition_id)
     status = 200
     conflicts: dict[str, str] = {}

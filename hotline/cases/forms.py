@@ -33,7 +33,7 @@ from hotline.cases.models import (
     PatentType,
 )
 from hotline.core.forms import HotlineForm, check_year
-from hotline.core.permissions import PROVINCE_CODE, sees_region
+from hotline.core.permissions import province_code, region_subtree, sees_region
 
 # ---------------------------------------------------------------------------------------------------------------
 # labels (English msgids; the Chinese text comes from the zh_CN catalog)
@@ -133,11 +133,12 @@ def _int_or_none(value):
 
 
 def region_choices(user, *, blank=None) -> list[SelectChoice]:
-    """The 市州 a user may open a case for (a case always belongs to one office, never to the province)."""
-    from hotline.reference.queries import list_regions
+    """The 市州 and counties a user may open a case for, as a tree (a case always belongs to one office, never to
+    the province)."""
+    from hotline.reference.queries import region_choices as tree
 
-    regions = [r for r in list_regions() if r.code != PROVINCE_CODE and sees_region(user, r.code)]
-    return ([SelectChoice("", blank)] if blank is not None else []) + [SelectChoice(r.code, r.name) for r in regions]
+    regions = tree(lambda code: code != province_code() and sees_region(user, code))
+    return ([SelectChoice("", blank)] if blank is not None else []) + [SelectChoice(c, n) for c, n in regions]
 
 
 def user_label(user) -> str:
@@ -188,7 +189,8 @@ class CaseFilterForm(HotlineForm):
         any_ = _l("All")
         self.status.choices = _choices(CASE_STATUS_LABELS, blank=any_)
         self.case_type.choices = _choices(CASE_TYPE_LABELS, blank=any_)
-        if user.region_code == PROVINCE_CODE:
+        if user.region_code == province_code() or len(region_subtree(user.region_code)) > 1:
+            # The province, and a 市州 with counties, filter by region (a 市州: itself or one of its counties).
             self.region_code.choices = region_choices(user, blank=any_)
         else:
             del self.region_code
@@ -294,7 +296,7 @@ class NewCaseForm(CaseFieldsMixin, HotlineForm):
         super().__init__(*args, **kwargs)
         self._set_choices()
         self.case_type.choices = _choices(CASE_TYPE_LABELS, blank=_l("— choose —"))
-        is_province = user.region_code == PROVINCE_CODE
+        is_province = user.region_code == province_code()
         self.region_code.choices = region_choices(user, blank=_l("— choose —") if is_province else None)
 
     def data_for_operation(self) -> dict:

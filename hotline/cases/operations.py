@@ -36,7 +36,7 @@ from hotline.core.i18n import gettext as _
 from hotline.core.i18n import pgettext
 from hotline.core.models import next_reference_number
 from hotline.core.patents import PatentNumberError, parse_patent_number
-from hotline.core.permissions import PROVINCE_CODE, Role, sees_region
+from hotline.core.permissions import Role, province_code, region_ancestors, sees_region
 from hotline.core.text import bigram_tokens, clean_text
 from hotline.core.types import utcnow
 from hotline.deadlines.calendar import WorkCalendar
@@ -178,7 +178,7 @@ def _normalize(data: dict[str, Any], *, actor, partial: bool, case: Case | None 
         region_code = data.get("region_code")
         if not region_code or region_code not in ref.region_map():
             errors.add("region_code", _("Unknown region."))
-        elif region_code == PROVINCE_CODE:
+        elif region_code == province_code():
             errors.add("region_code", _("A case belongs to a 市州 office or the provincial office's own docket; "
                                         "choose the region where it is handled."))
         elif not sees_region(actor, region_code):
@@ -426,7 +426,7 @@ def _officers(ids: Any, case: Case, errors: _Errors):
     ids = list(dict.fromkeys(ids))
     users = db.session.scalars(select(User).where(User.id.in_(ids))).all() if ids else []
     valid = [u for u in users if u.is_active and u.role in (Role.officer, Role.supervisor)
-             and u.region_code in (case.region_code, PROVINCE_CODE)]
+             and sees_region(u, case.region_code)]
     if len(valid) != len(ids):
         errors.add("officer_ids", _("Every officer must be an active officer or supervisor of this region."))
     count = len(ids)
@@ -481,12 +481,36 @@ def _note(data: dict, field: str, errors: _Errors, *, required: bool = False, li
     return value
 
 
+def case_numbering(region_code: str) -> tuple[str, str, str]:
+    """How ``region_code``'s cases are numbered: (the 案号 pattern, its counter's name, the {region} short name).
+
+    The pattern is data (regions.case_number_format): a 市州 that numbers its own cases has one and keeps its own
+    counter (``case-<code>``); the others — and its counties — take the province's pattern and its one counter
+    (``case``), per 市州 when the pattern names the region."""
+    regions = ref.region_map()
+    office, pattern = ref.case_number_office(region_code)
+    if pattern is None:
+        from hotline.reference.data import default_case_number_format
+
+        office, pattern = province_code(), (current_app.config.get("CASE_NUMBER_FORMAT")
+                                            or default_case_number_format(province_code()))
+    prefecture = next((code for code in (region_code, *region_ancestors(region_code))
+                       if code in regions and regions[code].level == "prefecture"), region_code)
+    if office != province_code():
+        counter, named = f"case-{office}", office
+    elif "{region}" in pattern:
+        counter, named = f"case-{prefecture}", prefecture
+    else:
+        counter, named = "case", prefecture
+    region = regions.get(named)
+    return pattern, counter, region.short_name if region else ""
+
+
 def make_case_number(region_code: str, year: int) -> str:
-    """案号 in the office's format, unique per year (per region too when the format names the region)."""
-    pattern = current_app.config["CASE_NUMBER_FORMAT"]
-    per_region = "{region}" in pattern
-    number = next_reference_number(f"case-{region_code}" if per_region else "case", year)
-    return pattern.format(year=year, number=number, region=ref.region_map()[region_code].short_name)
+    """案号 in the office's format, unique per year and counter (see ``case_numbering``)."""
+    pattern, counter, region = case_numbering(region_code)
+    number = next_reference_number(counter, year)
+    return pattern.format(year=year, number=number, region=region)
 
 
 def file_case(case: Case, data: dict, *, actor, approver=None) -> None:

@@ -21,7 +21,7 @@ from hotline.core.errors import DomainError, ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.models import AuditEvent
 from hotline.core.patents import patent_matches, patent_query
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import province_code, region_ancestors, region_clause, sees_region
 from hotline.core.text import cjk_tokens, clean_text
 from hotline.deadlines.engine import Deadline, case_deadlines
 from hotline.extensions import db
@@ -36,8 +36,8 @@ ACTIVE_STATUSES = (CaseStatus.received.value, CaseStatus.filed.value, CaseStatus
 def scope(stmt: Select, user) -> Select:
     """The cases the user's regions own (their lead region): the work lists (due lists, inbox, calendar) read
     these. What a user may *read* is wider (joint cases): ``case_visibility_clause``."""
-    if user.region_code != PROVINCE_CODE:
-        stmt = stmt.where(Case.region_code == user.region_code)
+    if user.region_code != province_code():
+        stmt = stmt.where(region_clause(Case.region_code, user))
     return stmt
 
 
@@ -58,7 +58,7 @@ def case_visibility_clause(user):
     from hotline.core.permissions import region_clause
 
     own = region_clause(Case.region_code, user)
-    if user.region_code == PROVINCE_CODE:
+    if user.region_code == province_code():
         return own
     joined = _joined_case_ids(user)
     if db.session.scalar(joined.limit(1)) is None:
@@ -76,14 +76,12 @@ def joint_region_codes(case: Case) -> list[str]:
 
 def leads_case(user, case: Case) -> bool:
     """The user's regions include the case's lead region (who takes its steps: file, close, decide, edit)."""
-    from hotline.core.permissions import sees_region
 
     return sees_region(user, case.region_code)
 
 
 def sees_case(user, case: Case) -> bool:
     """May ``user`` read ``case``: its lead region (or above), or a region joined to it."""
-    from hotline.core.permissions import sees_region
 
     return leads_case(user, case) or any(sees_region(user, code) for code in joint_region_codes(case))
 
@@ -165,8 +163,9 @@ def _case_number_chars() -> frozenset[str]:
 
         shapes = db.session.scalars(select(func.translate(Case.case_number, "0123456789", ""))
                                     .where(Case.case_number.is_not(None)).distinct())
-        chars = set("0123456789") | set(current_app.config["CASE_NUMBER_FORMAT"])
-        for text_ in (*shapes, *(r.short_name or "" for r in ref.region_map().values())):
+        chars = set("0123456789") | set(current_app.config.get("CASE_NUMBER_FORMAT") or "")
+        for text_ in (*shapes, *(r.short_name or "" for r in ref.region_map().values()),
+                      *(r.case_number_format or "" for r in ref.region_map().values())):
             chars.update(text_)
         _CASE_NUMBER_CHARS["chars"] = frozenset(v for c in chars for v in (c, c.lower(), c.upper()))
         _CASE_NUMBER_CHARS["at"] = time.monotonic()
@@ -294,7 +293,8 @@ def officer_choices(case_region: str) -> list:
 
     return list(db.session.scalars(
         select(User).where(User.is_active.is_(True), User.role.in_(("officer", "supervisor")),
-                           User.region_code.in_((case_region, PROVINCE_CODE))).order_by(User.region_code, User.id)))
+                           User.region_code.in_((case_region, *region_ancestors(case_region))))
+        .order_by(User.region_code, User.id)))
 
 
 def supervisor_choices(case_region: str) -> list:
@@ -302,7 +302,8 @@ def supervisor_choices(case_region: str) -> list:
 
     return list(db.session.scalars(
         select(User).where(User.is_active.is_(True), User.role == "supervisor",
-                           User.region_code.in_((case_region, PROVINCE_CODE))).order_by(User.id)))
+                           User.region_code.in_((case_region, *region_ancestors(case_region))))
+        .order_by(User.id)))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ from hotline.cases.queries import (
 from hotline.core.clock import local_date, local_today
 from hotline.core.errors import DomainError, StaleVersion, StateError
 from hotline.core.forms import HotlineForm
-from hotline.core.permissions import PROVINCE_CODE, reload_visible, role_required, sees_region
+from hotline.core.permissions import province_code, reload_visible, role_required, sees_region
 from hotline.core.text import clean_text
 from hotline.deadlines.calendar import CalendarMissing, WorkCalendar
 from hotline.deadlines.engine import find_rule
@@ -389,7 +389,7 @@ def _parse_month(value: str | None) -> date | None:
 
 def _user_calendar() -> WorkCalendar:
     """The working days of the user's region (its own holidays included); the national ones for the province."""
-    return WorkCalendar(None if current_user.region_code == PROVINCE_CODE else current_user.region_code)
+    return WorkCalendar(None if current_user.region_code == province_code() else current_user.region_code)
 
 
 def _month_kinds(days: list[date]) -> tuple[dict[date, str], str | None]:
@@ -502,11 +502,11 @@ def _failure_status(form: HotlineForm, exc: DomainError, aliases: dict[str, str]
 @role_required(*CASE_ROLES)
 def new():
     form = NewCaseForm(user=current_user)
-    form.set_link_choices(None if current_user.region_code == PROVINCE_CODE else current_user.region_code)
+    form.set_link_choices(None if current_user.region_code == province_code() else current_user.region_code)
     status = 200
     if request.method == "GET":
         form.received_on.data = local_today()
-        if current_user.region_code != PROVINCE_CODE:
+        if current_user.region_code != province_code():
             form.region_code.data = current_user.region_code
     if form.validate_on_submit():
         try:
@@ -531,7 +531,7 @@ def _call_defaults(call) -> dict:
     """What a call tells about the case it leads to; the officer or operator checks and completes it."""
     return {
         "case_type": "counterfeit" if call.request_type == "report" else "infringement_dispute",
-        "region_code": call.region_code if call.region_code != PROVINCE_CODE else "",
+        "region_code": call.region_code if call.region_code != province_code() else "",
         "source": "hotline_call",
         "received_on": local_date(call.received_at),
         "respondent_name": call.accused_party,
@@ -551,7 +551,7 @@ def new_from_call(call_id: int):
 
     call = get_call_or_404(call_id, current_user)
     form = CaseFromCallForm(user=current_user, data=_call_defaults(call) if request.method == "GET" else None)
-    form.set_link_choices(call.region_code if call.region_code != PROVINCE_CODE else None,
+    form.set_link_choices(call.region_code if call.region_code != province_code() else None,
                           exhibition_id=call.exhibition_id)
     status = 200
     if form.validate_on_submit():

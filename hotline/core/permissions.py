@@ -6,10 +6,19 @@ import enum
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort
+from flask import abort, current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
-PROVINCE_CODE = "430000"
+#: The province an installation serves when ``HOTLINE_PROVINCE`` is not set (config.py).
+DEFAULT_PROVINCE = "430000"
+
+
+def province_code() -> str:
+    """The installation's province (``HOTLINE_PROVINCE``, a GB/T 2260 code like 430000): the top of the region
+    tree, whose users see everything."""
+    if has_app_context():
+        return current_app.config.get("HOTLINE_PROVINCE") or DEFAULT_PROVINCE
+    return DEFAULT_PROVINCE
 
 
 class Role(enum.StrEnum):
@@ -63,35 +72,79 @@ def role_required(*roles: Role) -> Callable:
     return decorator
 
 
+def _parents() -> dict[str, str | None]:
+    """Every region's parent (county → 市州 → province), from the regions table, cached per process."""
+    from hotline.reference.queries import region_parents
+
+    return region_parents()
+
+
+def region_ancestors(region_code: str | None) -> list[str]:
+    """The regions above ``region_code``, nearest first (a county: its 市州, then the province)."""
+    parents = _parents()
+    out: list[str] = []
+    code = parents.get(region_code) if region_code else None
+    while code and code not in out:
+        out.append(code)
+        code = parents.get(code)
+    return out
+
+
+def region_subtree(region_code: str) -> tuple[str, ...]:
+    """``region_code`` and every region below it (a 市州 and its counties; a county: itself), cached per process."""
+    from hotline.reference.queries import cached, region_children
+
+    def load() -> tuple[str, ...]:
+        children = region_children()
+        out, todo = [region_code], [region_code]
+        while todo:
+            for child in children.get(todo.pop(), ()):
+                out.append(child)
+                todo.append(child)
+        return tuple(out)
+
+    return cached(f"subtree:{region_code}", load)
+
+
 def sees_region(user, region_code: str | None) -> bool:
-    """A province user sees every region; a 市州 user only their own. (The one place that says who sees which
-    region: records, queries and approvals all ask here or ``region_clause``.)"""
-    return user.region_code == PROVINCE_CODE or user.region_code == region_code
+    """A user sees their own region and every region below it: the province sees all, a 市州 its own and its
+    counties', a county only its own. (The one place that says who sees which region: records, queries and
+    approvals all ask here or ``region_clause``.)"""
+    mine = getattr(user, "region_code", None)
+    if mine is None:
+        return False
+    return mine == province_code() or mine == region_code or is_ancestor_region(mine, region_code)
 
 
 def region_clause(column, user):
-    """SQL condition on a region-code ``column``: the rows of the regions ``user`` sees."""
+    """SQL condition on a region-code ``column``: the rows of the regions ``user`` sees (the province: every row;
+    a 市州: an IN over it and its counties; a county: its own)."""
     from sqlalchemy import true
 
-    if user.region_code == PROVINCE_CODE:
+    if user.region_code == province_code():
         return true()
-    return column == user.region_code
+    codes = region_subtree(user.region_code)
+    return column == codes[0] if len(codes) == 1 else column.in_(codes)
 
 
 def supervises(user, region_code: str | None) -> bool:
-    """A supervisor of ``region_code`` or of a region above it (the province): who may decide its approvals."""
+    """A supervisor of ``region_code`` or of a region above it: who may decide its approvals."""
     return getattr(user, "role", None) == Role.supervisor and sees_region(user, region_code)
 
 
 def is_ancestor_region(ancestor_code: str | None, region_code: str | None) -> bool:
-    """``ancestor_code`` is a region strictly above ``region_code`` (today: the province over a 市州). The one
-    place that knows the region tree's shape; the tree of issue 12 changes only this function."""
-    return bool(ancestor_code and region_code) and ancestor_code == PROVINCE_CODE and region_code != PROVINCE_CODE
+    """``ancestor_code`` is a region strictly above ``region_code`` in the tree (the province over a 市州 and a
+    county, a 市州 over its counties). The one place that knows the tree's shape."""
+    if not (ancestor_code and region_code) or ancestor_code == region_code:
+        return False
+    if ancestor_code == province_code():
+        return True
+    return ancestor_code in region_ancestors(region_code)
 
 
 def supervises_from_above(user, region_code: str | None) -> bool:
-    """A supervisor of an office above ``region_code``'s (the province over a 市州): who may designate and end a
-    major-case supervision (重大案件督办) of that region's case."""
+    """A supervisor of an office above ``region_code``'s (the province over a 市州, a 市州 over its county): who
+    may designate and end a major-case supervision (重大案件督办) of that region's case."""
     return getattr(user, "role", None) == Role.supervisor and is_ancestor_region(user.region_code, region_code)
 
 

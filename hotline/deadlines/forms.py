@@ -120,8 +120,8 @@ class RegionHolidayForm(HotlineForm):
     day = DateField(_l("Day"), [InputRequired(message=_l("Give the date."))])
     name = StringField(_l("Holiday"), [DataRequired(message=_l("Name the holiday (e.g. 四月八).")),
                                        Length(max=NAME_LIMIT)],
-                       description=_l("An ethnic holiday of an autonomous prefecture (e.g. 湘西州's 四月八): a "
-                                      "day off for that region's offices only."))
+                       description=_l("An ethnic holiday of an autonomous prefecture (e.g. 四月八): a day off for "
+                                      "that region's offices only."))
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from hotline.core.audit import record_event
 from hotline.core.errors import NotAllowed, ValidationFailed
 from hotline.core.i18n import gettext as _
-from hotline.core.permissions import PROVINCE_CODE, sees_region
+from hotline.core.permissions import province_code, sees_region
 from hotline.core.text import clean_text
 from hotline.deadlines.calendar import WorkCalendar, invalidate_calendar_cache
 from hotline.deadlines.models import WORKING_KINDS, CalendarDay, DayKind, RegionHoliday
@@ -55,7 +55,7 @@ class CalendarYear:
 def _require_national_admin(actor) -> None:
     """The national calendar sets every region's deadlines: only the province's administrators change it (a
     ``None`` actor is the system)."""
-    if actor is not None and actor.region_code != PROVINCE_CODE:
+    if actor is not None and actor.region_code != province_code():
         raise NotAllowed(_("Only the province's administrators change the national calendar."))
 
 

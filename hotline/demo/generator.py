@@ -40,7 +40,7 @@ from hotline.core.clock import local_today
 from hotline.core.errors import DomainError
 from hotline.core.models import AuditEvent, RefCounter
 from hotline.core.patents import check_character
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import province_code
 from hotline.core.text import bigram_tokens, match_key
 from hotline.deadlines.calendar import CalendarMissing, WorkCalendar
 from hotline.deadlines.data import DISCOVERED_SOURCES
@@ -49,6 +49,7 @@ from hotline.deadlines.models import CalendarDay
 from hotline.demo import vocabulary as V
 from hotline.extensions import db
 from hotline.reference.data import PREFECTURES
+from hotline.reference.queries import default_area_code as _default_area_code
 from hotline.stats.compute import Month
 
 DEMO_USERNAME = "demo-data"
@@ -260,7 +261,7 @@ class DemoGenerator:
         self.region_share = sum(V.REGION_WEIGHTS[c] for c in codes) / sum(V.REGION_WEIGHTS.values())
         call_weights = {c: float(V.REGION_WEIGHTS[c]) for c in codes}
         if options.regions is None:
-            call_weights[PROVINCE_CODE] = sum(call_weights.values()) * V.PROVINCE_CALL_SHARE
+            call_weights[province_code()] = sum(call_weights.values()) * V.PROVINCE_CALL_SHARE
         self.pick_call_region = Picker(call_weights)
         self.pick_case_region = Picker({c: float(V.REGION_WEIGHTS[c]) for c in codes})
         self.ip_pickers = {rt: Picker(mix) for rt, mix in V.IP_TYPE_MIX.items()}
@@ -353,7 +354,7 @@ class DemoGenerator:
         return user
 
     def ensure_users(self) -> None:
-        self.demo_user = self._ensure_user(DEMO_USERNAME, "operator", PROVINCE_CODE, "演示数据")
+        self.demo_user = self._ensure_user(DEMO_USERNAME, "operator", province_code(), "演示数据")
         self.officers: dict[str, list[int]] = {}
         self.supervisors: dict[str, int] = {}
         for code in self.regions:
@@ -516,7 +517,7 @@ class DemoGenerator:
                 continue
             style = rng.random()
             raw = f"{area}-{local}" if style < 0.6 else (f"({area}){local}" if style < 0.8 else local)
-            if raw == local and area != current_app.config["DEFAULT_AREA_CODE"]:
+            if raw == local and area != _default_area_code():
                 raw = f"{area}{local}"
             return raw, key, "fixed_line", area
 
@@ -603,7 +604,7 @@ class DemoGenerator:
         needed = self._fields(template)
         values: dict[str, str] = {}
         if "party" in needed:
-            values["party"] = self.company(rng, region if region != PROVINCE_CODE else "430100") \
+            values["party"] = self.company(rng, region if region != province_code() else "430100") \
                 if rng.random() < 0.85 else "个体户" + rng.choice(V.SURNAMES) + "某"
         if "place" in needed:
             values["place"] = self.place(rng, region)
@@ -653,7 +654,7 @@ class DemoGenerator:
             if decision == "transferred":
                 transferred_at = decided_at
                 if ip_type == "patent" or (ip_type is None and request_type != "other"):
-                    if region == PROVINCE_CODE:
+                    if region == province_code():
                         region = self.pick_case_region(rng)
                     transferred_region = region
                     transfer_note = f"转{self.region_names[region][0]}知识产权局处理"
@@ -666,7 +667,7 @@ class DemoGenerator:
                     transfer_note = f"转{agency}处理"
             elif decision == "not_accepted":
                 not_accepted_reason = rng.choice(V.NOT_ACCEPTED_REASONS)
-            elif decision == "case_opened" and region == PROVINCE_CODE:
+            elif decision == "case_opened" and region == province_code():
                 region = self.pick_case_region(rng)
             if rng.random() < V.FEEDBACK_SHARE[decision]:
                 if decision == "answered":
@@ -990,7 +991,7 @@ class DemoGenerator:
         last five working days is still undecided (its decision, feedback and closing undone)."""
         since = _local(self.back_working_days(self.today, 5), 0)
         demo = self.demo_user.id
-        for region in [*self.regions, *([PROVINCE_CODE] if self.o.regions is None else [])]:
+        for region in [*self.regions, *([province_code()] if self.o.regions is None else [])]:
             mine = and_(Call.operator_id == demo, Call.region_code == region, Call.received_at >= since)
             if db.session.scalar(select(func.count()).select_from(Call).where(mine, Call.status == "open")):
                 continue
@@ -1028,13 +1029,14 @@ class DemoGenerator:
             return
         self.say(f"  cases drawn: {total:,} ({time.monotonic() - started:.0f} s)")
         case_id = self.reserve_ids(Case.__table__, total)
-        pattern = current_app.config["CASE_NUMBER_FORMAT"]
-        per_region = "{region}" in pattern
+        from hotline.cases.operations import case_numbering
+
+        numbering = {code: case_numbering(code) for code in {c["region_code"] for _, cs in specs for c in cs}}
         needed: dict[tuple[str, int], int] = {}
         for _, cases in specs:
             for c in cases:
                 if c.get("filed_on"):
-                    key = (f"case-{c['region_code']}" if per_region else "case", c["filed_on"].year)
+                    key = (numbering[c["region_code"]][1], c["filed_on"].year)
                     needed[key] = needed.get(key, 0) + 1
         numbers = {key: self.take_numbers(key[0], key[1], n) for key, n in sorted(needed.items())}
         rows: list[tuple] = []
@@ -1060,11 +1062,11 @@ class DemoGenerator:
             for c in cases:
                 c["id"] = case_id
                 if c.get("filed_on"):
-                    key = (f"case-{c['region_code']}" if per_region else "case", c["filed_on"].year)
+                    pattern, counter, region = numbering[c["region_code"]]
+                    key = (counter, c["filed_on"].year)
                     number = numbers[key]
                     numbers[key] += 1
-                    c["case_number"] = pattern.format(year=c["filed_on"].year, number=number,
-                                                      region=self.region_names[c["region_code"]][1])
+                    c["case_number"] = pattern.format(year=c["filed_on"].year, number=number, region=region)
                 author = c["officers"][0] if c.get("officers") else None
                 steps: list[tuple[str, date, str | None, int | None]] = []
                 if c.get("filed_on"):
@@ -1151,7 +1153,7 @@ class DemoGenerator:
             self.say("Deleted the previous demo rows: " + ", ".join(f"{t} {n:,}" for t, n in result.replaced.items()))
         self.ensure_users()
         if result.replaced:
-            record_event(SimpleNamespace(id=0, __tablename__="demo_data", region_code=PROVINCE_CODE), "replace",
+            record_event(SimpleNamespace(id=0, __tablename__="demo_data", region_code=province_code()), "replace",
                          self.demo_user, {k: (v, 0) for k, v in result.replaced.items()},
                          note=f"demo-data --replace {min(self.o.years)}-{max(self.o.years)}")
         plans = self.plan()

@@ -9,10 +9,11 @@ from hotline.extensions import db
 
 
 class Region(db.Model):
-    """The province (430000) and its 14 市州, in the official order of the statistics tables."""
+    """The region tree of the installation's province (``HOTLINE_PROVINCE``): the province, its 市州 in the
+    official order of the statistics tables, and their counties (县/市/区), GB/T 2260 codes."""
 
     __tablename__ = "regions"
-    __table_args__ = (CheckConstraint("level IN ('province', 'prefecture')", name="level"),)
+    __table_args__ = (CheckConstraint("level IN ('province', 'prefecture', 'county')", name="level"),)
 
     code: Mapped[str] = mapped_column(String(6), primary_key=True)
     name: Mapped[str] = mapped_column(String(40), nullable=False)
@@ -28,6 +29,9 @@ class Region(db.Model):
     #: The deciding authority: the office that decides the region's cases, printed on its decisions and public
     #: pages (长沙市知识产权局). Data an admin edits, not code (product.md).
     authority_name: Mapped[str] = mapped_column(String(60), nullable=False)
+    #: The 案号 pattern when this office numbers its own cases ({year}, {number}, optionally {region}); None: its
+    #: cases take the numbering of the nearest office above that has one (the province's 湘知执字〔YYYY〕第N号).
+    case_number_format: Mapped[str | None] = mapped_column(String(60), nullable=True)
 
     @property
     def is_province(self) -> bool:

@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from hotline.core.clock import local_today
 from hotline.core.forms import HotlineForm
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import province_code
 from hotline.reference import queries as ref
 from hotline.review.operations import MAX_LABEL_LENGTH, MAX_NOTE_LENGTH, MAX_SAMPLE_SIZE
 
@@ -35,9 +35,9 @@ class DrawSampleForm(HotlineForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if user.region_code == PROVINCE_CODE:
-            self.region_code.choices = [SelectChoice(PROVINCE_CODE, _l("All regions"))] + [
-                SelectChoice(r.code, r.name) for r in ref.list_regions() if r.code != PROVINCE_CODE]
+        if user.region_code == province_code():
+            self.region_code.choices = [SelectChoice(province_code(), _l("All regions"))] + [
+                SelectChoice(r.code, r.name) for r in ref.list_regions() if r.code != province_code()]
         else:
             region = ref.region_map().get(user.region_code)
             self.region_code.choices = [SelectChoice(user.region_code, region.name if region else user.region_code)]

@@ -21,7 +21,7 @@ from hotline.core.audit import record_event
 from hotline.core.clock import local_date, local_today
 from hotline.core.errors import NotAllowed, ValidationFailed
 from hotline.core.i18n import gettext as _
-from hotline.core.permissions import PROVINCE_CODE, Role, sees_region
+from hotline.core.permissions import Role, province_code, region_subtree, sees_region
 from hotline.core.text import clean_text
 from hotline.core.types import utcnow
 from hotline.deadlines.engine import Deadline
@@ -209,7 +209,7 @@ def active_items() -> list[ReviewItem]:
 
 def _validate_sample(region_code: Any, year: Any, size: Any, label: Any) -> str:
     errors: dict[str, list[str]] = {}
-    if region_code != PROVINCE_CODE and region_code not in ref.region_map():
+    if region_code != province_code() and region_code not in ref.region_map():
         errors["region_code"] = [_("Unknown region.")]
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= local_today().year:
         errors["year"] = [_("A year from 2000 to %(last)d.", last=local_today().year)]
@@ -234,8 +234,8 @@ def sample_candidates(*, region_code: str, year: int, label: str) -> list[int]:
         Case.closed_on <= date(year, 12, 31),
         Case.id.not_in(already),
     )
-    if region_code != PROVINCE_CODE:
-        stmt = stmt.where(Case.region_code == region_code)
+    if region_code != province_code():
+        stmt = stmt.where(Case.region_code.in_(region_subtree(region_code)))  # a 市州's sample takes its counties'
     # A fixed order, so that a seeded draw over the same candidates picks the same files.
     return list(db.session.scalars(stmt.order_by(Case.id)))
 

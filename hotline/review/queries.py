@@ -11,7 +11,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
 from hotline.cases.models import Case
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import province_code, region_clause, sees_region
 from hotline.extensions import db
 from hotline.reference import queries as ref
 from hotline.review.models import CaseReview, CaseReviewScore
@@ -22,8 +22,8 @@ GRADES = (GRADE_EXCELLENT, GRADE_PASS, GRADE_FAIL)
 
 
 def scope(stmt: Select, user) -> Select:
-    if user.region_code != PROVINCE_CODE:
-        stmt = stmt.where(CaseReview.region_code == user.region_code)
+    if user.region_code != province_code():
+        stmt = stmt.where(region_clause(CaseReview.region_code, user))
     return stmt
 
 
@@ -33,7 +33,7 @@ def get_review_or_404(review_id: int, user) -> CaseReview:
         abort(404)
     review = db.session.scalar(select(CaseReview).where(CaseReview.id == review_id)
                                .options(selectinload(CaseReview.scores).joinedload(CaseReviewScore.item)))
-    if review is None or (user.region_code != PROVINCE_CODE and review.region_code != user.region_code):
+    if review is None or not sees_region(user, review.region_code):
         abort(404)
     return review
 
@@ -123,7 +123,7 @@ def region_scores(year: int, label: str | None = None, *, region_code: str | Non
     conditions = [Case.closed_on >= date(year, 1, 1), Case.closed_on <= date(year, 12, 31)]
     if label:
         conditions.append(CaseReview.sample_label == label)
-    one_region = region_code if region_code and region_code != PROVINCE_CODE else None
+    one_region = region_code if region_code and region_code != province_code() else None
     if one_region:
         conditions.append(CaseReview.region_code == one_region)
     base = select(CaseReview.region_code, *columns).join(Case, Case.id == CaseReview.case_id).where(*conditions)
@@ -138,12 +138,12 @@ def region_scores(year: int, label: str | None = None, *, region_code: str | Non
         return row
 
     rows = [make_row(r.code, r.stat_label, found.get(r.code)) for r in ref.list_regions()
-            if r.code != PROVINCE_CODE and (one_region is None or r.code == one_region)]
+            if r.code != province_code() and (one_region is None or r.code == one_region)]
     totals = db.session.execute(select(*columns).select_from(CaseReview)
                                 .join(Case, Case.id == CaseReview.case_id).where(*conditions)).one()
     if one_region:
         total = make_row(one_region, rows[0].name if rows else one_region, totals)
     else:
-        province = ref.region_map().get(PROVINCE_CODE)
-        total = make_row(PROVINCE_CODE, province.stat_label if province else PROVINCE_CODE, totals)
+        province = ref.region_map().get(province_code())
+        total = make_row(province_code(), province.stat_label if province else province_code(), totals)
     return ScoreTable(rows=rows, total=total)

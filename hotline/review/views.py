@@ -14,7 +14,7 @@ from hotline.cases.forms import CASE_TYPE_LABELS, EVENT_KIND_LABELS, OUTCOME_LAB
 from hotline.cases.queries import case_events
 from hotline.core.clock import local_today
 from hotline.core.errors import NotAllowed, ValidationFailed
-from hotline.core.permissions import PROVINCE_CODE, Role, role_required
+from hotline.core.permissions import Role, province_code, role_required
 from hotline.extensions import db
 from hotline.reference import queries as ref
 from hotline.review import bp, logger
@@ -40,7 +40,7 @@ def case_url(case_id: int) -> str | None:
 
 
 def region_label(code: str | None) -> str:
-    if code == PROVINCE_CODE:
+    if code == province_code():
         return str(_l("All regions"))
     region = ref.region_map().get(code or "")
     return region.name if region else (code or "")
@@ -188,4 +188,4 @@ def scores():
         label = None
     table = region_scores(year, label, region_code=current_user.region_code)
     return render_template("review/scores.html", table=table, year=year, years=range(today.year, 1999, -1),
-                           selected_label=label, labels=labels, province=current_user.region_code == PROVINCE_CODE)
+                           selected_label=label, labels=labels, province=current_user.region_code == province_code())

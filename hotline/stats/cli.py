@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from hotline.core.clock import local_today
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import province_code
 from hotline.extensions import db
 
 stats_cli = AppGroup("stats", help="Build the monthly statistics and print the yearly summary.")
@@ -43,7 +43,7 @@ def _region(value: str | None) -> str | None:
     from hotline.reference import queries as ref
 
     if value is not None and value not in ref.region_map():
-        raise click.BadParameter(f"Unknown region {value!r} (a 6-digit code: 430000 or one of the 14 市州).",
+        raise click.BadParameter(f"Unknown region {value!r} (a 6-digit code: the province's or one of its 市州).",
                                  param_hint="--region")
     return value
 
@@ -102,7 +102,7 @@ def _figures_lines(month: str, region_code: str) -> list[str]:
 @click.argument("month")
 @click.option("--to", "last", default=None, metavar="YYYY-MM", help="Build every month from MONTH to this one.")
 @click.option("--region", "region_code", default=None, metavar="CODE",
-              help="Also print this region's figures (430000: the province).")
+              help="Also print this region's figures (the province's code: the province).")
 def build_command(month: str, last: str | None, region_code: str | None) -> None:
     """Compute MONTH (YYYY-MM) for every region and store it. Safe to run again; a locked month keeps its
     figures and a different result is kept as a pending revision."""
@@ -147,8 +147,8 @@ def _region_rows(summary: dict[str, Any]) -> list[list[str]]:
 
 @stats_cli.command("yearly")
 @click.argument("year")
-@click.option("--region", "region_code", default=PROVINCE_CODE, show_default=True, metavar="CODE",
-              help="The province (430000) or one of the 14 市州.")
+@click.option("--region", "region_code", default=None, metavar="CODE",
+              help="The province (HOTLINE_PROVINCE, the default) or one of its 市州.")
 def yearly_command(year: str, region_code: str) -> None:
     """Print the yearly summary of YEAR: the narrative and the table by region (built from the monthly
     snapshots; missing months are computed first)."""
@@ -156,7 +156,7 @@ def yearly_command(year: str, region_code: str) -> None:
 
     if not _YEAR.match(year) or not FIRST_YEAR <= int(year) <= local_today().year:
         raise click.BadParameter(f"{year!r} is not a year from {FIRST_YEAR} to this year.", param_hint="YEAR")
-    region_code = _region(region_code)
+    region_code = _region(region_code or province_code())
     _refresh_if_embedded()
     summary = yearly_summary(int(year), region_code)
     db.session.commit()

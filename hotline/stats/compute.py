@@ -23,7 +23,7 @@ from hotline.calls.models import Call
 from hotline.campaigns.models import case_campaigns
 from hotline.cases.models import ALL_OUTCOMES, Case
 from hotline.core.clock import local_tz
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import province_code
 from hotline.extensions import db
 from hotline.reference import queries as ref
 
@@ -274,10 +274,10 @@ def compute_month(month: Month) -> dict[str, dict[str, Any]]:
 
     for code, figures in supervision_figures(month.first_day, month.last_day).items():
         cases.setdefault(code, {}).update(figures)
-    regions = [r.code for r in ref.list_regions() if r.code != PROVINCE_CODE]
+    regions = [r.code for r in ref.list_regions() if r.code != province_code()]
     result: dict[str, dict[str, Any]] = {}
     total = empty_figures()
-    for code in [*regions, PROVINCE_CODE]:
+    for code in [*regions, province_code()]:
         figures = empty_figures()
         if code in calls:
             figures["calls"].update(calls[code])
@@ -286,11 +286,11 @@ def compute_month(month: Month) -> dict[str, dict[str, Any]]:
         if code in cases:
             figures["cases"].update(cases[code])
         _add(total, figures)
-        if code == PROVINCE_CODE:
+        if code == province_code():
             result["other"] = figures
         else:
             result[code] = figures
-    result[PROVINCE_CODE] = total
+    result[province_code()] = total
     return result
 
 
@@ -331,7 +331,7 @@ def record_sets(month: Month) -> tuple[dict[str, dict[str, dict[str, str]]], dic
     refs: dict[str, dict[str, str]] = {"calls": {}, "cases": {}}
 
     def bucket(region_code: str, kind: str) -> dict[str, str]:
-        key = "other" if region_code == PROVINCE_CODE else region_code
+        key = "other" if region_code == province_code() else region_code
         return sets.setdefault(key, {"calls": {}, "cases": {}})[kind]
 
     calls = select(Call.id, Call.ref, *CALL_FINGERPRINT).where(Call.received_at >= start, Call.received_at < end)

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select
 
 from hotline.cases.models import Case
 from hotline.core.clock import local_tz
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import province_code
 from hotline.extensions import db
 
 #: The keys of the ``enforcement`` block (api.md "Reports").
@@ -38,7 +38,7 @@ def decisions_published(first: date, last: date, region_code: str) -> int:
     stmt = select(func.count()).select_from(Case).where(
         Case.case_type == "counterfeit", Case.status == "closed", Case.outcome == "penalized",
         Case.published_on.between(first, last), Case.publication_withdrawn_on.is_(None))
-    if region_code != PROVINCE_CODE:
+    if region_code != province_code():
         stmt = stmt.where(Case.region_code == region_code)
     return db.session.scalar(stmt) or 0
 
@@ -50,7 +50,7 @@ def files_reviewed(first: date, last: date, region_code: str) -> tuple[int, int]
     start, end = _utc_bounds(first, last)
     done = and_(CaseReview.status == "done", CaseReview.reviewed_at >= start, CaseReview.reviewed_at < end)
     stmt = select(func.count(), func.count().filter(CaseReview.grade == GRADE_EXCELLENT)).where(done)
-    if region_code != PROVINCE_CODE:
+    if region_code != province_code():
         stmt = stmt.where(CaseReview.region_code == region_code)
     reviewed, excellent = db.session.execute(stmt).one()
     return reviewed or 0, excellent or 0

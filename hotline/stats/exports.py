@@ -24,7 +24,8 @@ from urllib.parse import quote
 
 from flask import has_app_context
 
-PROVINCE_CODE = "430000"
+from hotline.core.permissions import province_code
+
 DASH = "—"
 MONEY_FORMAT = "#,##0.00"
 COUNT_FORMAT = "#,##0"
@@ -194,7 +195,7 @@ def _csv_plain(value: Any, kind: str) -> str:
 
 def region_name(region_code: str) -> str:
     """全省 for the province, the region's full name otherwise (its code outside an app context)."""
-    if region_code == PROVINCE_CODE:
+    if region_code == province_code():
         return "全省"
     if has_app_context():
         from hotline.reference import queries as ref
@@ -614,7 +615,7 @@ def yearly_csv(summary: dict[str, Any]) -> str:
 def performance_title(table: dict[str, Any]) -> str:
     period = table["period"]
     when = f"{period}年" if len(period) == 4 else f"{period[:4]}年{int(period[5:])}月"
-    where = "各市州" if table["region_code"] == PROVINCE_CODE else f"{region_name(table['region_code'])}各县市区"
+    where = "各市州" if table["region_code"] == province_code() else f"{region_name(table['region_code'])}各县市区"
     return f"{when}{where}专利行政执法和12330热线工作绩效考核"
 
 

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from hotline.core.clock import local_today
 from hotline.core.forms import HotlineForm
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import province_code
 from hotline.reference import queries as ref
 from hotline.stats.compute import Month
 
@@ -38,11 +38,11 @@ def parse_year(text: str | None) -> int | None:
 def region_choices(user) -> list[tuple[str, str]]:
     """全省 and the 14 市州 (official order) for a province user; a 市州 user gets only their own region."""
     regions = ref.region_map()
-    if user.region_code != PROVINCE_CODE:
+    if user.region_code != province_code():
         region = regions.get(user.region_code)
         return [(user.region_code, region.name if region else user.region_code)]
-    return [(PROVINCE_CODE, str(_l("Whole province")))] + [
-        (r.code, r.name) for r in ref.list_regions() if r.code != PROVINCE_CODE]
+    return [(province_code(), str(_l("Whole province")))] + [
+        (r.code, r.name) for r in ref.list_regions() if r.code != province_code()]
 
 
 class _MonthField(StringField):

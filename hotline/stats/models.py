@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import province_code
 from hotline.core.types import JSONDoc, UTCDateTime, utcnow
 from hotline.extensions import db
 
@@ -92,7 +92,7 @@ class TaskRun(db.Model):
         so ``result["months"]`` holds every region's outcome; a 市州's run reports its own region's only (the
         province's run, every region's)."""
         result = self.result
-        if not result or self.region_code == PROVINCE_CODE or not isinstance(result.get("months"), dict):
+        if not result or self.region_code == province_code() or not isinstance(result.get("months"), dict):
             return result
         months = {month: {code: outcome for code, outcome in outcomes.items() if code == self.region_code}
                   for month, outcomes in result["months"].items()}

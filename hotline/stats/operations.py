@@ -18,7 +18,7 @@ from hotline.core.clock import local_today
 from hotline.core.errors import StateError, ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.i18n import pgettext
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import province_code
 from hotline.core.types import utcnow
 from hotline.extensions import db
 from hotline.stats.compute import (
@@ -87,7 +87,7 @@ def build_month(month: Month) -> dict[str, str]:
     """
     figures = compute_month(month)
     other = figures.pop("other")
-    figures.pop(PROVINCE_CODE)
+    figures.pop(province_code())
     existing = _snapshots(month)
     # The records behind the figures are needed only to explain revisions of locked months.
     sets, refs = record_sets(month) if any(s.locked for s in existing.values()) else ({}, {})
@@ -105,15 +105,15 @@ def build_month(month: Month) -> dict[str, str]:
             parts.append(revision.changes)
     _add(held, other)
     _add(proposed, other)
-    province = existing.get(PROVINCE_CODE)
+    province = existing.get(province_code())
     if province is None or not province.locked:
-        outcome[PROVINCE_CODE], _revision = _store(month, province, PROVINCE_CODE, held, now, None, refs,
+        outcome[province_code()], _revision = _store(month, province, province_code(), held, now, None, refs,
                                                    superseded)
     else:
         own = sets.get("other", empty_records())
         changes = None if province.records is None else merge_changes(
             [*parts, diff_records(province.records, own, refs)])
-        outcome[PROVINCE_CODE], _revision = _store(month, province, PROVINCE_CODE, proposed, now, own, refs,
+        outcome[province_code()], _revision = _store(month, province, province_code(), proposed, now, own, refs,
                                                    superseded, changes=changes)
     db.session.flush()
     for revision in superseded:
@@ -180,7 +180,11 @@ def lock_month(month: Month, region_code: str, *, actor) -> list[MonthlySnapshot
     # What is locked is what the calls and cases say now, with the records behind it (to explain revisions).
     build_month(month)
     snapshots = _snapshots(month)
-    targets = list(snapshots.values()) if region_code == PROVINCE_CODE else [snapshots[region_code]]
+    if region_code != province_code() and region_code not in snapshots:
+        # A county office: its figures count in its 市州's snapshot until statistics are kept per level.
+        raise ValidationFailed(_("No monthly figures are kept for this office."),
+                               {"region_code": [_("No monthly figures are kept for this office.")]})
+    targets = list(snapshots.values()) if region_code == province_code() else [snapshots[region_code]]
     sets, _refs = record_sets(month)
     now = utcnow()
     locked = []
@@ -190,7 +194,7 @@ def lock_month(month: Month, region_code: str, *, actor) -> list[MonthlySnapshot
         snapshot.locked, snapshot.locked_at, snapshot.locked_by_id = True, now, actor.id
         # The province row keeps its own records (calls and cases recorded against the province itself); its
         # 市州 keep theirs.
-        key = "other" if snapshot.region_code == PROVINCE_CODE else snapshot.region_code
+        key = "other" if snapshot.region_code == province_code() else snapshot.region_code
         snapshot.records = sets.get(key, empty_records())
         locked.append(snapshot)
     db.session.flush()
@@ -213,8 +217,8 @@ def decide_revision(revision: SnapshotRevision, accept: bool, *, actor) -> None:
     accepted_parts: list[SnapshotRevision] = []
     if accept:
         siblings = _snapshots(Month.of(snapshot.month))
-        province = siblings.get(PROVINCE_CODE)
-        if snapshot.region_code == PROVINCE_CODE:
+        province = siblings.get(province_code())
+        if snapshot.region_code == province_code():
             # The province's figures are the sum of its 市州': their pending revisions are part of this one.
             for sibling in siblings.values():
                 part = next((r for r in sibling.revisions if r.status == "pending"), None)

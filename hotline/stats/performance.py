@@ -40,7 +40,7 @@ from sqlalchemy import and_, delete, func, or_, select
 
 from config import PERFORMANCE_INDICATORS, performance_weights
 from hotline.core.clock import local_today
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import province_code
 from hotline.core.types import utcnow
 from hotline.extensions import db
 from hotline.stats.compute import Month
@@ -200,7 +200,7 @@ def _review_counts(month: Month) -> dict[str, dict[str, int]]:
 def compute_counts(month: Month) -> dict[str, dict[str, int]]:
     """{region_code: counts} for every region with something to count in ``month`` (and the province itself,
     always: its row marks the month as computed)."""
-    out: dict[str, dict[str, int]] = {PROVINCE_CODE: dict.fromkeys(COUNT_KEYS, 0)}
+    out: dict[str, dict[str, int]] = {province_code(): dict.fromkeys(COUNT_KEYS, 0)}
     for part in (_case_counts(month), _transfer_counts(month), _review_counts(month)):
         for code, counts in part.items():
             row = out.setdefault(code, dict.fromkeys(COUNT_KEYS, 0))
@@ -300,7 +300,7 @@ def ensure_months(months: list[Month] | tuple[Month, ...]) -> None:
     if not months:
         return
     built = set(db.session.scalars(select(PerformanceMonth.month).where(
-        PerformanceMonth.region_code == PROVINCE_CODE, PerformanceMonth.month.in_([m.first_day for m in months]))))
+        PerformanceMonth.region_code == province_code(), PerformanceMonth.month.in_([m.first_day for m in months]))))
     missing = [m for m in months if m.first_day not in built]
     for month in missing:
         store_month(month)
@@ -399,10 +399,11 @@ def rank_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return scored + unscored
 
 
-def performance_table(period: Period, region_code: str = PROVINCE_CODE) -> dict[str, Any]:
+def performance_table(period: Period, region_code: str | None = None) -> dict[str, Any]:
     """The API's document (api.md "Reports"): indicators with formula and weight, and the child regions of
     ``region_code`` ranked (an empty ``rows`` where the region has no child regions), plus ``total`` (the region
-    as a whole) and ``counts`` per row for the page and the exports."""
+    as a whole) and ``counts`` per row for the page and the exports. ``region_code`` None: the province."""
+    region_code = region_code or province_code()
     ensure_months(period.months)
     per_month = _load(period.months)
     info, children = _region_tree()
@@ -423,7 +424,7 @@ def performance_table(period: Period, region_code: str = PROVINCE_CODE) -> dict[
                        for i in INDICATORS],
         "score_rule": SCORE_RULE,
         "rows": rank_rows(rows),
-        "total": {"region_code": region_code, "name": "全省" if region_code == PROVINCE_CODE else
+        "total": {"region_code": region_code, "name": "全省" if region_code == province_code() else
                   info.get(region_code, {}).get("name", region_code), "values": total_values,
                   "score": score_of(indicator_points(total_counts, total_values), weight_map),
                   "counts": total_counts},
@@ -433,16 +434,18 @@ def performance_table(period: Period, region_code: str = PROVINCE_CODE) -> dict[
 
 def _computed_at(period: Period) -> datetime | None:
     value = db.session.scalar(select(func.min(PerformanceMonth.computed_at)).where(
-        PerformanceMonth.region_code == PROVINCE_CODE,
+        PerformanceMonth.region_code == province_code(),
         PerformanceMonth.month.in_([m.first_day for m in period.months])))
     if value is not None and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value
 
 
-def trend(last: Month, region_code: str = PROVINCE_CODE, months: int = 12) -> dict[str, Any]:
+def trend(last: Month, region_code: str | None = None, months: int = 12) -> dict[str, Any]:
     """Each indicator over the ``months`` months ending with ``last``: the region as a whole and each child
-    region (its subtree): {"months": [...], "regions": [{code, name, values: {indicator: [..]}}], "score": ...}."""
+    region (its subtree): {"months": [...], "regions": [{code, name, values: {indicator: [..]}}], "score": ...}.
+    ``region_code`` None: the province."""
+    region_code = region_code or province_code()
     series: list[Month] = [last]
     while len(series) < months:
         series.insert(0, series[0].previous())
@@ -462,6 +465,6 @@ def trend(last: Month, region_code: str = PROVINCE_CODE, months: int = 12) -> di
             for c in PERFORMANCE_INDICATORS:
                 values[c].append(month_values[c])
             scores.append(score_of(indicator_points(counts, month_values), weight_map))
-        name = "全省" if code == PROVINCE_CODE else info.get(code, {}).get("label", code)
+        name = "全省" if code == province_code() else info.get(code, {}).get("label", code)
         out_regions.append({"region_code": code, "name": name, "values": values, "scores": scores})
     return {"months": [str(m) for m in series], "regions": out_regions}

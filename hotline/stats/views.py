@@ -26,7 +26,7 @@ from hotline.cases.models import ALL_OUTCOMES
 from hotline.core.clock import local_today
 from hotline.core.errors import StateError, ValidationFailed
 from hotline.core.forms import ConfirmForm
-from hotline.core.permissions import PROVINCE_CODE, Role, role_required, sees_region
+from hotline.core.permissions import Role, province_code, role_required, sees_region
 from hotline.extensions import db
 from hotline.reference import queries as ref
 from hotline.stats import bp, exports
@@ -202,7 +202,7 @@ def _category_rows(kind: str, breakdown: dict[str, int]) -> list[dict[str, Any]]
 
 
 def _region_label(code: str) -> str:
-    if code == PROVINCE_CODE:
+    if code == province_code():
         return _("Whole province")
     region = ref.region_map().get(code)
     return region.name if region else code
@@ -419,11 +419,13 @@ def _render_monthly(form: MonthlyFilterForm, month: Month | None, region_code: s
     context: dict[str, Any] = {"form": form, "month": month, "region_code": region_code,
                                "region_label": _region_label(region_code),
                                "is_supervisor": current_user.role == Role.supervisor,
-                               "is_province_user": current_user.region_code == PROVINCE_CODE}
+                               "is_province_user": current_user.region_code == province_code()}
     if month is None:
         return render_template("stats/monthly.html", snapshot=None, **context), status
     _refresh_embedded()
     snapshot = _snapshot(month, region_code)
+    if snapshot is None:  # a county office: its figures count in its 市州's until statistics are kept per level
+        return render_template("stats/monthly.html", snapshot=None, **context), status
     revision = _pending_revision(snapshot)
     this_month = Month.of(local_today())
     own = snapshot if region_code == current_user.region_code else _snapshot(month, current_user.region_code)
@@ -437,7 +439,7 @@ def _render_monthly(form: MonthlyFilterForm, month: Month | None, region_code: s
         comparison=_comparison(snapshot.data, revision.data) if revision else None,
         revision_changes=_revision_changes(revision) if revision else None,
         other_revisions=[r for r in _regions_with_revisions(month) if r["code"] != region_code]
-        if current_user.region_code == PROVINCE_CODE and current_user.role == Role.supervisor else [],
+        if current_user.region_code == province_code() and current_user.role == Role.supervisor else [],
         previous_month=month.previous(),
         next_month=month.next() if month < this_month else None,
         rebuild_form=rebuild_form,
@@ -467,7 +469,7 @@ def _overview(month: Month, region_code: str) -> dict[str, Any]:
     def series(section: str, key: str) -> list[int | None]:
         return [rows[m.first_day][section].get(key, 0) if m.first_day in rows else None for m in months]
 
-    table = performance_table(Period(str(month), (month,)), PROVINCE_CODE)
+    table = performance_table(Period(str(month), (month,)), province_code())
     scored = [r for r in table["rows"] if r["score"] is not None]
     charts = {
         "trend_12": {"kind": "lines", "palette": True, "integer": True, "categories": [str(m) for m in months],
@@ -489,7 +491,7 @@ def _answer_figures(month: Month, region_code: str) -> dict[str, Any]:
     from hotline.calls.models import Call
 
     start, end = month.utc_bounds()
-    where = None if region_code == PROVINCE_CODE else Call.region_code == region_code
+    where = None if region_code == province_code() else Call.region_code == region_code
     gaps_total, gaps = unanswered_consultations(start, end, region_filter=where, limit=10)
     return {"most_used": most_used_answers(start, end, region_filter=where, limit=10),
             "gaps_total": gaps_total, "gaps": gaps}
@@ -644,7 +646,7 @@ def _task_payload(run: TaskRun) -> dict[str, Any]:
         months.append({
             "month": month,
             "summary": ", ".join(f"{str(OUTCOME_WORDS.get(k, k))}: {n}" for k, n in sorted(counts.items()))
-            if run.region_code == PROVINCE_CODE else str(OUTCOME_WORDS.get(next(iter(outcomes.values()), ""), "")),
+            if run.region_code == province_code() else str(OUTCOME_WORDS.get(next(iter(outcomes.values()), ""), "")),
             "revision": "revision" in counts,
             "url": url_for("stats.monthly", month=month, region_code=shown_region),
         })
@@ -726,7 +728,7 @@ def _yearly_charts(summary: dict[str, Any]) -> dict[str, Any]:
         },
     }
     if summary.get("by_region"):
-        regions = [r for r in summary["by_region"] if r["region_code"] != PROVINCE_CODE]
+        regions = [r for r in summary["by_region"] if r["region_code"] != province_code()]
         charts["regions"] = {
             "kind": "stacked", "categories": [r["label"] for r in regions], "rotate": True,
             "series": [{"name": _("Patent disputes"), "data": [r["disputes"] for r in regions]},
@@ -767,7 +769,7 @@ def yearly():
     form = YearlyFilterForm(formdata=None, user=current_user, selected=year,
                             data={"year": str(year or local_today().year), "region_code": region_code})
     context = {"form": form, "region_code": region_code, "region_label": _region_label(region_code),
-               "is_province_user": current_user.region_code == PROVINCE_CODE}
+               "is_province_user": current_user.region_code == province_code()}
     if year is None:
         form.year.errors = [_("%(value)s is not a year with statistics: choose a year from %(first)s to %(last)s.",
                               value=raw, first=FIRST_YEAR, last=local_today().year)]
@@ -809,8 +811,8 @@ PERFORMANCE_EXPORTS = {"xlsx": exports.MIME_XLSX, "docx": exports.MIME_DOCX}
 
 
 def _performance_region_or_404(code: str | None) -> str:
-    code = (code or "").strip() or PROVINCE_CODE
-    if code not in ref.region_map() or (code != PROVINCE_CODE and not sees_region(current_user, code)):
+    code = (code or "").strip() or province_code()
+    if code not in ref.region_map() or (code != province_code() and not sees_region(current_user, code)):
         abort(404)
     return code
 
@@ -835,8 +837,8 @@ def _performance_regions(user) -> list[tuple[str, str]]:
     """Whose regions to rank: the province (everyone); a 市州 user's own 市州; a province user's every 市州."""
     from hotline.stats.performance import child_regions
 
-    choices = [(PROVINCE_CODE, _("The 14 市州 (whole province)"))]
-    codes = child_regions(PROVINCE_CODE) if user.region_code == PROVINCE_CODE else [user.region_code]
+    choices = [(province_code(), _("The 14 市州 (whole province)"))]
+    codes = child_regions(province_code()) if user.region_code == province_code() else [user.region_code]
     regions = ref.region_map()
     choices += [(code, _("Within %(region)s", region=regions[code].name)) for code in codes if code in regions]
     return choices

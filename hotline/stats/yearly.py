@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from hotline.core.clock import local_today
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import province_code
 from hotline.extensions import db
 from hotline.reference import queries as ref
 from hotline.stats.compute import Month, _add, empty_figures, subtract
@@ -117,9 +117,10 @@ def _row(label: str, code: str, current: dict[str, Any], previous: dict[str, Any
     }
 
 
-def yearly_summary(year: int, region_code: str = PROVINCE_CODE) -> dict[str, Any]:
+def yearly_summary(year: int, region_code: str | None = None) -> dict[str, Any]:
     """The yearly report for a region (or the province): totals, growth, monthly average of phone calls,
     the per-region table in the official order (14 市州, 其他, 全省), monthly series, the narrative."""
+    region_code = region_code or province_code()
     current_months = monthly_snapshots(year)
     previous_months = monthly_snapshots(year - 1)
     n_months = len(months_of(year))
@@ -162,18 +163,18 @@ def yearly_summary(year: int, region_code: str = PROVINCE_CODE) -> dict[str, Any
             for m in sorted(previous_months)
         ],
     }
-    if region_code == PROVINCE_CODE:
+    if region_code == province_code():
         rows = []
-        other_current, other_previous = _total(current_months, PROVINCE_CODE), _total(same_period, PROVINCE_CODE)
+        other_current, other_previous = _total(current_months, province_code()), _total(same_period, province_code())
         for region in ref.list_regions():
-            if region.code == PROVINCE_CODE:
+            if region.code == province_code():
                 continue
             cur, prev = _total(current_months, region.code), _total(same_period, region.code)
             rows.append(_row(region.stat_label, region.code, cur, prev))
             subtract(other_current, cur)
             subtract(other_previous, prev)
         rows.append(_row("其他", "other", other_current, other_previous))
-        rows.append(_row("全省", PROVINCE_CODE, current, previous))
+        rows.append(_row("全省", province_code(), current, previous))
         summary["by_region"] = rows
     # Beside the cases: decisions published, files reviewed, judicial organs, campaigns, fairs (hotline.campaigns).
     if n_months:
@@ -204,7 +205,7 @@ def _yuan(amount: str) -> str:
 def narrative(summary: dict[str, Any], fair_names: list[str] | None = None) -> str:
     """The Chinese paragraph in the style of the office's yearly summary (seed document)."""
     region = ref.region_map().get(summary["region_code"])
-    where = "全省" if summary["region_code"] == PROVINCE_CODE else (region.name if region else summary["region_code"])
+    where = "全省" if summary["region_code"] == province_code() else (region.name if region else summary["region_code"])
     cases, calls, g = summary["cases"], summary["calls"], summary["growth"]
     period = f"{summary['year']}年" if summary["months"] == 12 else f"{summary['year']}年1—{summary['months']}月"
 

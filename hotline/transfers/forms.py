@@ -51,6 +51,18 @@ class ReturnForm(VersionedForm):
                          description=_l("e.g. not in this region, not an IP matter."))
 
 
+class PassDownForm(VersionedForm):
+    region_code = SelectField(_l("County office"), [DataRequired()],
+                              description=_l("It signs for and answers the transfer instead of your office; the "
+                                             "deadlines stay as they are."))
+    note = StringField(_l("Note"), [Optional(), Length(max=2000)])
+
+    def set_targets(self, regions) -> PassDownForm:
+        self.region_code.choices = [SelectChoice("", _l("— choose —"))] + [SelectChoice(r.code, r.name)
+                                                                           for r in regions]
+        return self
+
+
 class AnswerForm(VersionedForm):
     outcome = SelectField(_l("Outcome"), [DataRequired()],
                           choices=[SelectChoice("", _l("— choose —"))]

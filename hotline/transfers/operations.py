@@ -78,6 +78,24 @@ def can_return(user, transfer: Transfer) -> bool:
             and is_receiving_side(user, transfer))
 
 
+def pass_down_targets(transfer: Transfer) -> list:
+    """The offices a transfer to ``transfer.to_region_code`` may be passed down to: the regions directly below it
+    (a 市州's counties)."""
+    from hotline.reference.queries import list_counties
+
+    if transfer.to_region_code is None:
+        return []
+    return list_counties(transfer.to_region_code)
+
+
+def can_pass_down(user, transfer: Transfer) -> bool:
+    """下转: the receiving 市州 office (or an office above it) hands a transfer it has not signed for yet to one of
+    its counties."""
+    return (transfer.status in (TransferStatus.pending, TransferStatus.reopened) and user.role in RECEIVING_ROLES
+            and transfer.to_region_code is not None and is_receiving_side(user, transfer)
+            and bool(pass_down_targets(transfer)))
+
+
 def _answerable_from(transfer: Transfer) -> set[str]:
     if transfer.to_region_code is None:  # nobody signs in the system for an agency
         return {TransferStatus.pending.value, TransferStatus.signed.value, TransferStatus.reopened.value}
@@ -109,6 +127,8 @@ def step_fits(step: str, transfer: Transfer) -> bool:
                                                           and not transfer.reached),
         "reopen": (status == TransferStatus.called_back and transfer.satisfaction == Satisfaction.dissatisfied
                    and transfer.reopen_count == 0),
+        "pass_down": (status in (TransferStatus.pending, TransferStatus.reopened)
+                      and transfer.to_region_code is not None),
     }[step]
 
 
@@ -152,6 +172,7 @@ def _wrong_step(transfer: Transfer, step: str) -> StateError:
                       status=status_word(transfer.status)),
         "reopen": _("Cannot reopen a transfer in status '%(status)s'.", status=status_word(transfer.status)),
         "close": _("Cannot close a transfer in status '%(status)s'.", status=status_word(transfer.status)),
+        "pass_down": _("Cannot pass down a transfer in status '%(status)s'.", status=status_word(transfer.status)),
     }
     return StateError(messages[step])
 
@@ -427,7 +448,32 @@ def reopen_transfer(transfer: Transfer, reason: Any, *, actor, expected_version:
     events.transfer_reopened(transfer, actor)
 
 
-_CAN.update(sign=can_sign, answer=can_answer, callback=can_callback, reopen=can_reopen)
+def pass_down_transfer(transfer: Transfer, to_region_code: Any, note: Any, *, actor,
+                       expected_version: int | None) -> None:
+    """下转: the receiving office hands the transfer, before signing for it, to one of its counties; the county's
+    inbox gets it to sign for. The clock goes on from the day the hotline sent it (passing it down gives no more
+    time); the office that passed it down still sees it."""
+    from hotline.core.permissions import is_ancestor_region
+    from hotline.reference.queries import region_map
+
+    _require("pass_down", actor, transfer)
+    _check_version(transfer, expected_version)
+    errors: dict[str, list[str]] = {}
+    target = to_region_code if isinstance(to_region_code, str) else None
+    if not target:
+        errors["region_code"] = [_("Choose the county office.")]
+    elif target not in region_map() or not is_ancestor_region(transfer.to_region_code, target):
+        errors["region_code"] = [_("Not an office below %(region)s.", region=transfer.to_region_code)]
+    note = _text({"note": note}, "note", errors, required=False)
+    if errors:
+        raise ValidationFailed(_("Invalid input."), errors)
+    old = {"to_region_code": transfer.to_region_code}
+    transfer.to_region_code = target
+    _stepped(transfer, "pass_down", actor, _diff(transfer, old), note=note)
+    events.transfer_sent(transfer, actor)
+
+
+_CAN.update(sign=can_sign, answer=can_answer, callback=can_callback, reopen=can_reopen, pass_down=can_pass_down)
 _CAN["return"] = can_return
 
 

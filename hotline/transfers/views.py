@@ -27,6 +27,7 @@ from hotline.transfers.forms import (
     SATISFACTION_LABELS,
     AnswerForm,
     CallbackForm,
+    PassDownForm,
     ReopenForm,
     ReturnForm,
     SignForm,
@@ -184,6 +185,7 @@ _FORMS: dict[str, tuple[type[HotlineForm], Callable]] = {
     "answer": (AnswerForm, operations.can_answer),
     "callback": (CallbackForm, operations.can_callback),
     "reopen": (ReopenForm, operations.can_reopen),
+    "pass_down": (PassDownForm, operations.can_pass_down),
 }
 
 
@@ -197,6 +199,8 @@ def _render(transfer: Transfer, status: int = 200, *, alert: str | None = None, 
                 forms[step] = active[1]
             else:
                 forms[step] = form_cls(formdata=None, prefix=step, version=transfer.version)
+            if step == "pass_down":
+                forms[step].set_targets(operations.pass_down_targets(transfer))
     return render_template(
         "transfers/detail.html", transfer=transfer, call=transfer.call, forms=forms, alert=alert, today=today,
         deadlines=transfer_deadlines(transfer), timeline=_timeline(transfer), overdue=is_overdue(transfer, today),
@@ -219,6 +223,8 @@ def _step(transfer_id: int, step: str, perform: Callable[[Transfer, HotlineForm]
         refusal = operations.step_refusal(step, current_user, transfer)
         return _render(transfer, refusal.status_code, alert=refusal.message)
     form = form_cls(prefix=step)
+    if step == "pass_down":
+        form.set_targets(operations.pass_down_targets(transfer))
     status = 422
     if form.validate_on_submit():
         try:
@@ -280,3 +286,11 @@ def callback(transfer_id: int):
 def reopen(transfer_id: int):
     return _step(transfer_id, "reopen", lambda t, f: operations.reopen_transfer(
         t, f.reason.data, actor=current_user, expected_version=f.version.data), _("Reopened: sent back to the region."))
+
+
+@bp.route("/<int:transfer_id>/pass-down", methods=["POST"])
+@role_required(*operations.RECEIVING_ROLES)
+def pass_down(transfer_id: int):
+    return _step(transfer_id, "pass_down", lambda t, f: operations.pass_down_transfer(
+        t, f.region_code.data, f.note.data, actor=current_user, expected_version=f.version.data),
+        _("Passed down to the county office."))

@@ -14,12 +14,13 @@ def test_me(users, api, documented):
 def test_regions_in_official_order(users, api, documented):
     body = documented(api(users.admin).get("/api/v1/regions"))
     codes = [r["code"] for r in body["items"]]
-    assert len(codes) == 15
+    assert len(codes) == 15 + 122  # then every 市州's counties
     assert codes[:2] == ["430100", "430200"]
-    assert codes[-1] == "430000"
+    assert codes[14] == "430000"
     changsha = body["items"][0]
-    assert (changsha["name"], changsha["short_name"], changsha["level"], changsha["area_code"]) == (
-        "长沙市", "长沙", "prefecture", "0731")
+    assert (changsha["name"], changsha["short_name"], changsha["level"], changsha["area_code"],
+            changsha["parent_code"]) == ("长沙市", "长沙", "prefecture", "0731", "430000")
+    assert body["items"][15]["level"] == "county"
     assert body["next_cursor"] is None
 
 

@@ -74,6 +74,10 @@ ACCOUNTS = {
     # 株洲's officers: the receiving office of the transfer cycle (tests/browser/test_workflow.py).
     "zz_officer": Account("bt-zz-officer", "officer", DEMO_REGION, "株洲执法员丙"),
     "zz_officer2": Account("bt-zz-officer2", "officer", DEMO_REGION, "株洲执法员丁"),
+    # A county office of 长沙 (芙蓉区) and its sibling (天心区): tests/browser/test_county.py.
+    "county_officer": Account("bt-fr-officer1", "officer", "430102", "芙蓉区执法员一"),
+    "county_officer2": Account("bt-fr-officer2", "officer", "430102", "芙蓉区执法员二"),
+    "sibling_officer": Account("bt-tx-officer", "officer", "430103", "天心区执法员"),
 }
 
 

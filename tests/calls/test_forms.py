@@ -151,7 +151,9 @@ def test_service_numbers_and_landlines_are_valid(post):
 
 def test_choices_follow_the_user_and_the_locale(blank):
     form = blank(NewCallForm, user=CHANGSHA)
-    assert [c.value for c in form.region_code.choices] == ["430100"]
+    # 长沙 and its nine counties (the region tree); no other 市州.
+    assert [c.value for c in form.region_code.choices] == ["430100", "430102", "430103", "430104", "430105",
+                                                           "430111", "430112", "430121", "430181", "430182"]
     assert [c.label for c in form.request_type.choices][:3] == ["Consultation", "Report", "Complaint"]
     assert form.channel.default == "phone"
     assert form.ip_type.choices[0].value == ""  # "not specified" is allowed
@@ -159,7 +161,7 @@ def test_choices_follow_the_user_and_the_locale(blank):
     values = [c.value for c in province.region_code.choices]
     assert values[0] == ""
     assert "430000" in values
-    assert len(values) == 16
+    assert len(values) == 1 + 15 + 122  # blank, the province and its 14 市州, their counties
 
 
 def test_edit_form_without_caller_fields_for_masked_roles(blank):
@@ -180,9 +182,14 @@ def test_edit_form_needs_its_version(post):
     assert form.version.data == 3
 
 
-def test_filter_form_region_only_for_province_users(blank, app):
-    assert "region_code" not in blank(CallFilterForm, user=CHANGSHA)
+def test_filter_form_region_only_for_users_with_regions_below(blank, app):
+    from types import SimpleNamespace
+
+    changsha = blank(CallFilterForm, user=CHANGSHA)  # 长沙 filters by itself or one of its counties
+    assert [c.value for c in changsha.region_code.choices][:3] == ["", "430100", "430102"]
     assert "region_code" in blank(CallFilterForm, user=PROVINCE)
+    county = SimpleNamespace(region_code="430102", role="operator")
+    assert "region_code" not in blank(CallFilterForm, user=county)
 
 
 def test_filter_form_query_args_keep_only_valid_filters(app):

@@ -474,8 +474,8 @@ def test_list_is_region_scoped(as_user, create_call):
     html = client.get("/calls").get_data(as_text=True)
     assert mine.ref in html
     assert theirs.ref not in html
-    # A prefecture user has no region filter, and a forged one does not widen the scope.
-    assert 'name="region_code"' not in html
+    # A prefecture user filters by its own region and its counties only, and a forged one does not widen the scope.
+    assert 'value="430202"' in html and 'value="430100"' not in html
     assert theirs.ref not in client.get("/calls?region_code=430100").get_data(as_text=True)
     province, _ = as_user("officer", "430000")
     html = province.get("/calls").get_data(as_text=True)

@@ -28,6 +28,7 @@ from hotline.demo.generator import (
 )
 from hotline.extensions import db
 from hotline.reference.data import PREFECTURES
+from hotline.reference.queries import default_area_code as _default_area_code
 from hotline.stats.models import MonthlySnapshot
 from hotline.stats.yearly import yearly_summary
 
@@ -124,7 +125,7 @@ def test_generated_rows_keep_the_model_rules(ctx, app):
         if call.patent_number:
             assert parse_patent_number(call.patent_number_raw).normalized == call.patent_number
         if call.caller_phone_raw:
-            phone = parse_phone(call.caller_phone_raw, app.config["DEFAULT_AREA_CODE"])
+            phone = parse_phone(call.caller_phone_raw, _default_area_code())
             assert phone.key == call.caller.phone_key
         assert call.region_code != "430000" or call.decision not in ("case_opened",)
     # Phone mostly in office hours, on working days; the request-type mix as configured.

@@ -13,7 +13,7 @@ from hotline.calls.models import Call
 from hotline.cases.models import Case
 from hotline.core.clock import local_date
 from hotline.core.models import OutboxMessage
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import DEFAULT_PROVINCE as PROVINCE_CODE
 from hotline.extensions import db
 from hotline.stats.compute import Month
 from hotline.stats.models import MonthlySnapshot

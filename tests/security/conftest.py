@@ -22,6 +22,8 @@ from tests.factories import PASSWORD
 
 REGION = "430100"  # 长沙市
 OTHER_REGION = "430200"  # 株洲市
+COUNTY = "430102"  # 芙蓉区, a county of 长沙
+SIBLING_COUNTY = "430103"  # 天心区, another county of 长沙
 ROLES = ("operator", "officer", "supervisor", "admin")
 #: A caller whose number and name the log and output tests look for.
 CALLER_PHONE = "13812345678"
@@ -33,16 +35,27 @@ class Staff:
     """Users made on first use: ``staff.operator`` … ``staff.admin`` of 长沙, ``staff.other["officer"]`` … of
     株洲, and ``staff.officers``: three 长沙 officers (enough to file a dispute), the first being ``staff.officer``."""
 
-    def __init__(self, create_user):
+    def __init__(self, create_user, region: str = REGION, prefix: str = "cs", users: dict | None = None):
         self._create = create_user
-        self._users: dict[tuple[str, str], object] = {}
+        self._users: dict[tuple[str, str], object] = {} if users is None else users
+        self.region, self.prefix = region, prefix
         self.other = _Region(self, OTHER_REGION, "zz")
+        #: Users of 长沙's county 芙蓉区 and of its sibling 天心区.
+        self.county = _Region(self, COUNTY, "fr")
+        self.sibling = _Region(self, SIBLING_COUNTY, "tx")
 
-    def get(self, role: str, region: str = REGION, prefix: str = "cs"):
+    def get(self, role: str, region: str | None = None, prefix: str | None = None):
+        region = region or self.region
+        prefix = prefix or (self.prefix if region == self.region else {
+            REGION: "cs", OTHER_REGION: "zz", COUNTY: "fr", SIBLING_COUNTY: "tx"}.get(region, region))
         key = (role, region)
         if key not in self._users:
             self._users[key] = self._create(role, region, username=f"{prefix}-{role}", display_name=f"{prefix}{role}")
         return self._users[key]
+
+    def of(self, region: str, prefix: str) -> Staff:
+        """The same staff seen from another region: ``of(COUNTY, "fr").officer`` is 芙蓉区's officer."""
+        return Staff(self._create, region, prefix, self._users)
 
     def __getattr__(self, role: str):
         if role not in ROLES:
@@ -51,7 +64,8 @@ class Staff:
 
     @cached_property
     def officers(self) -> list:
-        return [self.officer, *(self._create("officer", REGION, username=f"cs-officer{i}") for i in (2, 3))]
+        return [self.officer, *(self._create("officer", self.region, username=f"{self.prefix}-officer{i}")
+                                for i in (2, 3))]
 
 
 class _Region:
@@ -111,11 +125,13 @@ def issue_raw_token(app, user, name: str = "security") -> str:
 
 
 class World:
-    """Records of 长沙, each made on first use through the real operations and committed."""
+    """Records of 长沙 (or of ``staff.region``: the county world is 芙蓉区's), each made on first use through the
+    real operations and committed."""
 
     def __init__(self, app, staff):
         self.app = app
         self.staff = staff
+        self.region = staff.region
         self.month = "2015-05"
         self.phone = CALLER_PHONE
 
@@ -175,7 +191,7 @@ class World:
         with self._context():
             call = record_call({
                 "received_at": datetime.now(UTC) - timedelta(minutes=5), "channel": "phone",
-                "request_type": "complaint", "ip_type": "patent", "region_code": REGION,
+                "request_type": "complaint", "ip_type": "patent", "region_code": self.region,
                 "caller_name": CALLER_NAME, "caller_phone": CALLER_PHONE, "accused_party": "长沙某某电器有限公司",
                 "summary": "某公司销售的产品涉嫌假冒专利",
             }, actor=self._user(self.staff.operator))
@@ -191,19 +207,19 @@ class World:
         with self._context():
             call = record_call({
                 "received_at": datetime.now(UTC) - timedelta(minutes=5), "channel": "phone",
-                "request_type": "report", "ip_type": "patent", "region_code": REGION,
+                "request_type": "report", "ip_type": "patent", "region_code": self.region,
                 "summary": "举报某店销售假冒专利产品",
             }, actor=self._user(self.staff.operator))
             db.session.commit()
             call = db.session.get(Call, call.id)
-            transfer_call(call, REGION, None, actor=self._user(self.staff.operator), expected_version=call.version)
+            transfer_call(call, self.region, None, actor=self._user(self.staff.operator), expected_version=call.version)
             db.session.commit()
             return self._detach(call.transfers[-1])
 
     def _new_case(self, **fields):
         from hotline.cases.operations import create_case
 
-        data = {"case_type": "infringement_dispute", "region_code": REGION, "received_on": "2015-09-30",
+        data = {"case_type": "infringement_dispute", "region_code": self.region, "received_on": "2015-09-30",
                 "source": "request", "summary": "请求人称被请求人制造销售的产品落入其专利保护范围",
                 "requester_name": "长沙某某科技有限公司", "respondent_name": "株洲某某机械厂"}
         data.update(fields)
@@ -302,7 +318,7 @@ class World:
             case = self._filed()
             perform_action(case, "close", {"outcome": "mediated", "closed_on": "2015-10-20"},
                            actor=self._user(self.staff.officer), expected_version=case.version)
-            reviews = draw_sample(region_code=REGION, year=2015, size=1, label="安全测试",
+            reviews = draw_sample(region_code=self.region, year=2015, size=1, label="安全测试",
                                   actor=self._user(self.staff.supervisor), rng_seed=1)
             db.session.commit()
             return self._detach(reviews[0])
@@ -343,7 +359,7 @@ class World:
         from hotline.stats.operations import start_rebuild
 
         with self._context():
-            run = start_rebuild([Month.parse(self.month)], region_code=REGION,
+            run = start_rebuild([Month.parse(self.month)], region_code=self.region,
                                 actor=self._user(self.staff.supervisor))
             db.session.commit()
             return self._detach(run)
@@ -357,8 +373,8 @@ class World:
 
         with self._context():
             month = Month.parse(self.month)
-            snapshot = get_snapshot(month, REGION)
-            lock_month(month, REGION, actor=self._user(self.staff.supervisor))
+            snapshot = get_snapshot(month, self.region)
+            lock_month(month, self.region, actor=self._user(self.staff.supervisor))
             data = dict(snapshot.data)
             data["calls"] = dict(data["calls"], total=data["calls"]["total"] + 1)
             revision = SnapshotRevision(snapshot=snapshot, data=data, computed_at=datetime.now(UTC))
@@ -396,3 +412,9 @@ class World:
 @pytest.fixture
 def world(app, staff):
     return World(app, staff)
+
+
+@pytest.fixture
+def county_world(app, staff):
+    """The same records, of 长沙's county 芙蓉区 (430102), made by its own staff."""
+    return World(app, staff.of(COUNTY, "fr"))

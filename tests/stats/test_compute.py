@@ -10,7 +10,7 @@ import pytest
 
 from hotline.calls.operations import set_call_status, transfer_call
 from hotline.cases.models import ALL_OUTCOMES
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import DEFAULT_PROVINCE as PROVINCE_CODE
 from hotline.extensions import db
 from hotline.reference.queries import list_regions
 from hotline.stats.compute import Month, compute_month, empty_figures

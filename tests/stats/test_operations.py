@@ -10,7 +10,7 @@ from hotline.accounts.models import User
 from hotline.calls.operations import update_call
 from hotline.core.errors import StateError, ValidationFailed
 from hotline.core.models import AuditEvent, OutboxMessage
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import DEFAULT_PROVINCE as PROVINCE_CODE
 from hotline.extensions import db
 from hotline.stats.compute import Month
 from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun

@@ -12,7 +12,7 @@ from sqlalchemy import delete
 from hotline.calls.models import Call
 from hotline.cases.models import Case, CaseEvent
 from hotline.core.models import OutboxMessage
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import DEFAULT_PROVINCE as PROVINCE_CODE
 from hotline.extensions import db
 from hotline.reference.queries import list_regions
 from hotline.stats.compute import Month, _add, empty_figures

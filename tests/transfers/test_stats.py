@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import DEFAULT_PROVINCE as PROVINCE_CODE
 from hotline.extensions import db
 from hotline.stats.compute import Month, compute_month
 from hotline.transfers.models import Transfer

@@ -22,7 +22,7 @@ import redis as redis_lib
 import sqlalchemy as sa
 
 from hotline.accounts.models import User
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import DEFAULT_PROVINCE as PROVINCE_CODE
 from hotline.extensions import db
 from hotline.stats.compute import Month, compute_month
 from hotline.stats.models import MonthlySnapshot, TaskRun
