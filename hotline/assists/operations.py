@@ -77,11 +77,16 @@ def may_join(user, case) -> bool:
 
 
 def assisting_regions(case) -> list:
-    """The regions a request may go to: every active region of the installation but the case's own and the
-    province (levels below a 市州 included once the region tree has them)."""
+    """The regions a request may go to: every active 市州 and county of the installation but the case's own, each
+    市州 in the official order followed by its counties."""
     from hotline.reference import queries as ref
 
-    return [r for r in ref.list_regions() if r.code != case.region_code and r.level != "province"]
+    out = []
+    for prefecture in ref.list_regions():
+        if prefecture.level == "province":
+            continue
+        out += [r for r in (prefecture, *ref.list_counties(prefecture.code)) if r.code != case.region_code]
+    return out
 
 
 # Helpers -------------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from hotline.campaigns.models import Campaign, Exhibition, campaign_regions, cas
 from hotline.campaigns.operations import MAX_ID, covers
 from hotline.cases.models import ALL_OUTCOMES, Case
 from hotline.core.clock import local_today
-from hotline.core.permissions import province_code, region_clause, sees_region
+from hotline.core.permissions import province_code, region_ancestors, region_clause, region_subtree, sees_region
 from hotline.extensions import db
 
 #: A fair or campaign stays offered on the case and call forms this many days after its last day (cases are often
@@ -34,10 +34,16 @@ def sees_exhibition(user, exhibition: Exhibition) -> bool:
 
 
 def _visible_codes(user) -> list[str] | None:
-    """Region codes whose campaigns and fairs the user sees (None: all)."""
+    """Region codes whose campaigns and fairs the user sees (None: all): their region and those below it, and the
+    offices above it (whose campaigns run in theirs), as ``sees_campaign``."""
     if user.region_code == province_code():
         return None
-    return [user.region_code, province_code()]
+    return [*region_subtree(user.region_code), *region_ancestors(user.region_code)]
+
+
+def _joinable_codes(region_code: str) -> list[str]:
+    """The regions whose campaigns and fairs a record of ``region_code`` may link to: its own and those above."""
+    return [region_code, *region_ancestors(region_code)]
 
 
 def get_campaign_or_404(campaign_id: int, user) -> Campaign:
@@ -87,7 +93,7 @@ def campaign_choices(region_code: str | None, *, keep: list[int] = (), today: da
     current = and_(Campaign.starts_on <= today, Campaign.ends_on >= since)
     if region_code is not None:
         current = and_(current, exists().where(campaign_regions.c.campaign_id == Campaign.id,
-                                               campaign_regions.c.region_code.in_([region_code, province_code()])))
+                                               campaign_regions.c.region_code.in_(_joinable_codes(region_code))))
     condition = or_(current, Campaign.id.in_(list(keep))) if keep else current
     return list(db.session.scalars(select(Campaign).where(condition).order_by(Campaign.starts_on.desc(),
                                                                               Campaign.id)))
@@ -97,7 +103,7 @@ def exhibition_choices(region_code: str | None, *, keep: int | None = None, toda
                        ) -> list[Exhibition]:
     """Trade fairs a record of ``region_code`` may link to (as for campaigns: current ones, plus ``keep``)."""
     since, today = _offered(today)
-    codes = [c for c in {region_code, province_code()} if c] if region_code else None
+    codes = _joinable_codes(region_code) if region_code else None
     current = and_(Exhibition.starts_on <= today + timedelta(days=7), Exhibition.ends_on >= since)
     if codes is not None:
         current = and_(current, Exhibition.region_code.in_(codes))

@@ -169,7 +169,7 @@ class World:
 
         with self._context():
             campaign = create_campaign({"name": "长沙专项行动", "starts_on": "2015-03-01", "ends_on": "2015-11-30",
-                                        "region_codes": [REGION]}, actor=self._user(self.staff.supervisor))
+                                        "region_codes": [self.region]}, actor=self._user(self.staff.supervisor))
             db.session.commit()
             return self._detach(campaign)
 
@@ -179,7 +179,7 @@ class World:
 
         with self._context():
             exhibition = create_exhibition({"name": "长沙展会", "venue": "长沙国际会展中心", "starts_on": "2015-09-20",
-                                            "ends_on": "2015-09-24", "region_code": REGION, "stationed": True},
+                                            "ends_on": "2015-09-24", "region_code": self.region, "stationed": True},
                                            actor=self._user(self.staff.supervisor))
             db.session.commit()
             return self._detach(exhibition)
@@ -287,7 +287,7 @@ class World:
             case = create_case({"case_type": "counterfeit", "region_code": "430300", "received_on": "2015-09-30",
                                 "source": "inspection", "summary": "湘潭查获标注他人专利号的产品，生产者在长沙"},
                                actor=self._user(xiangtan))
-            assist = request_assist(case, {"region_code": REGION, "request": "请协助调查生产者",
+            assist = request_assist(case, {"region_code": self.region, "request": "请协助调查生产者",
                                            "due_on": local_today() + timedelta_(days=30)}, actor=self._user(xiangtan))
             upload = FileStorage(io.BytesIO(PDF_BYTES), filename="调查笔录.pdf", content_type="application/pdf")
             add_file(assist, upload, description=None, actor=self._user(self.staff.officer))
