@@ -302,7 +302,8 @@ MATRIX: dict[tuple[str, str], tuple] = {
     ("POST", "/campaigns/exhibitions/new"): (LOGIN, 403, 403, OK, 403, None),
     ("GET", "/campaigns/exhibitions/<int:exhibition_id>"): (LOGIN, OK, OK, OK, 403, Z("officer", county=OK)),
     ("GET", "/campaigns/exhibitions/<int:exhibition_id>/edit"): (LOGIN, 403, 403, OK, 403, Z("supervisor", county=403)),
-    ("POST", "/campaigns/exhibitions/<int:exhibition_id>/edit"): (LOGIN, 403, 403, OK, 403, Z("supervisor", county=403)),
+    ("POST", "/campaigns/exhibitions/<int:exhibition_id>/edit"):
+        (LOGIN, 403, 403, OK, 403, Z("supervisor", county=403)),
     ("GET", "/api/v1/campaigns"): (LOGIN, OK, OK, OK, 403, None),
     ("POST", "/api/v1/campaigns"): (LOGIN, 403, 403, OK, 403, None),
     ("GET", "/api/v1/campaigns/<int:campaign_id>"): (LOGIN, OK, OK, OK, 403, Z("officer", county=OK)),
