@@ -30,6 +30,7 @@ from hotline.stats import exports
 from hotline.stats.compute import Month
 from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun
 from hotline.stats.operations import (
+    county_rows,
     decide_revision,
     dispatch_rebuild,
     get_snapshot,
@@ -146,6 +147,14 @@ class RevisionOut(Out):
                                                            "when the month was locked before records were kept.")
 
 
+class RegionBelowOut(Out):
+    region_code: str = Field(description="A county code (GB/T 2260 order), ``own`` (市本级: logged against the "
+                                         "市州 itself) or the 市州's code (its total, last).")
+    label: str
+    calls: CallFiguresOut
+    cases: CaseFiguresOut
+
+
 class SnapshotOut(Out):
     month: MonthText
     region_code: str
@@ -156,6 +165,9 @@ class SnapshotOut(Out):
     cases: CaseFiguresOut
     revision: RevisionOut | None = Field(description="The pending revision of a locked month (a later rebuild "
                                                      "with different figures), to accept or discard.")
+    regions_below: list[RegionBelowOut] = Field(description="A 市州 whose counties have figures: its table of "
+                                                            "counties (each county's figures include nothing "
+                                                            "else; the 市州's include them). Otherwise empty.")
 
 
 class TaskAcceptedOut(Out):
@@ -212,7 +224,8 @@ class PreviousMonthPointOut(Out):
 
 class RegionRowOut(Out):
     region_code: str = Field(description="A 市州 code, ``other`` (calls logged against the province itself) or "
-                                         "430000 (全省).")
+                                         "430000 (全省); in a 市州's report: a county code, ``own`` (市本级: "
+                                         "logged against the 市州 itself) or the 市州's code (its total).")
     label: str
     calls_total: int
     calls_phone: int
@@ -239,8 +252,9 @@ class YearlyOut(Out):
                                                         "where the base is 0. Keys: " + ", ".join(GROWTH_KEYS) + ".")
     monthly: list[MonthPointOut]
     monthly_previous: list[PreviousMonthPointOut]
-    by_region: list[RegionRowOut] = Field(description="14 市州 in the official order, 其他, 全省 (province "
-                                                      "reports only; empty for a 市州).")
+    by_region: list[RegionRowOut] = Field(description="The province: 14 市州 in the official order, 其他, 全省. "
+                                                      "A 市州 whose counties have figures: its counties in "
+                                                      "GB/T 2260 order, 市本级, its total. Otherwise empty.")
     narrative: str = Field(description="The Chinese summary paragraph.")
 
 
@@ -305,6 +319,9 @@ def snapshot_json(snapshot: MonthlySnapshot) -> dict[str, Any]:
         "calls": snapshot.data["calls"],
         "cases": snapshot.data["cases"],
         "revision": revision_json(pending) if pending else None,
+        "regions_below": [{"region_code": row["region_code"], "label": row["label"], "calls": row["data"]["calls"],
+                           "cases": row["data"]["cases"]}
+                          for row in county_rows(Month.of(snapshot.month), snapshot.region_code)],
     }
 
 

@@ -209,6 +209,34 @@ def stat_regions() -> set[str]:
     return set(tree) | {c for children in tree.values() for c in children}
 
 
+def county_rows(month: Month, region_code: str) -> list[dict[str, Any]]:
+    """A 市州's table of the month: each of its counties in the official (GB/T 2260 code) order, its own row
+    (市本级: the records of the 市州 itself) and its total, each ``{"region_code", "label", "data"}`` (a county
+    without a snapshot: zeros). Empty for the province, a county, or a 市州 none of whose counties has figures.
+    (The rows a table of "the child regions of X" reads, e.g. the performance table within a 市州.)"""
+    from hotline.stats.yearly import own_label
+
+    region = ref.region_map().get(region_code)
+    if region is None or region.level == "county" or region_code == province_code():
+        return []
+    counties = ref.list_counties(region_code)
+    snapshots = {s.region_code: s for s in db.session.scalars(select(MonthlySnapshot).where(
+        MonthlySnapshot.month == month.first_day,
+        MonthlySnapshot.region_code.in_([region_code, *(c.code for c in counties)])))}
+    if region_code not in snapshots or not any(c.code in snapshots for c in counties):
+        return []
+    total = snapshots[region_code].data
+    own = copy.deepcopy(total)
+    rows = []
+    for county in counties:
+        data = snapshots[county.code].data if county.code in snapshots else empty_figures()
+        subtract(own, data)
+        rows.append({"region_code": county.code, "label": county.stat_label, "data": data})
+    rows.append({"region_code": "own", "label": own_label(region), "data": own})
+    rows.append({"region_code": region_code, "label": region.stat_label, "data": total})
+    return rows
+
+
 def lock_month(month: Month, region_code: str, *, actor) -> list[MonthlySnapshot]:
     """报送: lock the month for a region (the province locks every region's snapshot of that month)."""
     if month.first_day > local_today().replace(day=1):
