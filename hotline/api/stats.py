@@ -165,9 +165,9 @@ class SnapshotOut(Out):
     cases: CaseFiguresOut
     revision: RevisionOut | None = Field(description="The pending revision of a locked month (a later rebuild "
                                                      "with different figures), to accept or discard.")
-    regions_below: list[RegionBelowOut] = Field(description="A 市州 whose counties have figures: its table of "
-                                                            "counties (each county's figures include nothing "
-                                                            "else; the 市州's include them). Otherwise empty.")
+    regions_below: list[RegionBelowOut] | None = Field(None, description="Only for a 市州 whose counties have "
+                                                                         "figures: its table of counties (the "
+                                                                         "市州's figures include theirs).")
 
 
 class TaskAcceptedOut(Out):
@@ -310,7 +310,7 @@ def revision_json(revision: SnapshotRevision) -> dict[str, Any]:
 
 def snapshot_json(snapshot: MonthlySnapshot) -> dict[str, Any]:
     pending = next((r for r in snapshot.revisions if r.status == "pending"), None)
-    return {
+    out = {
         "month": f"{snapshot.month:%Y-%m}",
         "region_code": snapshot.region_code,
         "computed_at": iso(snapshot.computed_at),
@@ -319,10 +319,12 @@ def snapshot_json(snapshot: MonthlySnapshot) -> dict[str, Any]:
         "calls": snapshot.data["calls"],
         "cases": snapshot.data["cases"],
         "revision": revision_json(pending) if pending else None,
-        "regions_below": [{"region_code": row["region_code"], "label": row["label"], "calls": row["data"]["calls"],
-                           "cases": row["data"]["cases"]}
-                          for row in county_rows(Month.of(snapshot.month), snapshot.region_code)],
     }
+    below = county_rows(Month.of(snapshot.month), snapshot.region_code)
+    if below:
+        out["regions_below"] = [{"region_code": row["region_code"], "label": row["label"],
+                                 "calls": row["data"]["calls"], "cases": row["data"]["cases"]} for row in below]
+    return out
 
 
 def task_json(run: TaskRun) -> dict[str, Any]:

@@ -225,10 +225,18 @@ def _zero_like(template: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def copy_figures(figures: dict[str, Any]) -> dict[str, Any]:
+    """A copy of nested figures (dicts of numbers and decimal strings), cheaper than ``copy.deepcopy``."""
+    return {key: copy_figures(value) if isinstance(value, dict) else value for key, value in figures.items()}
+
+
 def _add(into: dict[str, Any], other: dict[str, Any]) -> None:
     for key, value in other.items():
         if isinstance(value, dict):
-            _add(into.setdefault(key, _zero_like(value)), value)
+            sub = into.get(key)
+            if sub is None:
+                sub = into[key] = _zero_like(value)
+            _add(sub, value)
         elif isinstance(value, str):
             into[key] = str(Decimal(into.get(key, "0")) + Decimal(value))
         else:

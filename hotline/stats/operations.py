@@ -25,6 +25,7 @@ from hotline.reference import queries as ref
 from hotline.stats.compute import (
     Month,
     _add,
+    copy_figures,
     diff_records,
     empty_figures,
     empty_records,
@@ -112,16 +113,20 @@ def build_month(month: Month) -> dict[str, str]:
     superseded: list[SnapshotRevision] = []
     province = province_code()
 
+    # Nothing locked: what a row would hold with the pending revisions is what it holds (not summed twice).
+    any_locked = any(s.locked for s in existing.values())
+    zero = empty_figures()
+
     def build(code: str) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
         """(what the row holds, what it would hold with the pending revisions, the changes of those revisions)."""
-        held, proposed, parts = empty_figures(), empty_figures(), []
-        if code in own:
-            _add(held, own[code])
-            _add(proposed, own[code])
+        held = copy_figures(own[code]) if code in own else copy_figures(zero)
+        proposed = copy_figures(held) if any_locked else held
+        parts: list[Any] = []
         for child in tree.get(code, ()):
             child_held, child_proposed, child_parts = build(child)
             _add(held, child_held)
-            _add(proposed, child_proposed)
+            if any_locked:
+                _add(proposed, child_proposed)
             parts.extend(child_parts)
         snapshot = existing.get(code)
         if snapshot is None or not snapshot.locked:
