@@ -9,7 +9,7 @@ Databases (dropped first, and at the end unless --keep), on the local PostgreSQL
   ``bench/stats_load.py``), every record in one of the 14 市州;
 - levels_bench_tree: a copy of levels_bench_flat whose calls, cases and transfers are moved to the counties of
   their 市州 (GB/T 2260 codes of the shipped data, ~120 counties; one record in ten stays with the 市州 itself,
-  市本级), so both hold the same records.
+  市本级), so both hold the same records (both compacted by VACUUM FULL afterwards, so their tables are the same size).
 
 Timed: the twelve months of 2015 built from nothing (snapshots deleted, ``build_month`` per month, commit), --reps
 times, interleaved flat/tree, medians; and a rebuild of the same months with the snapshots present. Goal: the tree's
@@ -171,8 +171,9 @@ def main(argv: list[str] | None = None) -> int:
             admin_execute(f'CREATE DATABASE "{TREE_DB}" TEMPLATE "{FLAT_DB}"')
             log(f"{TREE_DB}: records moved to the counties")
             admin_execute(SPREAD_SQL, dbname=TREE_DB)
+            # The moves leave dead rows: compact both, so the two scan tables of the same size.
             for dbname in databases:
-                admin_execute("VACUUM ANALYZE", dbname=dbname)
+                admin_execute("VACUUM FULL ANALYZE", dbname=dbname)
         results["calls"] = query_value(FLAT_DB, f"SELECT count(*) FROM calls WHERE received_at >= '{YEAR}-01-01' "
                                                 f"AND received_at < '{YEAR + 1}-01-01'")
         results["cases"] = query_value(FLAT_DB, f"SELECT count(*) FROM cases WHERE filed_on BETWEEN '{YEAR}-01-01' "

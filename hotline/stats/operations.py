@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from hotline.core import outbox
 from hotline.core.audit import record_event
@@ -130,7 +130,8 @@ def build_month(month: Month) -> dict[str, str]:
             parts.extend(child_parts)
         snapshot = existing.get(code)
         if snapshot is None or not snapshot.locked:
-            outcome[code], _revision = _store(month, snapshot, code, held, now, None, refs, superseded)
+            outcome[code], _revision = _store(month, snapshot, code, held, now, None, refs, superseded,
+                                              created=created)
             # Revisions below an unlocked row are still part of the locked rows above it.
             return held, proposed, parts
         records = _records_of(sets, code, tree)
@@ -145,7 +146,11 @@ def build_month(month: Month) -> dict[str, str]:
         return (snapshot.data, revision.data if revision is not None else snapshot.data,
                 [revision.changes] if revision is not None else [])
 
+    created: list[dict[str, Any]] = []
     build(province)
+    if created:
+        # One multi-row INSERT for the month's new rows (a province with its counties has ~140).
+        db.session.execute(insert(MonthlySnapshot), created)
     db.session.flush()
     for revision in superseded:
         record_event(revision, "discard", None, {"status": ("pending", "discarded")},
@@ -159,10 +164,17 @@ _DIFF = object()
 
 def _store(month: Month, snapshot: MonthlySnapshot | None, region_code: str, data: dict[str, Any], now,
            records: dict[str, dict[str, str]] | None, refs: dict[str, dict[str, str]],
-           superseded: list[SnapshotRevision], *, changes: Any = _DIFF) -> tuple[str, SnapshotRevision | None]:
-    """Store one region's figures: (what happened, the pending revision when there is one)."""
+           superseded: list[SnapshotRevision], *, changes: Any = _DIFF,
+           created: list[dict[str, Any]] | None = None) -> tuple[str, SnapshotRevision | None]:
+    """Store one region's figures: (what happened, the pending revision when there is one). New snapshots are
+    added to ``created`` when it is given (inserted together by the caller), else to the session."""
     if snapshot is None:
-        db.session.add(MonthlySnapshot(month=month.first_day, region_code=region_code, data=data, computed_at=now))
+        if created is None:
+            db.session.add(MonthlySnapshot(month=month.first_day, region_code=region_code, data=data,
+                                           computed_at=now))
+        else:
+            created.append({"month": month.first_day, "region_code": region_code, "data": data, "computed_at": now,
+                            "locked": False})
         return "created", None
     if not snapshot.locked:
         changed = snapshot.data != data
