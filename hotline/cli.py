@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from hotline.core.permissions import province_code
 from hotline.extensions import db
 
 users_cli = AppGroup("users", help="Manage user accounts and API tokens.")
@@ -28,7 +29,8 @@ def seed_command() -> None:
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(["operator", "officer", "supervisor", "admin"]))
-@click.option("--region", "region_code", default="430000", show_default=True, help="6-digit region code.")
+@click.option("--region", "region_code", default=None,
+              help="6-digit region code (default: the province, HOTLINE_PROVINCE).")
 @click.option("--display-name", default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--must-change/--no-must-change", default=True, show_default=True,
@@ -40,6 +42,7 @@ def create_user_command(username, role, region_code, display_name, password_stdi
     from hotline.accounts.operations import create_user
     from hotline.core.errors import ValidationFailed
 
+    region_code = region_code or province_code()
     if service:
         password, generated = None, False
     elif password_stdin:
@@ -100,7 +103,7 @@ def ensure_admin_command(username) -> None:
     password = secrets.token_urlsafe(12)
     # A random strong password printed once to whoever runs this: theirs to keep (no forced change).
     create_user(username=username, display_name="Administrator", password=password, role="admin",
-                region_code="430000", actor=None, must_change_password=False)
+                region_code=province_code(), actor=None, must_change_password=False)
     db.session.commit()
     click.echo("=" * 64)
     click.echo(f"Admin account created. Log in as '{username}' with password: {password}")

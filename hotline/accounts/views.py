@@ -176,10 +176,16 @@ def users():
     return render_template("accounts/users.html", users=db.session.scalars(_scoped_users()).all())
 
 
+def _own_regions(form: UserForm) -> UserForm:
+    """An administrator places users in their own region and the regions below it."""
+    form.region_code.choices = [c for c in form.region_code.choices if sees_region(current_user, c[0])]
+    return form
+
+
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @role_required(Role.admin)
 def user_new():
-    form = UserForm()
+    form = _own_regions(UserForm())
     if not form.is_submitted() and current_user.region_code != province_code():
         form.region_code.data = current_user.region_code
     status = 200
@@ -211,7 +217,7 @@ def user_new():
 @role_required(Role.admin)
 def user_edit(user_id: int):
     user = _get_user_or_404(user_id)
-    form = UserForm(obj=user, editing=True)
+    form = _own_regions(UserForm(obj=user, editing=True))
     status = 200
     if form.validate_on_submit():
         if not sees_region(current_user, form.region_code.data):

@@ -222,12 +222,15 @@ def seed_answers() -> int:
 
 def _province_words() -> dict[str, str]:
     """What the starter answers say of the installation's province, from its region data."""
+    from flask import current_app
+
     from hotline.core.permissions import province_code
     from hotline.reference.data import province_tree
-    from hotline.reference.queries import default_area_code
 
+    # From the shipped data (the seed may run on a database migrated only part of the way).
     tree = province_tree(province_code())
     province, capital = tree["province"], (tree["prefectures"] or [{}])[0]
     return {"province": province["short_name"], "regulation": f"《{province['name']}专利条例》",
             "capital": capital.get("short_name", ""),
-            "area_code": default_area_code() or capital.get("area_code") or ""}
+            "area_code": current_app.config.get("DEFAULT_AREA_CODE") or province["area_code"]
+            or capital.get("area_code") or ""}

@@ -3,7 +3,7 @@ downloads (api.md "Statistics and reports").
 
 Officers and supervisors read; supervisors rebuild, lock and decide revisions (operators and admins: 403).
 ``region_code`` defaults to the user's region; a 市州 user asking for another region gets 404, a province user
-may ask for any region or 430000 (the whole province). In embedded mode (no Redis, no worker) months marked
+may ask for any region or the province's code (the whole province). In embedded mode (no Redis, no worker) months marked
 stale by the outbox are refreshed before answering, so the figures follow the data.
 """
 
@@ -59,7 +59,8 @@ Counts = Annotated[dict[str, int], Field(description="Code → count, every code
 
 
 class StatsQuery(Query):
-    region_code: RegionCode | None = Field(None, description="430000 for the whole province; default: yours.")
+    region_code: RegionCode | None = Field(None, description="The province's code for the whole province; "
+                                                        "default: yours.")
 
 
 class RebuildIn(Body):
@@ -224,8 +225,8 @@ class PreviousMonthPointOut(Out):
 
 class RegionRowOut(Out):
     region_code: str = Field(description="A 市州 code, ``other`` (calls logged against the province itself) or "
-                                         "430000 (全省); in a 市州's report: a county code, ``own`` (市本级: "
-                                         "logged against the 市州 itself) or the 市州's code (its total).")
+                                         "the province's code (全省); in a 市州's report: a county code, ``own`` "
+                                         "(市本级: logged against the 市州 itself) or the 市州's code (its total).")
     label: str
     calls_total: int
     calls_phone: int
@@ -252,7 +253,7 @@ class YearlyOut(Out):
                                                         "where the base is 0. Keys: " + ", ".join(GROWTH_KEYS) + ".")
     monthly: list[MonthPointOut]
     monthly_previous: list[PreviousMonthPointOut]
-    by_region: list[RegionRowOut] = Field(description="The province: 14 市州 in the official order, 其他, 全省. "
+    by_region: list[RegionRowOut] = Field(description="The province: its 市州 in the official order, 其他, 全省. "
                                                       "A 市州 whose counties have figures: its counties in "
                                                       "GB/T 2260 order, 市本级, its total. Otherwise empty.")
     narrative: str = Field(description="The Chinese summary paragraph.")
@@ -379,7 +380,7 @@ def rebuild_month(user, month: str, body: RebuildIn):
 @api_route("/stats/monthly/<month>/lock", "POST", summary="Lock a month (报送)", tag=TAG, roles=WRITE_ROLES,
            query=StatsQuery, errors=[404], responses={200: SnapshotOut})
 def lock_snapshot(user, month: str, query: StatsQuery):
-    """Locks the region's snapshot of the month (430000: every region's). Locking a locked month changes
+    """Locks the region's snapshot of the month (the province's code: every region's). Locking a locked month changes
     nothing. A month that has not started cannot be locked."""
     month_ = parse_month(month)
     region_code = region_for(user, query.region_code)

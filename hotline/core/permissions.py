@@ -92,15 +92,18 @@ def region_ancestors(region_code: str | None) -> list[str]:
 
 def region_subtree(region_code: str) -> tuple[str, ...]:
     """``region_code`` and every region below it (a 市州 and its counties; a county: itself), cached per process."""
-    from hotline.reference.queries import region_children
+    from hotline.reference.queries import cached, region_children
 
-    children = region_children()
-    out, todo = [region_code], [region_code]
-    while todo:
-        for child in children.get(todo.pop(), ()):
-            out.append(child)
-            todo.append(child)
-    return tuple(out)
+    def load() -> tuple[str, ...]:
+        children = region_children()
+        out, todo = [region_code], [region_code]
+        while todo:
+            for child in children.get(todo.pop(), ()):
+                out.append(child)
+                todo.append(child)
+        return tuple(out)
+
+    return cached(f"subtree:{region_code}", load)
 
 
 def sees_region(user, region_code: str | None) -> bool:

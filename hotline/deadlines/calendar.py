@@ -83,9 +83,13 @@ class WorkCalendar:
         if hit and time.monotonic() - hit[0] < _CACHE_TTL_SECONDS:
             days = hit[1]
         else:
+            from hotline.core.permissions import province_code, region_ancestors
+
+            # A county's offices keep its 市州's holidays too (湘西州's 四月八 is a day off in 吉首市).
+            codes = [self.region_code, *(c for c in region_ancestors(self.region_code) if c != province_code())]
             days = dict(db.session.execute(
                 select(RegionHoliday.day, RegionHoliday.name)
-                .where(RegionHoliday.region_code == self.region_code,
+                .where(RegionHoliday.region_code.in_(codes),
                        RegionHoliday.day >= date(year, 1, 1), RegionHoliday.day <= date(year, 12, 31))).all())
             _REGION_CACHE[key] = (time.monotonic(), days)
         self._regional[year] = days

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from hotline.core.clock import local_today
 from hotline.core.errors import DomainError, ValidationFailed
 from hotline.core.models import AuditEvent
-from hotline.core.permissions import Role, province_code, require, role_required, sees_region
+from hotline.core.permissions import Role, province_code, region_clause, require, role_required, sees_region
 from hotline.deadlines import bp, logger
 from hotline.deadlines.calendar import covered_years, invalidate_calendar_cache
 from hotline.deadlines.forms import (
@@ -83,7 +83,7 @@ def _calendar_audit() -> list[AuditEvent]:
     the user may see: a 市州 administrator sees their own region's, not another region's."""
     regional = AuditEvent.object_type == "region_holiday"
     if not _changes_national():
-        regional = regional & (AuditEvent.region_code == current_user.region_code)
+        regional = regional & region_clause(AuditEvent.region_code, current_user)
     return list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.object_type.in_(("calendar_day", "calendar_year")) | regional)
         .order_by(AuditEvent.id.desc()).limit(AUDIT_LIMIT)))
@@ -128,7 +128,7 @@ def _render(year: int, status: int = 200, *, notice: str | None = None, set_form
     holidays_stmt = select(RegionHoliday).where(RegionHoliday.day >= date(year, 1, 1),
                                                 RegionHoliday.day <= date(year, 12, 31))
     if not _changes_national():
-        holidays_stmt = holidays_stmt.where(RegionHoliday.region_code == current_user.region_code)
+        holidays_stmt = holidays_stmt.where(region_clause(RegionHoliday.region_code, current_user))
     regional = [(row, regions[row.region_code].name if row.region_code in regions else row.region_code)
                 for row in db.session.scalars(holidays_stmt.order_by(RegionHoliday.day, RegionHoliday.region_code))]
     return render_template(

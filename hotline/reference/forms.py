@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
 from hotline.core.forms import HotlineForm
 from hotline.reference.operations import AUTHORITY_MAX, CASE_NUMBER_MAX
 
 
 class RegionDataForm(HotlineForm):
-    authority_name = StringField(_l("Deciding authority"), [DataRequired(), Length(max=AUTHORITY_MAX)],
+    # Each field may be sent alone (a field left out keeps its value); a blank name is refused by the operation.
+    authority_name = StringField(_l("Deciding authority"), [Optional(), Length(max=AUTHORITY_MAX)],
                                  description=_l("The office that decides the region's cases, as printed on its "
                                                 "decisions and the public pages."))
     area_code = StringField(_l("Landline area code"), [Optional(), Length(max=5)],

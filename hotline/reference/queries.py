@@ -58,6 +58,10 @@ def _cached(key: str, load):
     return value
 
 
+#: For other modules' values derived from reference data (the permissions' region subtrees): same TTL, same clear.
+cached = _cached
+
+
 def clear_cache() -> None:
     with _lock:
         _cache.clear()

@@ -21,7 +21,7 @@ from hotline.core.audit import record_event
 from hotline.core.clock import local_today
 from hotline.core.errors import NotAllowed, ValidationFailed
 from hotline.core.i18n import gettext as _
-from hotline.core.permissions import Role, province_code, sees_region
+from hotline.core.permissions import Role, province_code, region_subtree, sees_region
 from hotline.core.text import clean_text
 from hotline.core.types import utcnow
 from hotline.deadlines.engine import Deadline
@@ -234,7 +234,7 @@ def sample_candidates(*, region_code: str, year: int, label: str) -> list[int]:
         Case.id.not_in(already),
     )
     if region_code != province_code():
-        stmt = stmt.where(Case.region_code == region_code)
+        stmt = stmt.where(Case.region_code.in_(region_subtree(region_code)))  # a 市州's sample takes its counties'
     # A fixed order, so that a seeded draw over the same candidates picks the same files.
     return list(db.session.scalars(stmt.order_by(Case.id)))
 

@@ -43,7 +43,7 @@ def _region(value: str | None) -> str | None:
     from hotline.reference import queries as ref
 
     if value is not None and value not in ref.region_map():
-        raise click.BadParameter(f"Unknown region {value!r} (a 6-digit code: 430000 or one of the 14 市州).",
+        raise click.BadParameter(f"Unknown region {value!r} (a 6-digit code: the province's or one of its 市州).",
                                  param_hint="--region")
     return value
 
@@ -102,7 +102,7 @@ def _figures_lines(month: str, region_code: str) -> list[str]:
 @click.argument("month")
 @click.option("--to", "last", default=None, metavar="YYYY-MM", help="Build every month from MONTH to this one.")
 @click.option("--region", "region_code", default=None, metavar="CODE",
-              help="Also print this region's figures (430000: the province).")
+              help="Also print this region's figures (the province's code: the province).")
 def build_command(month: str, last: str | None, region_code: str | None) -> None:
     """Compute MONTH (YYYY-MM) for every region and store it. Safe to run again; a locked month keeps its
     figures and a different result is kept as a pending revision."""

@@ -423,6 +423,8 @@ def _render_monthly(form: MonthlyFilterForm, month: Month | None, region_code: s
         return render_template("stats/monthly.html", snapshot=None, **context), status
     _refresh_embedded()
     snapshot = _snapshot(month, region_code)
+    if snapshot is None:  # a region without statistics (not the province, a 市州 or one of their counties)
+        return render_template("stats/monthly.html", snapshot=None, **context), status
     revision = _pending_revision(snapshot)
     this_month = Month.of(local_today())
     own = snapshot if region_code == current_user.region_code else _snapshot(month, current_user.region_code)

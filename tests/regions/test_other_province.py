@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -129,6 +130,10 @@ def test_a_guangdong_office_works_and_names_nothing_of_hunan(guangdong):
             assert '<html lang="zh' in html
     public = app.test_client().get("/public/decisions").get_data(as_text=True)
     assert "广东省知识产权局" in public and not HUNAN.search(public)
+    openapi = json.dumps(app.test_client().get("/api/v1/openapi.json").get_json(), ensure_ascii=False)
+    assert "案号" in openapi
+    found = HUNAN.search(openapi)
+    assert not found, openapi[max(0, found.start() - 150):found.end() + 50]
 
     # The yearly export (the spreadsheet's text, every sheet and string).
     client = _client(app, "gd-supervisor")
