@@ -119,10 +119,12 @@ def build_month(month: Month) -> dict[str, str]:
 
     def build(code: str) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
         """(what the row holds, what it would hold with the pending revisions, the changes of those revisions)."""
-        held = copy_figures(own[code]) if code in own else copy_figures(zero)
+        children = tree.get(code, ())
+        # A leaf (a county) holds its own figures as computed (fresh dicts of this build: no copy needed).
+        held = (own[code] if not children else copy_figures(own[code])) if code in own else copy_figures(zero)
         proposed = copy_figures(held) if any_locked else held
         parts: list[Any] = []
-        for child in tree.get(code, ()):
+        for child in children:
             child_held, child_proposed, child_parts = build(child)
             _add(held, child_held)
             if any_locked:
