@@ -11,8 +11,9 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy import text as sql_text
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.core import outbox
 from hotline.core.audit import record_event
@@ -135,7 +136,7 @@ def build_month(month: Month) -> dict[str, str]:
         snapshot = existing.get(code)
         if snapshot is None or not snapshot.locked:
             outcome[code], _revision = _store(month, snapshot, code, held, now, None, refs, superseded,
-                                              created=created)
+                                              created=created, touched=touched)
             # Revisions below an unlocked row are still part of the locked rows above it.
             return held, proposed, parts
         records = _records_of(sets, code, tree)
@@ -151,9 +152,13 @@ def build_month(month: Month) -> dict[str, str]:
                 [revision.changes] if revision is not None else [])
 
     created: list[dict[str, Any]] = []
+    touched: list[int] = []
     build(province)
     if created:
         _insert_snapshots(created)
+    if touched:
+        db.session.execute(update(MonthlySnapshot).where(MonthlySnapshot.id.in_(touched))
+                           .values(computed_at=now).execution_options(synchronize_session=False))
     db.session.flush()
     for revision in superseded:
         record_event(revision, "discard", None, {"status": ("pending", "discarded")},
@@ -185,9 +190,11 @@ _DIFF = object()
 def _store(month: Month, snapshot: MonthlySnapshot | None, region_code: str, data: dict[str, Any], now,
            records: dict[str, dict[str, str]] | None, refs: dict[str, dict[str, str]],
            superseded: list[SnapshotRevision], *, changes: Any = _DIFF,
-           created: list[dict[str, Any]] | None = None) -> tuple[str, SnapshotRevision | None]:
+           created: list[dict[str, Any]] | None = None,
+           touched: list[int] | None = None) -> tuple[str, SnapshotRevision | None]:
     """Store one region's figures: (what happened, the pending revision when there is one). New snapshots are
-    added to ``created`` when it is given (inserted together by the caller), else to the session."""
+    added to ``created`` when it is given (inserted together by the caller), else to the session; the ids of
+    unchanged rows whose computation time moves go to ``touched`` when it is given (updated by the caller)."""
     if snapshot is None:
         if created is None:
             db.session.add(MonthlySnapshot(month=month.first_day, region_code=region_code, data=data,
@@ -200,7 +207,13 @@ def _store(month: Month, snapshot: MonthlySnapshot | None, region_code: str, dat
         changed = snapshot.data != data
         if changed:
             snapshot.data = data
-        snapshot.computed_at = now
+            snapshot.computed_at = now
+        elif touched is None:
+            snapshot.computed_at = now
+        else:
+            # Only the time of the computation changes: one UPDATE for all of them (the caller's).
+            set_committed_value(snapshot, "computed_at", now)
+            touched.append(snapshot.id)
         return ("updated" if changed else "unchanged"), None
     pending = next((r for r in snapshot.revisions if r.status == "pending"), None)
     if same_figures(snapshot.data, data):
