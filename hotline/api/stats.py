@@ -30,6 +30,7 @@ from hotline.stats import exports
 from hotline.stats.compute import Month
 from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun
 from hotline.stats.operations import (
+    county_rows,
     decide_revision,
     dispatch_rebuild,
     get_snapshot,
@@ -150,6 +151,14 @@ class RevisionOut(Out):
                                                            "when the month was locked before records were kept.")
 
 
+class RegionBelowOut(Out):
+    region_code: str = Field(description="A county code (GB/T 2260 order), ``own`` (市本级: logged against the "
+                                         "市州 itself) or the 市州's code (its total, last).")
+    label: str
+    calls: CallFiguresOut
+    cases: CaseFiguresOut
+
+
 class SnapshotOut(Out):
     month: MonthText
     region_code: str
@@ -160,6 +169,9 @@ class SnapshotOut(Out):
     cases: CaseFiguresOut
     revision: RevisionOut | None = Field(description="The pending revision of a locked month (a later rebuild "
                                                      "with different figures), to accept or discard.")
+    regions_below: list[RegionBelowOut] | None = Field(None, description="Only for a 市州 whose counties have "
+                                                                         "figures: its table of counties (the "
+                                                                         "市州's figures include theirs).")
 
 
 class TaskAcceptedOut(Out):
@@ -216,7 +228,8 @@ class PreviousMonthPointOut(Out):
 
 class RegionRowOut(Out):
     region_code: str = Field(description="A 市州 code, ``other`` (calls logged against the province itself) or "
-                                         "the province's code (全省).")
+                                         "the province's code (全省); in a 市州's report: a county code, ``own`` "
+                                         "(市本级: logged against the 市州 itself) or the 市州's code (its total).")
     label: str
     calls_total: int
     calls_phone: int
@@ -256,8 +269,9 @@ class YearlyOut(Out):
                                                         "where the base is 0. Keys: " + ", ".join(GROWTH_KEYS) + ".")
     monthly: list[MonthPointOut]
     monthly_previous: list[PreviousMonthPointOut]
-    by_region: list[RegionRowOut] = Field(description="The 市州 in the official order, 其他, 全省 (province "
-                                                      "reports only; empty for a 市州).")
+    by_region: list[RegionRowOut] = Field(description="The province: its 市州 in the official order, 其他, 全省. "
+                                                      "A 市州 whose counties have figures: its counties in "
+                                                      "GB/T 2260 order, 市本级, its total. Otherwise empty.")
     enforcement: EnforcementOut = Field(description="What the summary counts beside the cases, in the period.")
     narrative: str = Field(description="The Chinese summary paragraph.")
 
@@ -314,7 +328,7 @@ def revision_json(revision: SnapshotRevision) -> dict[str, Any]:
 
 def snapshot_json(snapshot: MonthlySnapshot) -> dict[str, Any]:
     pending = next((r for r in snapshot.revisions if r.status == "pending"), None)
-    return {
+    out = {
         "month": f"{snapshot.month:%Y-%m}",
         "region_code": snapshot.region_code,
         "computed_at": iso(snapshot.computed_at),
@@ -324,6 +338,11 @@ def snapshot_json(snapshot: MonthlySnapshot) -> dict[str, Any]:
         "cases": snapshot.data["cases"],
         "revision": revision_json(pending) if pending else None,
     }
+    below = county_rows(Month.of(snapshot.month), snapshot.region_code)
+    if below:
+        out["regions_below"] = [{"region_code": row["region_code"], "label": row["label"],
+                                 "calls": row["data"]["calls"], "cases": row["data"]["cases"]} for row in below]
+    return out
 
 
 def task_json(run: TaskRun) -> dict[str, Any]:

@@ -231,10 +231,18 @@ def _zero_like(template: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def copy_figures(figures: dict[str, Any]) -> dict[str, Any]:
+    """A copy of nested figures (dicts of numbers and decimal strings), cheaper than ``copy.deepcopy``."""
+    return {key: copy_figures(value) if isinstance(value, dict) else value for key, value in figures.items()}
+
+
 def _add(into: dict[str, Any], other: dict[str, Any]) -> None:
     for key, value in other.items():
         if isinstance(value, dict):
-            _add(into.setdefault(key, _zero_like(value)), value)
+            sub = into.get(key)
+            if sub is None:
+                sub = into[key] = _zero_like(value)
+            _add(sub, value)
         elif isinstance(value, str):
             into[key] = str(Decimal(into.get(key, "0")) + Decimal(value))
         else:
@@ -262,22 +270,17 @@ def empty_figures() -> dict[str, Any]:
     return {"calls": calls, "cases": cases}
 
 
-def compute_month(month: Month) -> dict[str, dict[str, Any]]:
-    """Figures for every region (the 14 市州 and 430000 itself) and the province total (key ``430000``).
-
-    The province total sums every row, including calls recorded against the province as a whole (其他).
-    Calls logged against 430000 itself are kept under ``other`` so the yearly table can show 其他.
-    """
+def own_figures(month: Month) -> dict[str, dict[str, Any]]:
+    """The figures of the records logged against each region itself (no roll-up): one GROUP BY region pass over
+    calls, one over transfers, one over cases, one over supervisions. Only regions with records are keys."""
     calls, cases, transfers = call_figures(month), case_figures(month), transfer_figures(month)
     # Major-case supervision (督办): supervised cases opened and closed in the month, by the case's region.
     from hotline.supervision.queries import supervision_figures
 
     for code, figures in supervision_figures(month.first_day, month.last_day).items():
         cases.setdefault(code, {}).update(figures)
-    regions = [r.code for r in ref.list_regions() if r.code != province_code()]
-    result: dict[str, dict[str, Any]] = {}
-    total = empty_figures()
-    for code in [*regions, province_code()]:
+    out: dict[str, dict[str, Any]] = {}
+    for code in sorted({*calls, *cases, *transfers}):
         figures = empty_figures()
         if code in calls:
             figures["calls"].update(calls[code])
@@ -285,12 +288,53 @@ def compute_month(month: Month) -> dict[str, dict[str, Any]]:
             figures["calls"].update(transfers[code])
         if code in cases:
             figures["cases"].update(cases[code])
-        _add(total, figures)
-        if code == province_code():
-            result["other"] = figures
-        else:
+        out[code] = figures
+    return out
+
+
+def stat_tree(codes_with_figures=()) -> dict[str, list[str]]:
+    """The statistics tree: the province's children are its 市州 in the official order, a 市州's children its
+    counties in GB/T 2260 code order (only those in ``codes_with_figures``: a county without records has no
+    row). Counties are leaves."""
+    province = province_code()
+    wanted = set(codes_with_figures)
+    tree: dict[str, list[str]] = {province: []}
+    for region in ref.list_regions():
+        if region.code == province:
+            continue
+        tree[province].append(region.code)
+        tree[region.code] = [c.code for c in ref.list_counties(region.code) if c.code in wanted]
+    return tree
+
+
+def compute_month(month: Month) -> dict[str, dict[str, Any]]:
+    """Figures for every region and the province total (key ``province_code()``).
+
+    Each level's figures include everything below it: a county's records count in the county, its 市州 and the
+    province (a record logged against a 市州 itself stays the 市州's own). Keys: every 市州 (official order),
+    each county with records, ``other`` (calls and cases logged against the province itself, so the yearly table
+    can show 其他) and the province total, which sums every row. Computed once (GROUP BY region) and rolled up
+    in Python along the tree.
+    """
+    own = own_figures(month)
+    tree = stat_tree(own)
+    province = province_code()
+    result: dict[str, dict[str, Any]] = {}
+
+    def roll(code: str) -> dict[str, Any]:
+        figures = empty_figures()
+        if code in own and code != province:
+            _add(figures, own[code])
+        for child in tree.get(code, ()):
+            _add(figures, roll(child))
+        if code != province:
             result[code] = figures
-    result[province_code()] = total
+        return figures
+
+    total = roll(province)
+    result["other"] = own.get(province, empty_figures())
+    _add(total, result["other"])
+    result[province] = total
     return result
 
 

@@ -577,8 +577,9 @@ def yearly_docx(summary: dict[str, Any]) -> bytes:
                     [[(row.get(key), kind) for key, _, kind in REGION_COLUMNS] for row in summary["by_region"]],
                     widths_cm=REGION_WIDTHS_CM, size=8, total_last=True)
         note = doc.add_paragraph()
-        _docx_font(note.add_run("注:办案总量=专利纠纷立案+假冒专利立案;“其他”为登记在全省、未分到市州的来电和案件。"),
-                   "楷体", 10)
+        own_row = "“其他”为登记在全省、未分到市州的来电和案件。" if summary["region_code"] == province_code() else \
+            f"“{summary['by_region'][-2]['label']}”为登记在{region_name(summary['region_code'])}本身、未分到县市区的来电和案件。"
+        _docx_font(note.add_run("注:办案总量=专利纠纷立案+假冒专利立案;" + own_row), "楷体", 10)
 
     buffer = io.BytesIO()
     doc.save(buffer)

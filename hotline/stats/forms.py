@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from hotline.core.clock import local_today
 from hotline.core.forms import HotlineForm
-from hotline.core.permissions import province_code
+from hotline.core.permissions import province_code, sees_region
 from hotline.reference import queries as ref
 from hotline.stats.compute import Month
 
@@ -36,13 +36,15 @@ def parse_year(text: str | None) -> int | None:
 
 
 def region_choices(user) -> list[tuple[str, str]]:
-    """全省 and the 14 市州 (official order) for a province user; a 市州 user gets only their own region."""
-    regions = ref.region_map()
-    if user.region_code != province_code():
-        region = regions.get(user.region_code)
-        return [(user.region_code, region.name if region else user.region_code)]
-    return [(province_code(), str(_l("Whole province")))] + [
-        (r.code, r.name) for r in ref.list_regions() if r.code != province_code()]
+    """The regions the user sees, as a tree: 全省, each 市州 (official order) with its counties indented under it
+    for a province user; a 市州 user their 市州 and its counties; a county user only their own."""
+    province = province_code()
+    choices = ref.region_choices(lambda code: sees_region(user, code), include_province=True)
+    choices = [(code, str(_l("Whole province")) if code == province else label) for code, label in choices]
+    if not choices:
+        region = ref.region_map().get(user.region_code)
+        choices = [(user.region_code, region.name if region else user.region_code)]
+    return choices
 
 
 class _MonthField(StringField):

@@ -4,13 +4,16 @@ the outbox that marks months stale when calls and cases change."""
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import uuid
 from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.core import outbox
 from hotline.core.audit import record_event
@@ -18,18 +21,21 @@ from hotline.core.clock import local_today
 from hotline.core.errors import StateError, ValidationFailed
 from hotline.core.i18n import gettext as _
 from hotline.core.i18n import pgettext
-from hotline.core.permissions import province_code
+from hotline.core.permissions import province_code, region_ancestors, region_subtree
 from hotline.core.types import utcnow
 from hotline.extensions import db
+from hotline.reference import queries as ref
 from hotline.stats.compute import (
     Month,
     _add,
-    compute_month,
+    copy_figures,
     diff_records,
     empty_figures,
     empty_records,
     merge_changes,
+    own_figures,
     record_sets,
+    stat_tree,
     subtract,
 )
 from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun
@@ -73,6 +79,19 @@ def same_figures(locked: dict[str, Any], fresh: dict[str, Any]) -> bool:
     return True
 
 
+def _records_of(sets: dict[str, dict[str, dict[str, str]]], code: str,
+                tree: dict[str, list[str]]) -> dict[str, dict[str, str]]:
+    """The records behind a snapshot, as kept when it is locked: the province row's are those logged against the
+    province itself (其他); a 市州's, its own and its counties'; a county's, its own."""
+    if code == province_code():
+        return sets.get("other", empty_records())
+    out = empty_records()
+    for part in (code, *tree.get(code, ())):
+        for kind, records in sets.get(part, {}).items():
+            out[kind].update(records)
+    return out
+
+
 def build_month(month: Month) -> dict[str, str]:
     """Compute the month for every region and store it. Idempotent: same data, same snapshot.
 
@@ -80,41 +99,66 @@ def build_month(month: Month) -> dict[str, str]:
     lists the calls and cases that differ from those behind the locked figures; when the figures are the locked
     ones again, a pending revision is out of date and is discarded (by the system).
 
-    The province row is the sum of what its 市州 rows hold (a locked 市州 counts with its locked figures) plus
-    the calls and cases recorded against the province itself, so it always agrees with them; a locked province
-    row gets a revision when that sum (with the 市州 revisions) differs.
+    The figures are computed once (GROUP BY region, ``own_figures``) and rolled up along the tree, bottom up:
+    a 市州 row is its own records plus what its county rows hold (a locked county counts with its locked
+    figures), the province row what its 市州 rows hold plus the calls and cases recorded against the province
+    itself, so every level always agrees with the one below. A county has a snapshot once it has records. A
+    locked row gets a revision when that sum (with the revisions below it) differs.
     Returns {region_code: "created" | "updated" | "unchanged" | "revision" | "locked"}.
     """
-    figures = compute_month(month)
-    other = figures.pop("other")
-    figures.pop(province_code())
+    own = own_figures(month)
     existing = _snapshots(month)
+    tree = stat_tree({*own, *existing})
     # The records behind the figures are needed only to explain revisions of locked months.
     sets, refs = record_sets(month) if any(s.locked for s in existing.values()) else ({}, {})
     now = utcnow()
     outcome: dict[str, str] = {}
     superseded: list[SnapshotRevision] = []
-    held, proposed, parts = empty_figures(), empty_figures(), []
-    for region_code, data in figures.items():
-        outcome[region_code], revision = _store(month, existing.get(region_code), region_code, data, now,
-                                                sets.get(region_code, empty_records()), refs, superseded)
-        _add(held, existing[region_code].data if region_code in existing else data)
-        _add(proposed, revision.data if revision is not None else
-             (existing[region_code].data if region_code in existing else data))
-        if revision is not None:
-            parts.append(revision.changes)
-    _add(held, other)
-    _add(proposed, other)
-    province = existing.get(province_code())
-    if province is None or not province.locked:
-        outcome[province_code()], _revision = _store(month, province, province_code(), held, now, None, refs,
-                                                   superseded)
-    else:
-        own = sets.get("other", empty_records())
-        changes = None if province.records is None else merge_changes(
-            [*parts, diff_records(province.records, own, refs)])
-        outcome[province_code()], _revision = _store(month, province, province_code(), proposed, now, own, refs,
-                                                   superseded, changes=changes)
+    province = province_code()
+
+    # Nothing locked: what a row would hold with the pending revisions is what it holds (not summed twice).
+    any_locked = any(s.locked for s in existing.values())
+    zero = empty_figures()
+
+    def build(code: str) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
+        """(what the row holds, what it would hold with the pending revisions, the changes of those revisions)."""
+        children = tree.get(code, ())
+        # A leaf (a county) holds its own figures as computed (fresh dicts of this build: no copy needed).
+        held = (own[code] if not children else copy_figures(own[code])) if code in own else copy_figures(zero)
+        proposed = copy_figures(held) if any_locked else held
+        parts: list[Any] = []
+        for child in children:
+            child_held, child_proposed, child_parts = build(child)
+            _add(held, child_held)
+            if any_locked:
+                _add(proposed, child_proposed)
+            parts.extend(child_parts)
+        snapshot = existing.get(code)
+        if snapshot is None or not snapshot.locked:
+            outcome[code], _revision = _store(month, snapshot, code, held, now, None, refs, superseded,
+                                              created=created, touched=touched)
+            # Revisions below an unlocked row are still part of the locked rows above it.
+            return held, proposed, parts
+        records = _records_of(sets, code, tree)
+        if code == province:
+            # The province keeps only its own records: its changes are its 市州' changes and its own.
+            changes = None if snapshot.records is None else merge_changes(
+                [*parts, diff_records(snapshot.records, records, refs)])
+            outcome[code], revision = _store(month, snapshot, code, proposed, now, records, refs, superseded,
+                                             changes=changes)
+        else:
+            outcome[code], revision = _store(month, snapshot, code, proposed, now, records, refs, superseded)
+        return (snapshot.data, revision.data if revision is not None else snapshot.data,
+                [revision.changes] if revision is not None else [])
+
+    created: list[dict[str, Any]] = []
+    touched: list[int] = []
+    build(province)
+    if created:
+        _insert_snapshots(created)
+    if touched:
+        db.session.execute(update(MonthlySnapshot).where(MonthlySnapshot.id.in_(touched))
+                           .values(computed_at=now).execution_options(synchronize_session=False))
     db.session.flush()
     for revision in superseded:
         record_event(revision, "discard", None, {"status": ("pending", "discarded")},
@@ -126,22 +170,54 @@ def build_month(month: Month) -> dict[str, str]:
     return outcome
 
 
+def _insert_snapshots(rows: list[dict[str, Any]]) -> None:
+    """Insert a month's new snapshots (a province with its counties has ~140). On PostgreSQL one statement with
+    one JSON parameter (``jsonb_to_recordset``): an executemany would send a statement per row, a multi-row
+    VALUES compiles thousands of parameters. Elsewhere an executemany."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(insert(MonthlySnapshot), rows)
+        return
+    payload = json.dumps([{"month": row["month"].isoformat(), "region_code": row["region_code"],
+                           "data": row["data"], "computed_at": row["computed_at"].isoformat()} for row in rows],
+                         ensure_ascii=False, separators=(",", ":"))
+    db.session.execute(sql_text(
+        "INSERT INTO monthly_snapshots (month, region_code, data, computed_at, locked) "
+        "SELECT r.month, r.region_code, r.data, r.computed_at, false "
+        "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) "
+        "AS r(month date, region_code varchar, data jsonb, computed_at timestamptz)"), {"rows": payload})
+
+
 #: ``_store``'s default: the revision's changes are the diff of the locked records and ``records``.
 _DIFF = object()
 
 
 def _store(month: Month, snapshot: MonthlySnapshot | None, region_code: str, data: dict[str, Any], now,
            records: dict[str, dict[str, str]] | None, refs: dict[str, dict[str, str]],
-           superseded: list[SnapshotRevision], *, changes: Any = _DIFF) -> tuple[str, SnapshotRevision | None]:
-    """Store one region's figures: (what happened, the pending revision when there is one)."""
+           superseded: list[SnapshotRevision], *, changes: Any = _DIFF,
+           created: list[dict[str, Any]] | None = None,
+           touched: list[int] | None = None) -> tuple[str, SnapshotRevision | None]:
+    """Store one region's figures: (what happened, the pending revision when there is one). New snapshots are
+    added to ``created`` when it is given (inserted together by the caller), else to the session; the ids of
+    unchanged rows whose computation time moves go to ``touched`` when it is given (updated by the caller)."""
     if snapshot is None:
-        db.session.add(MonthlySnapshot(month=month.first_day, region_code=region_code, data=data, computed_at=now))
+        if created is None:
+            db.session.add(MonthlySnapshot(month=month.first_day, region_code=region_code, data=data,
+                                           computed_at=now))
+        else:
+            created.append({"month": month.first_day, "region_code": region_code, "data": data, "computed_at": now,
+                            "locked": False})
         return "created", None
     if not snapshot.locked:
         changed = snapshot.data != data
         if changed:
             snapshot.data = data
-        snapshot.computed_at = now
+            snapshot.computed_at = now
+        elif touched is None:
+            snapshot.computed_at = now
+        else:
+            # Only the time of the computation changes: one UPDATE for all of them (the caller's).
+            set_committed_value(snapshot, "computed_at", now)
+            touched.append(snapshot.id)
         return ("updated" if changed else "unchanged"), None
     pending = next((r for r in snapshot.revisions if r.status == "pending"), None)
     if same_figures(snapshot.data, data):
@@ -162,14 +238,57 @@ def _store(month: Month, snapshot: MonthlySnapshot | None, region_code: str, dat
 
 
 def get_snapshot(month: Month, region_code: str, *, build_missing: bool = True) -> MonthlySnapshot | None:
-    """The stored snapshot, computed on demand when the month has none yet."""
-    snapshot = db.session.scalar(select(MonthlySnapshot).where(MonthlySnapshot.month == month.first_day,
-                                                               MonthlySnapshot.region_code == region_code))
+    """The stored snapshot, computed on demand when the month has none yet. A county without records in the
+    month gets its (zero) snapshot when it is asked for (then kept up to date by every build)."""
+    snapshot = _find(month, region_code)
     if snapshot is None and build_missing:
         build_month(month)
-        snapshot = db.session.scalar(select(MonthlySnapshot).where(MonthlySnapshot.month == month.first_day,
-                                                                   MonthlySnapshot.region_code == region_code))
+        snapshot = _find(month, region_code)
+        if snapshot is None and region_code in ref.region_map() and region_code in stat_regions():
+            snapshot = MonthlySnapshot(month=month.first_day, region_code=region_code, data=empty_figures(),
+                                       computed_at=utcnow())
+            db.session.add(snapshot)
+            db.session.flush()
     return snapshot
+
+
+def _find(month: Month, region_code: str) -> MonthlySnapshot | None:
+    return db.session.scalar(select(MonthlySnapshot).where(MonthlySnapshot.month == month.first_day,
+                                                           MonthlySnapshot.region_code == region_code))
+
+
+def stat_regions() -> set[str]:
+    """The regions with statistics: the province, its 市州 and their counties (active regions of the tree)."""
+    tree = stat_tree({c.code for c in ref.list_counties()})
+    return set(tree) | {c for children in tree.values() for c in children}
+
+
+def county_rows(month: Month, region_code: str) -> list[dict[str, Any]]:
+    """A 市州's table of the month: each of its counties in the official (GB/T 2260 code) order, its own row
+    (市本级: the records of the 市州 itself) and its total, each ``{"region_code", "label", "data"}`` (a county
+    without a snapshot: zeros). Empty for the province, a county, or a 市州 none of whose counties has figures.
+    (The rows a table of "the child regions of X" reads, e.g. the performance table within a 市州.)"""
+    from hotline.stats.yearly import own_label
+
+    region = ref.region_map().get(region_code)
+    if region is None or region.level == "county" or region_code == province_code():
+        return []
+    counties = ref.list_counties(region_code)
+    snapshots = {s.region_code: s for s in db.session.scalars(select(MonthlySnapshot).where(
+        MonthlySnapshot.month == month.first_day,
+        MonthlySnapshot.region_code.in_([region_code, *(c.code for c in counties)])))}
+    if region_code not in snapshots or not any(c.code in snapshots for c in counties):
+        return []
+    total = snapshots[region_code].data
+    own = copy.deepcopy(total)
+    rows = []
+    for county in counties:
+        data = snapshots[county.code].data if county.code in snapshots else empty_figures()
+        subtract(own, data)
+        rows.append({"region_code": county.code, "label": county.stat_label, "data": data})
+    rows.append({"region_code": "own", "label": own_label(region), "data": own})
+    rows.append({"region_code": region_code, "label": region.stat_label, "data": total})
+    return rows
 
 
 def lock_month(month: Month, region_code: str, *, actor) -> list[MonthlySnapshot]:
@@ -179,23 +298,22 @@ def lock_month(month: Month, region_code: str, *, actor) -> list[MonthlySnapshot
                                {"month": [_("A month that has not started cannot be locked.")]})
     # What is locked is what the calls and cases say now, with the records behind it (to explain revisions).
     build_month(month)
+    get_snapshot(month, region_code)
     snapshots = _snapshots(month)
-    if region_code != province_code() and region_code not in snapshots:
-        # A county office: its figures count in its 市州's snapshot until statistics are kept per level.
-        raise ValidationFailed(_("No monthly figures are kept for this office."),
-                               {"region_code": [_("No monthly figures are kept for this office.")]})
-    targets = list(snapshots.values()) if region_code == province_code() else [snapshots[region_code]]
+    # A region locks its own snapshot and those below it (the province: every region's).
+    below = set(region_subtree(region_code))
+    targets = [s for code, s in snapshots.items() if region_code == province_code() or code in below]
     sets, _refs = record_sets(month)
+    tree = stat_tree(snapshots)
     now = utcnow()
     locked = []
     for snapshot in targets:
         if snapshot.locked:
             continue
         snapshot.locked, snapshot.locked_at, snapshot.locked_by_id = True, now, actor.id
-        # The province row keeps its own records (calls and cases recorded against the province itself); its
-        # 市州 keep theirs.
-        key = "other" if snapshot.region_code == province_code() else snapshot.region_code
-        snapshot.records = sets.get(key, empty_records())
+        # The province row keeps its own records (calls and cases recorded against the province itself); a 市州
+        # its own and its counties', a county its own.
+        snapshot.records = _records_of(sets, snapshot.region_code, tree)
         locked.append(snapshot)
     db.session.flush()
     for snapshot in locked:
@@ -217,24 +335,27 @@ def decide_revision(revision: SnapshotRevision, accept: bool, *, actor) -> None:
     accepted_parts: list[SnapshotRevision] = []
     if accept:
         siblings = _snapshots(Month.of(snapshot.month))
-        province = siblings.get(province_code())
-        if snapshot.region_code == province_code():
-            # The province's figures are the sum of its 市州': their pending revisions are part of this one.
-            for sibling in siblings.values():
-                part = next((r for r in sibling.revisions if r.status == "pending"), None)
-                if sibling is not snapshot and part is not None:
-                    part.status, part.decided_by_id, part.decided_at = "accepted", actor.id, revision.decided_at
-                    _apply(part, sibling)
-                    accepted_parts.append(part)
-        elif province is not None:
-            # The province row is the sum of its 市州 rows: it moves with this one, locked or not.
-            total = copy.deepcopy(province.data)
+        # A row's figures are the sum of the rows below it: their pending revisions are part of this one.
+        below = set(region_subtree(snapshot.region_code)) - {snapshot.region_code}
+        for sibling in siblings.values():
+            part = next((r for r in sibling.revisions if r.status == "pending"), None)
+            if sibling is not snapshot and part is not None and (
+                    snapshot.region_code == province_code() or sibling.region_code in below):
+                part.status, part.decided_by_id, part.decided_at = "accepted", actor.id, revision.decided_at
+                _apply(part, sibling)
+                accepted_parts.append(part)
+        # The rows above move with this one, locked or not (a county: its 市州 and the province).
+        for above in region_ancestors(snapshot.region_code):
+            upper = siblings.get(above)
+            if upper is None:
+                continue
+            total = copy.deepcopy(upper.data)
             subtract(total, snapshot.data)
             _add(total, revision.data)
-            province.data = total
-            stale = next((r for r in province.revisions if r.status == "pending"), None)
+            upper.data = total
+            stale = next((r for r in upper.revisions if r.status == "pending"), None)
             if stale is not None and stale.data == total:
-                # The province's own revision was only this 市州's: it is done.
+                # The upper row's own revision was only this one's: it is done.
                 stale.status, stale.decided_by_id, stale.decided_at = "accepted", actor.id, revision.decided_at
                 accepted_parts.append(stale)
         _apply(revision, snapshot)

@@ -26,14 +26,21 @@ from hotline.cases.models import ALL_OUTCOMES
 from hotline.core.clock import local_today
 from hotline.core.errors import StateError, ValidationFailed
 from hotline.core.forms import ConfirmForm
-from hotline.core.permissions import Role, province_code, role_required, sees_region
+from hotline.core.permissions import Role, province_code, region_subtree, role_required, sees_region
 from hotline.extensions import db
 from hotline.reference import queries as ref
 from hotline.stats import bp, exports
 from hotline.stats.compute import Month
 from hotline.stats.forms import FIRST_YEAR, MonthlyFilterForm, RebuildForm, YearlyFilterForm, parse_month, parse_year
 from hotline.stats.models import MonthlySnapshot, SnapshotRevision, TaskRun
-from hotline.stats.operations import decide_revision, dispatch_rebuild, get_snapshot, lock_month, month_range
+from hotline.stats.operations import (
+    county_rows,
+    decide_revision,
+    dispatch_rebuild,
+    get_snapshot,
+    lock_month,
+    month_range,
+)
 from hotline.stats.operations import start_rebuild as op_start_rebuild
 from hotline.stats.yearly import yearly_summary
 
@@ -424,7 +431,7 @@ def _render_monthly(form: MonthlyFilterForm, month: Month | None, region_code: s
         return render_template("stats/monthly.html", snapshot=None, **context), status
     _refresh_embedded()
     snapshot = _snapshot(month, region_code)
-    if snapshot is None:  # a county office: its figures count in its 市州's until statistics are kept per level
+    if snapshot is None:  # a region without statistics (not the province, a 市州 or one of their counties)
         return render_template("stats/monthly.html", snapshot=None, **context), status
     revision = _pending_revision(snapshot)
     this_month = Month.of(local_today())
@@ -450,6 +457,7 @@ def _render_monthly(form: MonthlyFilterForm, month: Month | None, region_code: s
         month_over=month < this_month,
         answers=_answer_figures(month, region_code),
         overview=_overview(month, region_code),
+        county_rows=county_rows(month, region_code),
     )
     return render_template("stats/monthly.html", **context), status
 
@@ -491,7 +499,7 @@ def _answer_figures(month: Month, region_code: str) -> dict[str, Any]:
     from hotline.calls.models import Call
 
     start, end = month.utc_bounds()
-    where = None if region_code == province_code() else Call.region_code == region_code
+    where = None if region_code == province_code() else Call.region_code.in_(region_subtree(region_code))
     gaps_total, gaps = unanswered_consultations(start, end, region_filter=where, limit=10)
     return {"most_used": most_used_answers(start, end, region_filter=where, limit=10),
             "gaps_total": gaps_total, "gaps": gaps}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -176,6 +177,22 @@ def yearly_summary(year: int, region_code: str | None = None) -> dict[str, Any]:
         rows.append(_row("其他", "other", other_current, other_previous))
         rows.append(_row("全省", province_code(), current, previous))
         summary["by_region"] = rows
+    elif (region := ref.region_map().get(region_code)) is not None and region.level != "county" and any(
+            county.code in regions for county in ref.list_counties(region_code)
+            for regions in (*current_months.values(), *same_period.values())):
+        # A 市州 whose counties have figures: every county in the official (GB/T 2260 code) order, its own row
+        # (市本级: the records of the 市州 itself), then the 市州's total. (Without county figures there is
+        # nothing to break down: the 市州's own figures are its total.)
+        rows = []
+        own_current, own_previous = copy.deepcopy(current), copy.deepcopy(previous)
+        for county in ref.list_counties(region_code):
+            cur, prev = _total(current_months, county.code), _total(same_period, county.code)
+            rows.append(_row(county.stat_label, county.code, cur, prev))
+            subtract(own_current, cur)
+            subtract(own_previous, prev)
+        rows.append(_row(own_label(region), "own", own_current, own_previous))
+        rows.append(_row(region.stat_label, region_code, current, previous))
+        summary["by_region"] = rows
     # Beside the cases: decisions published, files reviewed, judicial organs, campaigns, fairs (hotline.campaigns).
     if n_months:
         last_day = months_of(year)[-1].last_day
@@ -185,6 +202,12 @@ def yearly_summary(year: int, region_code: str | None = None) -> dict[str, Any]:
         summary["enforcement"], fair_names = dict.fromkeys(ENFORCEMENT_KEYS, 0), []
     summary["narrative"] = narrative(summary, fair_names)
     return summary
+
+
+def own_label(region) -> str:
+    """The row of a 市州's own records in its table of counties: 市本级 (a 市), 州本级 (a 州), else 本级."""
+    suffix = region.name[-1] if region.name and region.name[-1] in "市州盟" else ""
+    return f"{suffix}本级"
 
 
 def _pct(value: float | None) -> str:

@@ -1,5 +1,5 @@
 """A county's staff use every page of their role without an error: lists and statistics of a county office (its
-figures are kept per 市州 for now) answer, never 500."""
+own figures) answer, never 500."""
 
 from __future__ import annotations
 
@@ -29,11 +29,13 @@ def test_county_staff_get_no_server_error(app, create_user, make_token, role):
     assert not errors
 
 
-def test_a_county_supervisor_locking_a_month_is_told_why_not(app, create_user, make_token):
+def test_a_county_supervisor_locks_its_own_month(app, create_user, make_token):
+    """Statistics are kept per level (hotline.stats): a county supervisor locks (报送) its own county's month."""
     user = create_user("supervisor", "430102", username="fr-sup")
     headers = {"Authorization": f"Bearer {make_token(user)}"}
     response = app.test_client().post("/api/v1/stats/monthly/2015-05/lock", headers=headers, json={})
-    assert response.status_code == 422 and "region_code" in response.get_json()["errors"]
+    assert response.status_code == 200
+    assert response.get_json()["region_code"] == "430102" and response.get_json()["locked"] is True
 
 
 def test_a_prefecture_lists_and_filters_its_counties_cases(app, client, create_user, login):
