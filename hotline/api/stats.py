@@ -502,8 +502,8 @@ Percent = Annotated[float | None, Field(description="Percent with one decimal; n
 
 
 class PerformanceQuery(Query):
-    region_code: RegionCode | None = Field(None, description="Whose child regions to rank: 430000 (default) ranks "
-                                                             "the 14 市州; a 市州 ranks its counties.")
+    region_code: RegionCode | None = Field(None, description="Whose child regions to rank: the province (default) "
+                                                             "ranks its 市州; a 市州 ranks its counties.")
 
 
 class IndicatorOut(Out):

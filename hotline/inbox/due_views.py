@@ -53,7 +53,7 @@ def _due_sections():
     if not form.validate():
         form = DueFilterForm()
     today = local_today()
-    scope = form.scope.data if request.args.get("scope") else _default_scope()
+    scope = form.scope.data if request.args.get("scope") and form.scope.data else _default_scope()
     form.scope.data = scope
     until = None if form.horizon.data == "all" else week_end(today)
     result = due_list(current_user, today, until=until, mine=scope == "mine", deadline=form.deadline.data or None,

@@ -51,14 +51,27 @@ class SearchResult:
         return found[0] if len(found) == 1 else None
 
 
+def _case_number_formats() -> list[str]:
+    """The 案号 patterns in use: the province's and those of the 市州 that number their own (regions data), else
+    the configured or default pattern."""
+    from hotline.core.permissions import province_code
+    from hotline.reference import queries as ref
+    from hotline.reference.data import default_case_number_format
+
+    formats = [r.case_number_format for r in ref.region_map().values() if getattr(r, "case_number_format", None)]
+    fallback = current_app.config.get("CASE_NUMBER_FORMAT") or default_case_number_format(province_code())
+    return list(dict.fromkeys([*formats, fallback]))
+
+
 def _case_number_shape() -> tuple[str, str, str, str] | None:
-    """The configured 案号 format's (opening and closing bracket of the year, text between it and the number, text
-    after the number): ``湘知执字〔{year}〕第{number}号`` → (〔, 〕, 第, 号)."""
-    fmt = current_app.config["CASE_NUMBER_FORMAT"]
-    match = re.search(r"(.)\{year\}(.)(.*)\{number\}(.*)$", fmt)
-    if not match:
-        return None
-    return match.group(1), match.group(2), match.group(3), match.group(4)
+    """The 案号 pattern's (opening and closing bracket of the year, text between it and the number, text after the
+    number): ``湘知执字〔{year}〕第{number}号`` → (〔, 〕, 第, 号). The first pattern in use that has this shape (the
+    patterns of one province share their brackets and words; their prefixes differ)."""
+    for fmt in _case_number_formats():
+        match = re.search(r"(.)\{year\}(.)(.*)\{number\}(.*)$", fmt)
+        if match:
+            return match.group(1), match.group(2), match.group(3), match.group(4)
+    return None
 
 
 def case_number_clause(q: str):
@@ -106,9 +119,11 @@ def _case_number_prefixes(opening: str) -> frozenset[str]:
         stored = db.session.scalars(select(func.substr(Case.case_number, 1, position - 1))
                                     .where(Case.case_number.is_not(None), position > 0).distinct())
         _PREFIXES[opening] = frozenset(stored)
-    fmt = current_app.config["CASE_NUMBER_FORMAT"]
-    head = fmt[:fmt.index("{year}") - 1] if "{year}" in fmt else ""
-    formatted = {head.format(region=r.short_name or "") for r in ref.region_map().values()} if head else set()
+    formatted = set()
+    for fmt in _case_number_formats():
+        head = fmt[:fmt.index("{year}") - 1] if "{year}" in fmt else ""
+        if head:
+            formatted |= {head.format(region=r.short_name or "") for r in ref.region_map().values()}
     return _PREFIXES[opening] | formatted
 
 

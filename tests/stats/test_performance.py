@@ -11,10 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from config import DEFAULT_PERFORMANCE_WEIGHTS, performance_weights
-from hotline.core.permissions import PROVINCE_CODE
+from hotline.core.permissions import DEFAULT_PROVINCE as PROVINCE_CODE
 from hotline.extensions import db
 from hotline.reference import queries as ref
-from hotline.reference.models import Region
 from hotline.review.models import CaseReview
 from hotline.stats.compute import Month
 from hotline.stats.models import PerformanceMonth
@@ -224,25 +223,20 @@ def test_configured_weights_change_the_ranking(app, ctx):
 
 # Child regions ---------------------------------------------------------------------------------------------------
 
-def test_a_prefecture_without_counties_has_an_empty_table(ctx):
+def test_a_prefecture_ranks_its_counties_and_a_county_has_no_table(ctx):
+    """长沙's table has its counties (GB/T 2260 order, null where nothing was due, unranked); a county has none."""
     table = performance_table(Period.parse("2015-05"), CHANGSHA)
-    assert table["rows"] == [] and table["region_code"] == CHANGSHA
+    assert table["region_code"] == CHANGSHA
+    codes = [r["region_code"] for r in table["rows"]]
+    assert codes and codes == sorted(codes) and all(c.startswith("4301") for c in codes)
+    assert all(r["score"] is None and r["rank"] is None for r in table["rows"])
+    assert performance_table(Period.parse("2015-05"), "430102")["rows"] == []
 
 
 @pytest.fixture
 def counties(app):
-    """Two counties of 长沙 in the region table (a reference table the suite keeps between tests on PostgreSQL:
-    removed again afterwards, with what the test recorded against them)."""
+    """Two counties of 长沙 (the region tree ships them; removed afterwards: what the test recorded against them)."""
     codes = ("430102", "430103")
-    # The table reads the tree from parent_code only, whatever the level is called (this branch's regions table
-    # allows province and prefecture; counties come with their own level from the organization's work).
-    level = "county" if _allows_county() else "prefecture"
-    with app.app_context():
-        for code, name, order in (("430102", "芙蓉区", 1), ("430103", "天心区", 2)):
-            db.session.add(Region(code=code, name=name, short_name=name, stat_label=name, level=level,
-                                  parent_code=CHANGSHA, sort_order=order, is_active=True, authority_name=name))
-        db.session.commit()
-        ref.clear_cache()
     yield codes
     with app.app_context():
         from sqlalchemy import delete
@@ -251,7 +245,6 @@ def counties(app):
 
         db.session.execute(delete(PerformanceMonth).where(PerformanceMonth.region_code.in_(codes)))
         db.session.execute(delete(Case).where(Case.region_code.in_(codes)))
-        db.session.execute(delete(Region).where(Region.code.in_(codes)))
         db.session.commit()
         ref.clear_cache()
 
@@ -263,15 +256,12 @@ def test_counties_appear_and_roll_up_into_their_prefecture(counties, ctx):
              file_due_on=date(2015, 5, 9))
     db.session.commit()
     inside = performance_table(Period.parse("2015-05"), CHANGSHA)
-    assert [(r["name"], r["rank"]) for r in inside["rows"]] == [("天心区", 1), ("芙蓉区", 2)]
+    ranked = [(r["name"], r["rank"]) for r in inside["rows"] if r["rank"] is not None]
+    assert ranked == [("天心区", 1), ("芙蓉区", 2)]  # the other counties had nothing due: unranked
     assert inside["total"]["values"]["filed_on_time"] == 50.0
     province = performance_table(Period.parse("2015-05"))
     assert _row(province, CHANGSHA)["values"]["filed_on_time"] == 50.0   # the 市州's row includes its counties
     assert "430102" not in [r["region_code"] for r in province["rows"]]
-
-
-def _allows_county() -> bool:
-    return any("county" in str(getattr(c, "sqltext", "")) for c in Region.__table__.constraints)
 
 
 def test_period_parsing():

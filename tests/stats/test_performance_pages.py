@@ -85,8 +85,10 @@ def test_region_rules(client, login, people, may_2015):
     login(people.province_officer)
     response = client.get(f"{PAGE}?period=2015-05&region_code={CHANGSHA}")
     assert response.status_code == 200
-    # 长沙 has no counties in the region table yet: an empty table with a clear message.
+    # 长沙's table ranks its counties (nothing was due in them: no ranks); a county has none below it.
     html = response.get_data(as_text=True)
+    assert "芙蓉区" in html and 'id="no-child-regions"' not in html
+    html = client.get(f"{PAGE}?period=2015-05&region_code=430102").get_data(as_text=True)
     assert 'id="no-child-regions"' in html and _rows(html) == []
     client.post("/logout")
     login(people.operator)
@@ -144,7 +146,9 @@ def test_api_regions_and_bad_input(api, people, documented):
     zhuzhou = api(people.zhuzhou_supervisor)
     assert zhuzhou.get(f"{API}/2015-05").status_code == 200
     own = documented(zhuzhou.get(f"{API}/2015-05?region_code={ZHUZHOU}"))
-    assert own["rows"] == [] and own["total"]["region_code"] == ZHUZHOU
+    assert own["total"]["region_code"] == ZHUZHOU
+    assert [r["region_code"] for r in own["rows"]][:1] == ["430202"]  # its counties, in code order
+    assert all(r["rank"] is None for r in own["rows"])                 # nothing was due in them
     assert zhuzhou.get(f"{API}/2015-05?region_code={CHANGSHA}").status_code == 404
     for bad in ("2015-13", "15", "2999", "2015-05-01", "２０１５"):
         response = zhuzhou.get(f"{API}/{bad}")
