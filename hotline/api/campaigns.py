@@ -30,8 +30,9 @@ class CampaignCreate(Body):
     name: Text = Field(description="At most 200 characters, e.g. 2015年“护航”专项行动.")
     starts_on: Day
     ends_on: Day = Field(description="Not before starts_on.")
-    region_codes: list[RegionCode] = Field(description="The regions it runs in (the province's code: the whole province). "
-                                                       "A 市州 supervisor names only their own region.")
+    region_codes: list[RegionCode] = Field(description="The regions it runs in (the province's code: the "
+                                                       "whole province). A 市州 supervisor names only their own "
+                                                       "region.")
 
 
 class CampaignPatch(Body):

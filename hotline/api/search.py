@@ -17,8 +17,8 @@ from hotline.search.operations import search
 class SearchQuery(Query):
     q: str = Field("", max_length=100, description=(
         "A phone number (roles that see numbers; for officers and supervisors an audited, rate-limited look-up), a "
-        "call reference (HL-…), a case number (as printed, e.g. …〔2015〕第12号, any brackets, or its end) or a patent number "
-        "as printed (ZL201510001234.5, with or without ZL and the dot)."))
+        "call reference (HL-…), a case number (as printed, e.g. …〔2015〕第12号, any brackets, or its end) or a "
+        "patent number as printed (ZL201510001234.5, with or without ZL and the dot)."))
 
 
 class SearchOut(Out):
