@@ -375,3 +375,15 @@ def test_ten_years_from_2016_to_2025(ctx):
     # Every year the calendar needs is in it: no deadline left empty for want of calendar data.
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(
         Case.status == "filed", Case.close_due_on.is_(None))) == 0
+
+
+def test_cli_bulk_flag(app, backend):
+    """--bulk forces the bulk path even for a small load (on PostgreSQL; SQLite has no such path)."""
+    result = app.test_cli_runner().invoke(args=["demo-data", "--years", "2015", "--scale", "0.02", "--no-stats",
+                                                "--bulk"])
+    assert result.exit_code == 0, result.output
+    assert "calls" in result.output
+    assert bool(re.search(r"\d+ secondary indexes and \d+ foreign keys dropped", result.output)) == (backend == "postgresql")
+    assert ("Indexes built again" in result.output) == (backend == "postgresql")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Call)) > 0
