@@ -383,7 +383,8 @@ def test_cli_bulk_flag(app, backend):
                                                 "--bulk"])
     assert result.exit_code == 0, result.output
     assert "calls" in result.output
-    assert bool(re.search(r"\d+ secondary indexes and \d+ foreign keys dropped", result.output)) == (backend == "postgresql")
+    dropped = re.search(r"\d+ secondary indexes and \d+ foreign keys dropped", result.output)
+    assert bool(dropped) == (backend == "postgresql")
     assert ("Indexes built again" in result.output) == (backend == "postgresql")
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Call)) > 0
