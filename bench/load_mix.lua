@@ -3,7 +3,7 @@
 -- Environment:
 --   BENCH_KIND     intake: POST /api/v1/calls with the bodies of bench/post_call.lua (it is loaded here);
 --                  anything else: GET pages listed in BENCH_TARGETS
---   BENCH_TARGETS  (pages) a file of lines "<Cookie header value>\t<path>", written by load_mix.py from the
+--   BENCH_TARGETS  (pages) a file of lines "<Cookie header value or Bearer token>\t<path>", written by load_mix.py from the
 --                  real id ranges, search words, months and the session cookies of users logged in via the form
 --   BENCH_DIR      the bench/ directory (to find post_call.lua)
 --   BENCH_TOKEN    (intake) the operator's bearer token
@@ -49,7 +49,9 @@ else
          if path then
             count = count + 1
             local headers = { ["Accept"] = "text/html", ["Accept-Language"] = "zh-CN,zh;q=0.9" }
-            if cookie ~= "" then headers["Cookie"] = cookie end
+            -- "Bearer <token>" (bench/national.py: API users) goes in Authorization, anything else is a Cookie
+            if string.sub(cookie, 1, 7) == "Bearer " then headers["Authorization"] = cookie
+            elseif cookie ~= "" then headers["Cookie"] = cookie end
             targets[count] = wrk.format("GET", path, headers)
          end
       end

@@ -27,12 +27,16 @@ def _regions(value: str) -> list[str] | None:
 @click.option("--replace", is_flag=True, help="Delete the demo data of these years first (audit rows stay).")
 @click.option("--no-stats", is_flag=True, help="Do not build the monthly snapshots (they are marked stale instead).")
 @click.option("--no-search", is_flag=True, help="Leave the full-text search documents empty (faster loads).")
+@click.option("--bulk/--no-bulk", default=None,
+              help="PostgreSQL: drop the secondary indexes and foreign keys for the load and rebuild them after "
+                   "(faster; the tables, and users and reference tables, are locked until the commit). "
+                   "Default: from 200,000 planned calls and cases on.")
 @with_appcontext
-def demo_data_command(years, scale, seed, regions, replace, no_stats, no_search) -> None:
+def demo_data_command(years, scale, seed, regions, replace, no_stats, no_search, bulk) -> None:
     """Generate demo calls, callers and cases through the product's rules, in bulk."""
     try:
         options = DemoOptions(years=parse_years(years), scale=scale, seed=seed, regions=_regions(regions),
-                              replace=replace, build_stats=not no_stats, search=not no_search,
+                              replace=replace, build_stats=not no_stats, search=not no_search, bulk=bulk,
                               progress=lambda message: click.echo(message))
         result = generate(options)
     except DemoDataError as exc:

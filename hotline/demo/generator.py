@@ -8,6 +8,13 @@ user (calls' operator, cases' creator), so a later run can refuse or replace it.
 
 Bulk paths: PostgreSQL gets ``COPY`` (psycopg), the tsvector is computed in SQL from the same bigram tokens
 the product stores; SQLite gets Core ``insert()`` executemany in chunks. All in one transaction.
+
+A big load on PostgreSQL (``bulk``: by default from ``BULK_ROWS`` planned calls and cases on) drops the secondary
+indexes of the tables it fills (not primary keys, not unique indexes, which keep checking every row) and their
+foreign keys inside its transaction, and builds the indexes again at the end and adds the keys back (each checked
+over every row in one query), with a larger ``maintenance_work_mem`` and ``synchronous_commit``
+off for its commit: building an index once is far cheaper than keeping twenty of them up to date row by row. The
+tables are locked for the run (an intake waits until the commit).
 """
 
 from __future__ import annotations
@@ -54,6 +61,11 @@ from hotline.stats.compute import Month
 
 DEMO_USERNAME = "demo-data"
 CHUNK_ROWS = 20_000
+#: Planned calls + cases from which a PostgreSQL load drops and rebuilds secondary indexes (``bulk=None``).
+BULK_ROWS = 200_000
+#: The tables the generator fills (their secondary indexes are rebuilt after a bulk load).
+FILLED_TABLES = ("calls", "callers", "cases", "audit_events", "case_events", "case_officers", "case_suspensions",
+                 "case_extensions")
 TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -80,6 +92,8 @@ class DemoOptions:
     progress: Callable[[str], None] = print
     #: The Beijing day the data is drawn up to (None = today; tests pin it). Nothing happens after it.
     today: date | None = None
+    #: PostgreSQL: drop the secondary indexes for the load and build them after (None = from BULK_ROWS on).
+    bulk: bool | None = None
 
 
 @dataclass
@@ -166,7 +180,14 @@ def tsvector_literal(tokens: str | None) -> str | None:
     letters and digits, no quotes): each token at its position. Parsing this is far cheaper than to_tsvector."""
     if tokens is None:
         return None
-    return " ".join(f"'{token}':{position}" for position, token in enumerate(tokens.split(), start=1))
+    words = tokens.split()
+    return " ".join(map("'{}':{}".format, words, range(1, len(words) + 1)))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _tsvector(tokens: str) -> str:
+    """tsvector_literal, remembered (the same summaries come back)."""
+    return tsvector_literal(tokens)
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -207,11 +228,44 @@ class Writer:
         """Rows whose last value is the bigram token text of ``search_vector``: on PostgreSQL it is sent as the
         tsvector ``to_tsvector('simple', tokens)`` gives (tokens are unique, so each has its position)."""
         if self.postgres:
-            rows = [(*row[:-1], tsvector_literal(row[-1])) for row in rows]
+            rows = [(*row[:-1], None if row[-1] is None else _tsvector(row[-1])) for row in rows]
         self.write(table, [*columns, "search_vector"], rows)
 
     def _raw(self):
         return db.session.connection().connection.driver_connection
+
+    def drop_secondary_indexes(self, tables: Sequence[str]) -> list[tuple[str, str]]:
+        """Drop the indexes of ``tables`` that are neither a constraint's nor unique; returns (name, definition)
+        to build them again with :meth:`create_indexes` (same transaction: nobody sees the tables without them)."""
+        found = db.session.execute(text(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "WHERE n.nspname = current_schema() AND t.relname = ANY(:tables) AND NOT i.indisunique "
+            "AND NOT i.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+            "ORDER BY 1"), {"tables": list(tables)}).all()
+        for name, _definition in found:
+            db.session.execute(text(f'DROP INDEX "{name}"'))
+        return [(name, definition) for name, definition in found]
+
+    def create_indexes(self, indexes: Sequence[tuple[str, str]]) -> None:
+        for _name, definition in indexes:
+            db.session.execute(text(definition))
+
+    def drop_foreign_keys(self, tables: Sequence[str]) -> list[tuple[str, str, str]]:
+        """Drop the foreign keys of ``tables`` (checked row by row on COPY); returns (table, name, definition)
+        for :meth:`add_foreign_keys`, which checks every row again in one query per key."""
+        found = db.session.execute(text(
+            "SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "WHERE n.nspname = current_schema() AND t.relname = ANY(:tables) AND c.contype = 'f' ORDER BY 1, 2"),
+            {"tables": list(tables)}).all()
+        for table, name, _definition in found:
+            db.session.execute(text(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"'))
+        return [(table, name, definition) for table, name, definition in found]
+
+    def add_foreign_keys(self, keys: Sequence[tuple[str, str, str]]) -> None:
+        for table, name, definition in keys:
+            db.session.execute(text(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'))
 
 
 # The generator --------------------------------------------------------------------------------------------
@@ -273,6 +327,9 @@ class DemoGenerator:
         self._accept_due: dict[date, date | None] = {}
         self._template_fields: dict[str, frozenset[str]] = {}
         self._day_kind: dict[date, str] = {}
+        self._working: dict[Month, list[date]] = {}
+        self._is_working: dict[date, bool] = {}
+        self._added: dict[tuple[date, int], date] = {}
         self.used_phone_keys: set[str] = set()
         self.callers: list[int] = []
         self.caller_last_seen: dict[int, datetime] = {}
@@ -304,7 +361,17 @@ class DemoGenerator:
         return [month.first_day + timedelta(days=i) for i in range((last - month.first_day).days + 1)]
 
     def _working_days(self, month: Month) -> list[date]:
-        return [d for d in self._days(month) if self.cal.is_working(d)]
+        found = self._working.get(month)
+        if found is None:
+            found = self._working[month] = [d for d in self._days(month) if self.is_working(d)]
+        return found
+
+    def is_working(self, day: date) -> bool:
+        """The calendar's answer, remembered (the same days are asked about many times)."""
+        found = self._is_working.get(day)
+        if found is None:
+            found = self._is_working[day] = self.cal.is_working(day)
+        return found
 
     def plan(self) -> list[MonthPlan]:
         months = self.months()
@@ -488,7 +555,12 @@ class DemoGenerator:
         return self._accept_due[day]
 
     def add_working_days(self, day: date, n: int) -> date:
-        return self.cal.add_working_days(day, n) if n else day
+        if not n:
+            return day
+        found = self._added.get((day, n))
+        if found is None:
+            found = self._added[(day, n)] = self.cal.add_working_days(day, n)
+        return found
 
     def try_add_working_days(self, day: date, n: int) -> date | None:
         """``add_working_days``, or None when it runs into a year the calendar does not have yet (near the end
@@ -792,7 +864,7 @@ class DemoGenerator:
     def back_working_days(self, day: date, n: int) -> date:
         while n > 0:
             day -= timedelta(days=1)
-            if self.cal.is_working(day):
+            if self.is_working(day):
                 n -= 1
         return day
 
@@ -1095,7 +1167,7 @@ class DemoGenerator:
                 created_at = _local(c["received_on"], 9 * 3600 + rng.random() * 8 * 3600)
                 last_day = max(s[1] for s in steps) if steps else c["received_on"]
                 updated_at = max(created_at, _local(last_day, 17 * 3600))
-                tokens = bigram_tokens(c["summary"], c["respondent_name"], c.get("requester_name")) \
+                tokens = _tokens(c["summary"], c["respondent_name"], c.get("requester_name")) \
                     if self.o.search else None
                 rows.append((
                     case_id, 1 + len(steps), c.get("case_number"), c["case_type"], c["source"], c["region_code"],
@@ -1161,6 +1233,16 @@ class DemoGenerator:
                  f"{sum(sum(p.filed.values()) for p in plans):,} filed cases, "
                  f"{sum(sum(p.rejected.values()) for p in plans):,} requests not accepted (seed {self.o.seed}, "
                  f"scale {self.o.scale:g})")
+        planned = sum(p.calls + sum(p.filed.values()) + sum(p.rejected.values()) for p in plans)
+        bulk = self.writer.postgres and (self.o.bulk if self.o.bulk is not None else planned >= BULK_ROWS)
+        dropped: list[tuple[str, str]] = []
+        keys: list[tuple[str, str, str]] = []
+        if bulk:
+            db.session.execute(text("SET LOCAL synchronous_commit = off"))
+            db.session.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+            dropped = self.writer.drop_secondary_indexes(FILLED_TABLES)
+            keys = self.writer.drop_foreign_keys(FILLED_TABLES)
+            self.say(f"Bulk load: {len(dropped)} secondary indexes and {len(keys)} foreign keys dropped for the load")
         t0 = time.monotonic()
         self.generate_calls(plans, result)
         if any(p.month == Month.of(self.today) for p in plans):
@@ -1169,6 +1251,14 @@ class DemoGenerator:
         t0 = time.monotonic()
         self.generate_cases(plans, result)
         self.say(f"Cases loaded: {result.counts.get('cases', 0):,} in {time.monotonic() - t0:.1f} s")
+        if dropped:
+            t0 = time.monotonic()
+            self.writer.create_indexes(dropped)
+            self.say(f"Indexes built again: {len(dropped)} in {time.monotonic() - t0:.1f} s")
+        if keys:
+            t0 = time.monotonic()
+            self.writer.add_foreign_keys(keys)
+            self.say(f"Foreign keys checked and added again: {len(keys)} in {time.monotonic() - t0:.1f} s")
         if self.writer.postgres:
             for table in ("calls", "callers", "cases", "audit_events", "case_events"):
                 db.session.execute(text(f"ANALYZE {table}"))
