@@ -273,14 +273,10 @@ def main(argv: list[str]) -> int:
     section = "\n".join(lines) + "\n"
     print(section)
     if not args.no_write:
+        from results import write_between
+
         path = Path(args.output)
-        text = path.read_text() if path.exists() else ""
-        if BEGIN in text and END in text:
-            head, rest = text.split(BEGIN, 1)
-            text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-        path.write_text(text)
+        write_between(path, BEGIN, END, section)
         log(f"wrote {path}")
     return 0 if met else 2
 

@@ -158,14 +158,9 @@ def run_child(code: str, env: dict, url: str, username: str) -> dict:
 
 
 def write_results(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else ""
-    block = f"{BEGIN}\n{section.rstrip()}\n{END}"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    path.write_text(text)
+    from results import write_between
+
+    write_between(path, BEGIN, END, section)
 
 
 def main(argv: list[str]) -> int:

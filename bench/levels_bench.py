@@ -128,13 +128,9 @@ def report(results: dict, command: str) -> str:
 
 
 def write_section(path: Path, section: str) -> None:
-    old = path.read_text() if path.exists() else ""
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + section + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        new = old + ("\n" if old and not old.endswith("\n\n") else "") + section
-    path.write_text(new)
+    from results import write_between
+
+    write_between(path, BEGIN, END, section)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -694,14 +694,9 @@ def capacity_note(connections: int, rps: float, cpu: dict, requests: int, nproc:
 
 
 def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else ""
-    if MARK_BEGIN in text and MARK_END in text:
-        head, rest = text.split(MARK_BEGIN, 1)
-        _old, tail = rest.split(MARK_END, 1)
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
+    from results import write_between
+
+    write_between(path, MARK_BEGIN, MARK_END, section)
 
 
 # Main ----------------------------------------------------------------------------------------------------

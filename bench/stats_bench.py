@@ -455,14 +455,9 @@ def report(results: dict, args, command: str) -> str:
 
 
 def write_section(path: Path, section: str) -> None:
-    old = path.read_text() if path.exists() else ""
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        new = head + section + tail
-    else:
-        new = old + ("\n" if old and not old.endswith("\n\n") else "") + section
-    path.write_text(new)
+    from results import write_between
+
+    write_between(path, BEGIN, END, section)
 
 
 def git_commit() -> str:
