@@ -16,6 +16,7 @@ import hashlib
 import logging
 import re
 import tempfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,8 +113,9 @@ class ChunkFile:
         return data
 
 
-class Storage:
-    """The interface. ``put`` takes a binary file object (or an iterable of bytes chunks)."""
+class Storage(ABC):
+    """The interface (every backend implements each abstract method). ``put`` takes a binary file object (or an
+    iterable of bytes chunks)."""
 
     name = "storage"
     #: Writes take part in the SQLAlchemy session's transaction (nothing to remove if it rolls back).
@@ -122,24 +124,30 @@ class Storage:
     def describe(self) -> str:
         return self.name
 
+    @abstractmethod
     def put(self, key: str, source) -> Stored:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def open(self, key: str) -> Iterator[bytes]:
         """The stored bytes in chunks, as stored (unchecked). FileMissing if there is none."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def delete(self, key: str) -> None:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def exists(self, key: str) -> bool:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def list_keys(self) -> Iterator[str]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def size(self, key: str) -> int:
-        raise NotImplementedError
+        ...
 
     def stored_sha256(self, key: str) -> str | None:
         """The SHA-256 recorded when the file was written, where the backend keeps one."""
