@@ -148,7 +148,7 @@ def _nothing(data: dict) -> None:
 @api_route("/campaigns", "GET", summary="Campaigns of your regions", tag="reports", roles=CALL_READ_ROLES,
            query=YearQuery, responses={200: CampaignListOut})
 def list_campaigns(user, query: YearQuery):
-    """Newest first; a 市州 user sees its own and the province's."""
+    """Newest first: those of your region and the regions below it, and those of the offices above it."""
     return jsonify({"items": [campaign_json(c) for c in queries.list_campaigns(user, year=query.year)]})
 
 

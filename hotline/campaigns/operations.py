@@ -141,21 +141,11 @@ def update_campaign(campaign: Campaign, data: dict[str, Any], *, actor) -> dict[
         raise NotAllowed(_("The campaign has regions other than yours: their office above edits it."))
     values = normalize_campaign(data, actor=actor, campaign=campaign)
     changes: dict[str, tuple[Any, Any]] = {}
-    for field, new in values.items():
-        if field == "regions":
-            old_codes = campaign.region_codes
-            if old_codes != [r.code for r in new]:
-                campaign.regions = new
-                changes["region_codes"] = (old_codes, [r.code for r in new])
-            continue
-        old = getattr(campaign, field)
-        if old != new:
-            setattr(campaign, field, new)
-            changes[field] = (old, new)
-    if changes:
-        db.session.flush()
-        record_event(campaign, "update", actor, changes)
-    return changes
+    regions = values.pop("regions", None)
+    if regions is not None and campaign.region_codes != [r.code for r in regions]:
+        changes["region_codes"] = (campaign.region_codes, [r.code for r in regions])
+        campaign.regions = regions
+    return _apply(campaign, values, changes, actor=actor)
 
 
 # Trade fairs -------------------------------------------------------------------------------------------------
@@ -202,17 +192,23 @@ def may_edit_exhibition(actor, exhibition: Exhibition) -> bool:
 def update_exhibition(exhibition: Exhibition, data: dict[str, Any], *, actor) -> dict[str, tuple[Any, Any]]:
     _require_supervisor(actor)
     if not may_edit_exhibition(actor, exhibition):
-        raise NotAllowed(_("Your role may not do this."))
+        raise NotAllowed(_("The trade fair is another region's: that region's office edits it."))
     values = normalize_exhibition(data, actor=actor, exhibition=exhibition)
-    changes: dict[str, tuple[Any, Any]] = {}
+    return _apply(exhibition, values, {}, actor=actor)
+
+
+def _apply(record, values: dict[str, Any], changes: dict[str, tuple[Any, Any]], *, actor
+           ) -> dict[str, tuple[Any, Any]]:
+    """Set the normalized ``values`` that differ on a campaign or fair and audit every change (with ``changes``
+    already made) in one update event; nothing changed, no event."""
     for field, new in values.items():
-        old = getattr(exhibition, field)
+        old = getattr(record, field)
         if old != new:
-            setattr(exhibition, field, new)
+            setattr(record, field, new)
             changes[field] = (old, new)
     if changes:
         db.session.flush()
-        record_event(exhibition, "update", actor, changes)
+        record_event(record, "update", actor, changes)
     return changes
 
 
