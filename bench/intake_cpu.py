@@ -46,6 +46,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("--callers", metavar="FUNCTION", help="with --cprofile: who calls FUNCTION (a pstats pattern)")
     p.add_argument("--db-name", default="intake_cpu")
     p.add_argument("--keep", action="store_true", help="keep the databases (to look at plans)")
+    p.add_argument("--what-if", metavar="SQL", action="append", default=[],
+                   help="run SQL on the product's database after the setup (e.g. 'DROP INDEX …' to price an index); "
+                        "repeatable; for trying changes, not for figures of the product")
     args = p.parse_args(argv)
     product_db, floor_db = args.db_name, f"{args.db_name}_floor"
     for name in (product_db, floor_db):
@@ -66,6 +69,13 @@ def run(args, product_db: str, floor_db: str) -> int:
     intake.run_cli(["seed"], env)
     intake.run_cli(["users", "create", "benchop", "--role", "operator", "--region", "430000", "--service"], env)
     token = intake.run_cli(["users", "token", "benchop"], env).strip().splitlines()[-1].strip()
+    if args.what_if:
+        import psycopg
+
+        with psycopg.connect(intake.pg_url(product_db), autocommit=True) as conn:
+            for sql in args.what_if:
+                conn.execute(sql)
+                print(f"what-if: {sql}")
     os.environ.clear()
     os.environ.update(env)
 

@@ -14,6 +14,7 @@ from flask import current_app, request
 from sqlalchemy import bindparam, delete, func, select, update
 
 from hotline.accounts.models import ApiToken, LoginFailure, User, UserSession
+from hotline.core.fastsql import FastStatement
 from hotline.core.models import as_loaded
 from hotline.core.types import utcnow
 from hotline.extensions import db
@@ -181,6 +182,7 @@ _TOKEN_USER = (
     .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None),
            _TOKENS.c.expires_at > bindparam("now", type_=ApiToken.expires_at.type), _USERS.c.is_active.is_(True))
 )
+_TOKEN_USER_FAST = FastStatement(_TOKEN_USER)  # through psycopg directly on PostgreSQL (hotline.core.fastsql)
 
 
 def authenticate_token(raw: str) -> User | None:
@@ -194,9 +196,10 @@ def authenticate_token(raw: str) -> User | None:
     if session.autoflush:
         session.flush()  # as an ORM query would: changes pending in this session count (nothing to do when clean)
     now = utcnow()
-    found = session.execute(_TOKEN_USER, {"token_hash": sha256_hex(raw), "now": now}).first()
-    if found is None:
+    rows = _TOKEN_USER_FAST.run({"token_hash": sha256_hex(raw), "now": now})
+    if not rows:
         return None
+    found = rows[0]
     *columns, token_id, last_used_at = found
     user = as_loaded(User, {c.key: value for c, value in zip(_USER_COLUMNS, columns, strict=True)})
     resolution = timedelta(seconds=current_app.config["TOKEN_LAST_USED_RESOLUTION_SECONDS"])

@@ -72,6 +72,9 @@ class Call(TimestampMixin, db.Model):
         Index("ix_calls_accused_key_received_at", "accused_party_key", "received_at"),
         Index("ix_calls_patent_received_at", "patent_number", "received_at"),
         Index("ix_calls_search_vector", "search_vector", postgresql_using="gin"),
+        # No single-column indexes on channel, request_type, ip_type, status, transfer_status or accept_due_on:
+        # a handful of values each, so no list reads them (lists walk region/date keysets, the due lists
+        # ix_calls_status_accept_due_on), while every intake paid for keeping them (migration 7c2e9a4b1d58).
         # One call per switch call: a retried POST finds the call it made (hotline.cti).
         Index("ux_calls_cti_call_id", "cti_call_id", unique=True),
         # The due lists: open calls by acceptance deadline.
@@ -88,12 +91,12 @@ class Call(TimestampMixin, db.Model):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __mapper_args__ = {"version_id_col": version}
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    channel: Mapped[str] = mapped_column(ForeignKey("channels.code"), nullable=False, index=True)
-    request_type: Mapped[str] = mapped_column(ForeignKey("request_types.code"), nullable=False, index=True)
-    ip_type: Mapped[str | None] = mapped_column(ForeignKey("ip_types.code"), nullable=True, index=True)
+    channel: Mapped[str] = mapped_column(ForeignKey("channels.code"), nullable=False)
+    request_type: Mapped[str] = mapped_column(ForeignKey("request_types.code"), nullable=False)
+    ip_type: Mapped[str | None] = mapped_column(ForeignKey("ip_types.code"), nullable=True)
     #: Where the matter happened; the call belongs to that region's office.
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default=CallStatus.open.value, index=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=CallStatus.open.value)
 
     caller_id: Mapped[int | None] = mapped_column(ForeignKey("callers.id"), nullable=True)
     #: The number exactly as typed.
@@ -132,7 +135,7 @@ class Call(TimestampMixin, db.Model):
     transfer_note: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     #: Where the current transfer stands (pending, signed, answered …): a transferred call is being handled by
     #: the receiving region until this says called_back or closed. Kept by hotline.transfers.operations.
-    transfer_status: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    transfer_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     not_accepted_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -147,7 +150,7 @@ class Call(TimestampMixin, db.Model):
     #: Beijing date of ``decided_at``: compared with ``accept_due_on`` for "decided within the time limit".
     decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     #: Hotline deadline to decide acceptance or transfer (5 working days); null if the calendar lacks the year.
-    accept_due_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    accept_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     #: Bigram full-text document over summary, accused party and caller name (PostgreSQL).
     search_vector = mapped_column(SearchVector, nullable=True, deferred=True)

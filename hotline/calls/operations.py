@@ -21,6 +21,7 @@ from hotline.core import outbox
 from hotline.core.audit import event_values, log_event, record_event
 from hotline.core.clock import local_date, local_tz
 from hotline.core.errors import DomainError, StaleVersion, StateError, ValidationFailed
+from hotline.core.fastsql import FastStatement
 from hotline.core.i18n import gettext as _
 from hotline.core.i18n import pgettext
 from hotline.core.models import AuditEvent, OutboxMessage, as_loaded, next_reference_number, reference_sequence
@@ -407,7 +408,8 @@ def _pg_intake(sequence: str, with_caller: bool, duplicates: tuple[bool, bool, b
     if duplicates:
         result |= {"dup_id": BigInteger, "dup_ref": String, "dup_received_at": UTCDateTime,
                    "dup_caller_id": BigInteger, "dup_accused_party_key": String, "dup_patent_number": String}
-    stmt = text(sql).bindparams(*binds).columns(**result)
+    stmt = FastStatement(text(sql).bindparams(*binds).columns(**result),
+                         json_params=("audit_changes", "outbox_payload"))
     _PG_INTAKE[key] = stmt
     return stmt
 
@@ -432,14 +434,14 @@ def _write_intake(row: dict[str, Any], phone, tokens: str, event: dict[str, Any]
             shape = (bool(row["accused_party_key"]), bool(row["patent_number"]),
                      duplicates["region_codes"] is not None, duplicates["limit"])
             params |= {"dup_since": duplicates["since"], "dup_region_codes": duplicates["region_codes"]}
-        stmt = _pg_intake(reference_sequence("call", year), phone is not None, shape)
+        rows = _pg_intake(reference_sequence("call", year), phone is not None, shape).run(params)
+        found = rows[0]  # (id, ref, [the caller's 6 columns], [the duplicate's 6 columns])
+        caller_row = found[2:8] if phone is not None else None
         if shape is None:
-            found = db.session.execute(stmt, params).one()
-            return found.id, found.ref, tuple(found[2:8]) if phone is not None else None, None
-        rows = db.session.execute(stmt, params).all()
-        found = rows[0]
-        dups = [DuplicateRow(*r[-len(_DUPLICATE_COLUMNS):]) for r in rows if r.dup_id is not None]
-        return found.id, found.ref, tuple(found[2:8]) if phone is not None else None, dups
+            return found[0], found[1], caller_row, None
+        width = len(_DUPLICATE_COLUMNS)
+        dups = [DuplicateRow(*r[-width:]) for r in rows if r[-width] is not None]
+        return found[0], found[1], caller_row, dups
     caller_row = None
     if phone is not None:
         caller_row = db.session.execute(_UPSERT_CALLER[db.engine.dialect.name],

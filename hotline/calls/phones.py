@@ -53,7 +53,11 @@ def parse_phone(raw: str | None, default_area_code: str = "0731") -> Phone | Non
     """
     if raw is None or not raw.strip():
         return None
-    raw_text = raw.strip()
+    return _parse(raw.strip(), default_area_code)
+
+
+@functools.lru_cache(maxsize=8192)  # callers call again (the intake parses every call's number: ~0.1 ms each);
+def _parse(raw_text: str, default_area_code: str) -> Phone:  # Phone is frozen, errors are not cached
     if len(raw_text) > 40:
         raise PhoneError(_("Too long for a phone number (at most 40 characters)."))
     # Full-width digits and brackets (Chinese input methods) become ASCII, so every spelling gets the same key.
