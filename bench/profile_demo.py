@@ -44,7 +44,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--years", default="2015")
     p.add_argument("--calls-per-month", type=int, default=16_667)
     p.add_argument("--cases-per-month", type=int, default=1_667)
-    p.add_argument("--profile", help="write cProfile stats here and print the top 30 by internal time")
+    p.add_argument("--profile", help="write cProfile stats here and print the top 30 by internal time (the "
+                   "main thread only: not the writer thread nor the search worker)")
     p.add_argument("--bulk", type=lambda v: v == "on", default=None, help="on/off (default: the generator's choice)")
     args = p.parse_args(argv)
     os.environ.setdefault("HOTLINE_CONFIG", "production")

@@ -6,15 +6,29 @@ feedback as the call operations record them, case statuses consistent with the C
 ``create`` audit event per call and case. Everything demo-made is marked by its creator, the ``demo-data``
 user (calls' operator, cases' creator), so a later run can refuse or replace it.
 
-Bulk paths: PostgreSQL gets ``COPY`` (psycopg), the tsvector is computed in SQL from the same bigram tokens
-the product stores; SQLite gets Core ``insert()`` executemany in chunks. All in one transaction.
+Bulk paths: PostgreSQL gets binary ``COPY`` (psycopg; each value in its column's binary form, the search
+document as the binary tsvector of the same bigram tokens intake stores, jsonb as its binary form), so neither
+Python nor the server formats or parses text; SQLite gets Core ``insert()`` executemany in chunks. All in one
+transaction.
+
+Work on both cores (PostgreSQL): the COPYs run on a writer thread that owns the session's connection (see
+:class:`Writer`), so the server takes in one chunk while the generator draws the next; the calls' and callers'
+indexes, keys and statistics (and the audit log's indexes) are built there while the cases are drawn. A big load
+also forks one worker process that turns each chunk's texts into search documents (tokenizing was a fifth of the
+generator's time). Only the drawing itself stays sequential: the caller pool, reference numbers and the calls
+that cases are opened from run across months, and the same seed must give the same rows whichever path wrote
+them. Draws use :class:`Rng` (one ``random()`` per choice).
 
 A big load on PostgreSQL (``bulk``: by default from ``BULK_ROWS`` planned calls and cases on) drops the secondary
 indexes of the tables it fills (not primary keys, not unique indexes, which keep checking every row) and their
-foreign keys inside its transaction, and builds the indexes again at the end and adds the keys back (each checked
-over every row in one query), with a larger ``maintenance_work_mem`` and ``synchronous_commit``
-off for its commit: building an index once is far cheaper than keeping twenty of them up to date row by row. The
+foreign keys inside its transaction, and builds the indexes again and adds the keys back (each checked over every
+row in one query), with a larger ``maintenance_work_mem`` and ``synchronous_commit`` off for its commit: building
+an index once is far cheaper than keeping twenty of them up to date row by row. Without foreign keys during the
+load the new callers are written after the calls, each with its last call already known (no UPDATE). The
 tables are locked for the run (an intake waits until the commit).
+
+Measured with ``bench/profile_demo.py`` (2015, 658,843 rows): its docstring says how the CPU of every process is
+counted and what "rows/s if both cores were free" means.
 """
 
 from __future__ import annotations
@@ -68,6 +82,9 @@ DEMO_USERNAME = "demo-data"
 CHUNK_ROWS = 20_000
 #: Planned calls + cases from which a PostgreSQL load drops and rebuilds secondary indexes (``bulk=None``).
 BULK_ROWS = 200_000
+#: A bulk load holds back at most this many new callers (written once their last call is known) before it
+#: writes them and updates their last call at the end instead.
+DEFERRED_CALLERS = 500_000
 #: The tables the generator fills (their secondary indexes are rebuilt after a bulk load).
 FILLED_TABLES = ("calls", "callers", "cases", "audit_events", "case_events", "case_officers", "case_suspensions",
                  "case_extensions")
@@ -253,11 +270,19 @@ def _search_tokens(*texts: str | None) -> str:
     return bigram_tokens(*texts)
 
 
+#: match_key, remembered (the same parties come back).
+_match_key = functools.lru_cache(maxsize=100_000)(match_key)
+
+
 def _money(value: float) -> Decimal:
     return Decimal(f"{value:.2f}")
 
 
 # Writers --------------------------------------------------------------------------------------------------
+
+#: Seconds the writer waits for a chunk's search documents before giving up (the worker process died).
+_WORKER_TIMEOUT = 600
+
 
 class _PassDumper(Dumper):
     """Sends a value already in binary form as it is."""
@@ -316,7 +341,11 @@ class Writer:
         if search_worker:
             import multiprocessing
 
-            self._pool = multiprocessing.get_context("fork").Pool(1)
+            try:
+                self._pool = multiprocessing.get_context("fork").Pool(1)
+            except (AssertionError, OSError, ValueError):
+                # No fork here (a daemonic Celery worker, another platform): the documents are made in-process.
+                self._pool = None
         self._conn = self._raw()
         self._queue = queue.Queue()
         self._thread = threading.Thread(target=self._work, name="demo-data-copy", daemon=True)
@@ -421,7 +450,7 @@ class Writer:
 
     def _copy(self, name: str, columns: Sequence[str], types: list[int], rows: list[tuple], documents=None) -> None:
         if documents is not None:
-            rows = map(lambda row, document: (*row[:-1], document), rows, documents.get())
+            rows = map(lambda row, document: (*row[:-1], document), rows, documents.get(timeout=_WORKER_TIMEOUT))
         with self._raw_conn().cursor() as cur:
             cur.adapters.register_dumper(_Tsvector, _TsvectorDumper)
             cur.adapters.register_dumper(_Jsonb, _JsonbDumper)
@@ -570,6 +599,7 @@ class DemoGenerator:
         self.case_opened_calls: dict[str, list[tuple[date, int]]] = {}
         #: Bulk load (no foreign keys during the load): the new callers are written after the calls.
         self.defer_callers = False
+        self.callers_written_upto: int | None = None
         # Binary COPY takes jsonb's binary form; Core executemany takes the document.
         changes = {"source": [None, "demo-data"]}
         self.audit_changes: Any = self.writer.json(changes)
@@ -992,7 +1022,7 @@ class DemoGenerator:
                     status, version, updated_at = "closed", 3, given
         tokens = self.writer.search_document(summary, accused, caller_name) if self.o.search else None
         row = (call_id, ref, version, received_at, channel, request_type, ip_type, region, status,
-               caller_id, phone_raw, caller_name, anonymous, accused, match_key(accused), patent, patent_raw,
+               caller_id, phone_raw, caller_name, anonymous, accused, _match_key(accused), patent, patent_raw,
                product, place, summary, description, duration, exhibition, self.demo_id, transferred_region,
                agency, transferred_at, transfer_note, not_accepted_reason, feedback_at, feedback_method,
                feedback_note, closed_at, decided_at, decision, decided_on, accept_due_on, created_at, updated_at,
@@ -1021,11 +1051,21 @@ class DemoGenerator:
         audit: list[tuple] = []
         done, started = 0, time.monotonic()
 
+        def write_callers(rows: list[tuple]) -> None:
+            seen = self.caller_last_seen
+            self.writer.write(Caller.__table__, CALLER_COLUMNS,
+                              [(*c[:5], max(c[5], seen.get(c[0], c[5]))) for c in rows])
+
         def flush() -> None:
             # The lists go to the writer (its thread may still be sending them): new ones for the next chunk.
             nonlocal callers, calls, audit
             if not self.defer_callers:
                 self.writer.write(Caller.__table__, CALLER_COLUMNS, callers)
+                callers = []
+            elif len(callers) >= DEFERRED_CALLERS:
+                # Memory stays bounded: these go now, and their later calls update them at the end.
+                write_callers(callers)
+                self.callers_written_upto = callers[-1][0]
                 callers = []
             self.writer.write(Call.__table__, (*CALL_COLUMNS, "search_vector"), calls)
             self.writer.write(AuditEvent.__table__, AUDIT_COLUMNS, audit)
@@ -1067,18 +1107,21 @@ class DemoGenerator:
         done += len(calls)
         flush()
         if self.defer_callers:
-            # Without foreign keys the callers can come last, each with its last call already known (no UPDATE).
-            seen = self.caller_last_seen
-            self.writer.write(Caller.__table__, CALLER_COLUMNS,
-                              [(*c[:5], max(c[5], seen.get(c[0], c[5]))) for c in callers])
+            # Without foreign keys the callers can come last, each with its last call already known (no UPDATE
+            # but for those written early).
+            write_callers(callers)
+            if self.callers_written_upto is not None:
+                self.writer.drain()
+                self._update_last_seen(self.callers_written_upto)
         else:
             self.writer.drain()
             self._update_last_seen()
         self._fix_ref_counters(next_number, by_year)
         result.counts["calls"] = done
 
-    def _update_last_seen(self) -> None:
-        changed = [(cid, seen) for cid, seen in self.caller_last_seen.items()]
+    def _update_last_seen(self, upto: int | None = None) -> None:
+        """Set the callers' last_seen_at to their last call (those up to id ``upto``)."""
+        changed = [(cid, seen) for cid, seen in self.caller_last_seen.items() if upto is None or cid <= upto]
         if not changed:
             return
         table = Caller.__table__
@@ -1517,9 +1560,10 @@ class DemoGenerator:
                 self.ensure_open_calls()
             self.say(f"Calls drawn: {result.counts.get('calls', 0):,} in {time.monotonic() - t0:.1f} s")
             # The calls and callers are complete: their indexes, keys and statistics are made on the server while
-            # the cases are drawn here.
+            # the cases are drawn here. So are the audit log's indexes: the cases add a tenth to its rows, which
+            # cost less to index one by one than the whole log does to index again at the end.
             first = ("calls", "callers")
-            self.writer.create_indexes([i for i in dropped if i[0] in first])
+            self.writer.create_indexes([i for i in dropped if i[0] in (*first, "audit_events")])
             self.writer.add_foreign_keys([k for k in keys if k[0] in first])
             if self.writer.postgres:
                 for table in first:
@@ -1527,7 +1571,7 @@ class DemoGenerator:
             t0 = time.monotonic()
             self.generate_cases(plans, result)
             self.say(f"Cases drawn: {result.counts.get('cases', 0):,} in {time.monotonic() - t0:.1f} s")
-            self.writer.create_indexes([i for i in dropped if i[0] not in first])
+            self.writer.create_indexes([i for i in dropped if i[0] not in (*first, "audit_events")])
             self.writer.add_foreign_keys([k for k in keys if k[0] not in first])
             if self.writer.postgres:
                 for table in ("cases", "audit_events", "case_events"):
