@@ -244,13 +244,15 @@ class _Jsonb(bytes):
 
 def tsvector_binary(tokens: str) -> _Tsvector:
     """The binary form of ``to_tsvector('simple', tokens)`` for bigram_tokens output (unique tokens, each at its
-    position): the entry count, then each lexeme NUL-terminated with its one position (``tsvector_recv`` sorts
-    them). The same value :func:`tsvector_literal` gives, without the server parsing text."""
+    position): the entry count, then each lexeme NUL-terminated with its one position. The lexemes go in the
+    tsvector's own order (bytes, a prefix first: Python's order of bytes), so ``tsvector_recv`` has nothing to
+    sort. The same value :func:`tsvector_literal` gives, without the server parsing or sorting text."""
     words = tokens.encode().split()
     positions = _POSITIONS
     if len(words) > len(positions):  # to_tsvector keeps the last position for the rest
         positions = positions + positions[-1:] * (len(words) - len(positions))
-    return _Tsvector(len(words).to_bytes(4, "big") + b"".join(map(bytes.__add__, words, positions)))
+    entries = sorted(map(bytes.__add__, words, positions))  # a lexeme holds no NUL: sorted by the lexeme
+    return _Tsvector(len(words).to_bytes(4, "big") + b"".join(entries))
 
 
 @functools.lru_cache(maxsize=200_000)
