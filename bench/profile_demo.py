@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Profile and time the demo generator on PostgreSQL (issue 15 item 4: at least 50,000 rows/s).
 
-    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/scale_prof .venv/bin/python bench/profile_demo.py \
-        [--years 2015] [--calls-per-month 16667] [--cases-per-month 1667] [--profile /tmp/demo.prof] [--jobs N]
+    SECRET_KEY=x DATABASE_URL=postgresql://postgres@127.0.0.1:5432/scale_prof .venv/bin/python \
+        bench/profile_demo.py [--years 2015] [--calls-per-month 16667] [--cases-per-month 1667] \
+        [--profile /tmp/demo.prof] [--bulk on|off]
+
+(The production configuration it runs under wants a SECRET_KEY; any value does here.)
 
 The database must be migrated and seeded (`flask db upgrade && flask seed`) and is a scratch one: the tables
 the generator fills are emptied first (TRUNCATE), so every run starts from the same state. Rows counted: every
