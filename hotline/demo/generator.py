@@ -14,10 +14,10 @@ transaction.
 Work on both cores (PostgreSQL): the COPYs run on a writer thread that owns the session's connection (see
 :class:`Writer`), so the server takes in one chunk while the generator draws the next; the calls' and callers'
 indexes, keys and statistics (and the audit log's indexes) are built there while the cases are drawn. A big load
-also forks one worker process that turns each chunk's texts into search documents (tokenizing was a fifth of the
-generator's time). Only the drawing itself stays sequential: the caller pool, reference numbers and the calls
-that cases are opened from run across months, and the same seed must give the same rows whichever path wrote
-them. Draws use :class:`Rng` (one ``random()`` per choice).
+also forks one worker process that turns each chunk's texts into search documents (the bigram tokenizing is
+pure Python; there it no longer delays the drawing). Only the drawing itself stays sequential: the caller pool,
+reference numbers and the calls that cases are opened from run across months, and the same seed must give the
+same rows whichever path wrote them. Draws use :class:`Rng` (one ``random()`` per choice).
 
 A big load on PostgreSQL (``bulk``: by default from ``BULK_ROWS`` planned calls and cases on) drops the secondary
 indexes of the tables it fills (not primary keys, not unique indexes, which keep checking every row) and their
