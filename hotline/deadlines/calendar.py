@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import calendar as _cal
 import time
 from datetime import date, timedelta
@@ -124,13 +125,20 @@ class WorkCalendar:
         return self.kind(day) in WORKING_KINDS
 
     def add_working_days(self, start: date, n: int) -> date:
-        """The n-th working day after ``start`` (the start day is not counted)."""
-        day, counted = start, 0
-        while counted < n:
-            day += timedelta(days=1)
-            if self.is_working(day):
-                counted += 1
-        return day
+        """The n-th working day after ``start`` (the start day is not counted): found in each year's cumulative
+        working-day counts (a bisection, not a walk day by day); CalendarMissing when it runs into a year the
+        calendar does not have."""
+        if n <= 0:
+            return start
+        first = start + timedelta(days=1)
+        year, before = first.year, first.timetuple().tm_yday - 1
+        while True:
+            counts = self._year_counts(year)
+            target = counts[before] + n
+            if target <= counts[-1]:
+                return date(year, 1, 1) + timedelta(days=bisect.bisect_left(counts, target) - 1)
+            n -= counts[-1] - counts[before]
+            year, before = year + 1, 0
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end]: how many working days after ``start`` ``end`` is."""

@@ -6,27 +6,44 @@ feedback as the call operations record them, case statuses consistent with the C
 ``create`` audit event per call and case. Everything demo-made is marked by its creator, the ``demo-data``
 user (calls' operator, cases' creator), so a later run can refuse or replace it.
 
-Bulk paths: PostgreSQL gets ``COPY`` (psycopg), the tsvector is computed in SQL from the same bigram tokens
-the product stores; SQLite gets Core ``insert()`` executemany in chunks. All in one transaction.
+Bulk paths: PostgreSQL gets binary ``COPY`` (psycopg; each value in its column's binary form, the search
+document as the binary tsvector of the same bigram tokens intake stores, jsonb as its binary form), so neither
+Python nor the server formats or parses text; SQLite gets Core ``insert()`` executemany in chunks. All in one
+transaction.
+
+Work on both cores (PostgreSQL): the COPYs run on a writer thread that owns the session's connection (see
+:class:`Writer`), so the server takes in one chunk while the generator draws the next; the calls' and callers'
+indexes, keys and statistics (and the audit log's indexes) are built there while the cases are drawn. A big load
+also forks one worker process that turns each chunk's texts into search documents (the bigram tokenizing is
+pure Python; there it no longer delays the drawing). Only the drawing itself stays sequential: the caller pool,
+reference numbers and the calls that cases are opened from run across months, and the same seed must give the
+same rows whichever path wrote them. Draws use :class:`Rng` (one ``random()`` per choice).
 
 A big load on PostgreSQL (``bulk``: by default from ``BULK_ROWS`` planned calls and cases on) drops the secondary
 indexes of the tables it fills (not primary keys, not unique indexes, which keep checking every row) and their
-foreign keys inside its transaction, and builds the indexes again at the end and adds the keys back (each checked
-over every row in one query), with a larger ``maintenance_work_mem`` and ``synchronous_commit``
-off for its commit: building an index once is far cheaper than keeping twenty of them up to date row by row. The
+foreign keys inside its transaction, and builds the indexes again and adds the keys back (each checked over every
+row in one query), with a larger ``maintenance_work_mem`` and ``synchronous_commit`` off for its commit: building
+an index once is far cheaper than keeping twenty of them up to date row by row. Without foreign keys during the
+load the new callers are written after the calls, each with its last call already known (no UPDATE). The
 tables are locked for the run (an intake waits until the commit).
+
+Measured with ``bench/profile_demo.py`` (2015, 658,843 rows): its docstring says how the CPU of every process is
+counted and what "rows/s if both cores were free" means.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import itertools
 import json
 import math
+import queue
 import random
 import secrets
 import string
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +54,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from psycopg import pq
+from psycopg.adapt import Dumper
 from sqlalchemy import and_, func, or_, select, text
 
 from hotline.accounts.models import User
@@ -63,6 +82,9 @@ DEMO_USERNAME = "demo-data"
 CHUNK_ROWS = 20_000
 #: Planned calls + cases from which a PostgreSQL load drops and rebuilds secondary indexes (``bulk=None``).
 BULK_ROWS = 200_000
+#: A bulk load holds back at most this many new callers (written once their last call is known) before it
+#: writes them and updates their last call at the end instead.
+DEFERRED_CALLERS = 500_000
 #: The tables the generator fills (their secondary indexes are rebuilt after a bulk load).
 FILLED_TABLES = ("calls", "callers", "cases", "audit_events", "case_events", "case_officers", "case_suspensions",
                  "case_extensions")
@@ -171,8 +193,32 @@ def yearly_base(year: int) -> dict[str, float]:
     return {k: v * factor for k, v in V.BASE_YEARS[anchor].items()}
 
 
+@functools.lru_cache(maxsize=10_000)
+def _midnight(day: date) -> datetime:
+    """The UTC instant of a Beijing midnight."""
+    return datetime(day.year, day.month, day.day, tzinfo=TZ).astimezone(UTC)
+
+
 def _local(day: date, seconds: float) -> datetime:
-    return (datetime(day.year, day.month, day.day, tzinfo=TZ) + timedelta(seconds=seconds)).astimezone(UTC)
+    """The UTC instant ``seconds`` after a Beijing midnight (China has kept UTC+8 all year since 1991)."""
+    return _midnight(day) + timedelta(seconds=seconds)
+
+
+class Rng(random.Random):
+    """random.Random with ``choice``, ``randint`` and ``randrange`` drawn from one ``random()`` each (the stdlib's
+    loop over ``getrandbits`` was a fifth of the generator's time). Uniform to within 2**-53 relative bias;
+    ``sample`` and ``shuffle`` are the stdlib's."""
+
+    def choice(self, seq):
+        return seq[int(self.random() * len(seq))]
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+    def randrange(self, start: int, stop: int | None = None) -> int:  # type: ignore[override]
+        if stop is None:
+            return int(self.random() * start)
+        return start + int(self.random() * (stop - start))
 
 
 def tsvector_literal(tokens: str | None) -> str | None:
@@ -184,16 +230,50 @@ def tsvector_literal(tokens: str | None) -> str | None:
     return " ".join(map("'{}':{}".format, words, range(1, len(words) + 1)))
 
 
-@functools.lru_cache(maxsize=200_000)
-def _tsvector(tokens: str) -> str:
-    """tsvector_literal, remembered (the same summaries come back)."""
-    return tsvector_literal(tokens)
+#: PostgreSQL's binary form of a tsvector entry's end: NUL, then one position (weight D) 1, 2, … 16383.
+_POSITIONS = [b"\0\0\1" + i.to_bytes(2, "big") for i in range(1, 1 << 14)]
+
+
+class _Tsvector(bytes):
+    """A tsvector in PostgreSQL's binary COPY form."""
+
+
+class _Jsonb(bytes):
+    """A jsonb value in PostgreSQL's binary COPY form (version byte 1, then the JSON text)."""
+
+
+def tsvector_binary(tokens: str) -> _Tsvector:
+    """The binary form of ``to_tsvector('simple', tokens)`` for bigram_tokens output (unique tokens, each at its
+    position): the entry count, then each lexeme NUL-terminated with its one position. The lexemes go in the
+    tsvector's own order (bytes, a prefix first: Python's order of bytes), so ``tsvector_recv`` has nothing to
+    sort. The same value :func:`tsvector_literal` gives, without the server parsing or sorting text."""
+    words = tokens.encode().split()
+    positions = _POSITIONS
+    if len(words) > len(positions):  # to_tsvector keeps the last position for the rest
+        positions = positions + positions[-1:] * (len(words) - len(positions))
+    entries = sorted(map(bytes.__add__, words, positions))  # a lexeme holds no NUL: sorted by the lexeme
+    return _Tsvector(len(words).to_bytes(4, "big") + b"".join(entries))
 
 
 @functools.lru_cache(maxsize=200_000)
-def _tokens(*texts: str | None) -> str:
-    """bigram_tokens, remembered: most consultations share their summary and caller label."""
+def _search_binary(*texts: str | None) -> _Tsvector:
+    """The stored search document of ``texts`` for binary COPY, remembered (summaries and names come back)."""
+    return tsvector_binary(bigram_tokens(*texts))
+
+
+def _search_documents(texts: list[tuple[str | None, ...] | None]) -> list[bytes | None]:
+    """The binary search documents of a chunk's rows (run in the search worker process)."""
+    return [None if t is None else _search_binary(*t) for t in texts]
+
+
+@functools.lru_cache(maxsize=200_000)
+def _search_tokens(*texts: str | None) -> str:
+    """bigram_tokens, remembered (SQLite stores the token text)."""
     return bigram_tokens(*texts)
+
+
+#: match_key, remembered (the same parties come back).
+_match_key = functools.lru_cache(maxsize=100_000)(match_key)
 
 
 def _money(value: float) -> Decimal:
@@ -202,54 +282,237 @@ def _money(value: float) -> Decimal:
 
 # Writers --------------------------------------------------------------------------------------------------
 
+#: Seconds the writer waits for a chunk's search documents before giving up (the worker process died).
+_WORKER_TIMEOUT = 600
+
+
+class _PassDumper(Dumper):
+    """Sends a value already in binary form as it is."""
+
+    format = pq.Format.BINARY
+
+    def dump(self, obj: bytes) -> bytes:
+        return obj
+
+
+class _TsvectorDumper(_PassDumper):
+    oid = 3614  # tsvector (a built-in type: fixed oid)
+
+
+class _JsonbDumper(_PassDumper):
+    oid = 3802  # jsonb
+
+
 class Writer:
-    """Bulk inserts into the session's transaction: COPY on PostgreSQL, Core executemany elsewhere."""
+    """Bulk inserts into the session's transaction: binary COPY on PostgreSQL, Core executemany elsewhere.
+
+    On PostgreSQL the COPYs (and any statement given to :meth:`submit`) run on a background thread that owns the
+    session's connection while the generator draws the next rows: the server takes in one chunk while Python
+    makes the next (psycopg waits for the server with the GIL released). :meth:`drain` waits for that work and
+    must come before the session is used again; :meth:`close` ends the thread.
+    """
 
     def __init__(self) -> None:
         self.postgres = db.engine.dialect.name == "postgresql"
         self.counts: dict[str, int] = {}
-        self._staged: set[str] = set()
+        self._types: dict[str, dict[str, int]] = {}
+        self._queue: queue.Queue | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._closing = False
+        self._conn = None
+        #: Chunks of rows handed over and not yet written: the generator waits when there are this many.
+        self._pending = threading.BoundedSemaphore(8)
+        #: Held by the thread while it runs a job; :meth:`paused` takes it to use the session in between.
+        self._busy = threading.Lock()
+        self._resume = threading.Event()
+        self._resume.set()
+        #: The process that makes the search documents (PostgreSQL, ``search_worker``).
+        self._pool = None
+
+    # The background thread -----------------------------------------------------------------------------------
+
+    def start(self, tables: Sequence[str] = (), search_worker: bool = False) -> None:
+        """PostgreSQL: start the thread that writes (at most a few chunks wait for it: memory stays bounded),
+        with the column types of ``tables`` read first; with ``search_worker`` also a process (forked before the
+        thread starts) that turns the texts of a chunk into its search documents while this one draws rows."""
+        if not self.postgres or self._thread is not None:
+            return
+        for name in tables:
+            self._column_oids(name)
+        if search_worker:
+            import multiprocessing
+
+            try:
+                self._pool = multiprocessing.get_context("fork").Pool(1)
+            except (AssertionError, OSError, ValueError):
+                # No fork here (a daemonic Celery worker, another platform): the documents are made in-process.
+                self._pool = None
+        self._conn = self._raw()
+        self._queue = queue.Queue()
+        self._thread = threading.Thread(target=self._work, name="demo-data-copy", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        assert self._queue is not None
+        while True:
+            job = self._queue.get()
+            try:
+                if job is None:
+                    return
+                self._resume.wait()
+                with self._busy:
+                    job()
+            finally:
+                self._queue.task_done()
+
+    @contextlib.contextmanager
+    def paused(self):
+        """Use the session between two jobs of the thread (waiting for the one it runs, not for the queue)."""
+        if self._thread is None:
+            yield
+            return
+        self._resume.clear()
+        try:
+            with self._busy:
+                yield
+        finally:
+            self._resume.set()
+
+    def _run(self, job: Callable[..., None], args: tuple, release: bool) -> None:
+        try:
+            if self._error is None and not self._closing:  # after a failure the rest is skipped
+                job(*args)
+        except BaseException as exc:  # noqa: BLE001 - raised in the generator's thread by drain()
+            self._error = exc
+        finally:
+            if release:
+                self._pending.release()
+
+    def submit(self, job: Callable[..., None], *args: Any, release: bool = False) -> None:
+        """Run ``job(*args)`` (which uses :meth:`_raw_conn`, never the session) after the work before it."""
+        if self._thread is None:
+            job(*args)
+            return
+        self._check()
+        self._queue.put(functools.partial(self._run, job, args, release))
+
+    def drain(self) -> None:
+        """Wait until everything submitted is done (and raise what failed)."""
+        if self._thread is not None:
+            self._queue.join()
+        self._check()
+
+    def close(self) -> None:
+        """End the thread, skipping what was not drained (the run failed: its transaction is rolled back)."""
+        if self._thread is None:
+            return
+        self._closing = True
+        self._queue.put(None)
+        self._thread.join()
+        self._thread = self._queue = self._conn = None
+        self._closing = False
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+    def _check(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _raw_conn(self):
+        return self._conn if self._conn is not None else self._raw()
+
+    # Writing ---------------------------------------------------------------------------------------------------
 
     def write(self, table, columns: Sequence[str], rows: list[tuple]) -> None:
+        """Write ``rows`` (the list is handed over: the caller makes a new one). A ``search_vector`` column comes
+        last, its value from :meth:`search_document`."""
         if not rows:
             return
         name = table.name
         self.counts[name] = self.counts.get(name, 0) + len(rows)
         if self.postgres:
-            with self._raw().cursor() as cur, cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            types = [self._column_oids(name)[c] for c in columns]
+            documents = None
+            if self._pool is not None and columns[-1] == "search_vector":
+                documents = self._pool.apply_async(_search_documents, ([row[-1] for row in rows],))
+            if self._thread is None:
+                self._copy(name, columns, types, rows, documents)
+                return
+            self._check()
+            self._pending.acquire()
+            self.submit(self._copy, name, columns, types, rows, documents, release=True)
             return
         stmt = table.insert()
         for start in range(0, len(rows), 5000):
             db.session.execute(stmt, [dict(zip(columns, row, strict=True)) for row in rows[start:start + 5000]])
 
-    def write_searchable(self, table, columns: Sequence[str], rows: list[tuple]) -> None:
-        """Rows whose last value is the bigram token text of ``search_vector``: on PostgreSQL it is sent as the
-        tsvector ``to_tsvector('simple', tokens)`` gives (tokens are unique, so each has its position)."""
+    def _copy(self, name: str, columns: Sequence[str], types: list[int], rows: list[tuple], documents=None) -> None:
+        if documents is not None:
+            rows = map(lambda row, document: (*row[:-1], document), rows, documents.get(timeout=_WORKER_TIMEOUT))
+        with self._raw_conn().cursor() as cur:
+            cur.adapters.register_dumper(_Tsvector, _TsvectorDumper)
+            cur.adapters.register_dumper(_Jsonb, _JsonbDumper)
+            with cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
+                for row in rows:
+                    copy.write_row(row)
+
+    def _column_oids(self, name: str) -> dict[str, int]:
+        """{column: type oid} of a table (binary COPY sends each value in its column's own form)."""
+        found = self._types.get(name)
+        if found is None:
+            found = self._types[name] = dict(db.session.execute(text(
+                "SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = CAST(:t AS regclass) "
+                "AND attnum > 0 AND NOT attisdropped"), {"t": name}).all())
+        return found
+
+    def search_document(self, *texts: str | None):
+        """What ``search_vector`` gets for these texts: the binary tsvector (PostgreSQL), the token text
+        (SQLite), as intake stores them; with a search worker the texts, which it turns into the tsvector."""
+        if self._pool is not None:
+            return texts
+        return _search_binary(*texts) if self.postgres else _search_tokens(*texts)
+
+    def json(self, value: Any):
+        """A jsonb value as the writer sends it: binary form (PostgreSQL), the document (Core)."""
+        return _Jsonb(b"\x01" + json.dumps(value).encode()) if self.postgres else value
+
+    def execute(self, sql: str) -> None:
+        """Run a statement after the writes before it (on the writer's thread on PostgreSQL)."""
         if self.postgres:
-            rows = [(*row[:-1], None if row[-1] is None else _tsvector(row[-1])) for row in rows]
-        self.write(table, [*columns, "search_vector"], rows)
+            self.submit(self._execute, sql)
+        else:
+            db.session.execute(text(sql))
+
+    def _execute(self, sql: str) -> None:
+        with self._raw_conn().cursor() as cur:
+            cur.execute(sql)
 
     def _raw(self):
         return db.session.connection().connection.driver_connection
 
-    def drop_secondary_indexes(self, tables: Sequence[str]) -> list[tuple[str, str]]:
-        """Drop the indexes of ``tables`` that are neither a constraint's nor unique; returns (name, definition)
-        to build them again with :meth:`create_indexes` (same transaction: nobody sees the tables without them)."""
+    def drop_secondary_indexes(self, tables: Sequence[str]) -> list[tuple[str, str, str]]:
+        """Drop the indexes of ``tables`` that are neither a constraint's nor unique; returns (table, name,
+        definition) to build them again with :meth:`create_indexes` (same transaction: nobody sees the tables
+        without them)."""
         found = db.session.execute(text(
-            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "SELECT t.relname, i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
             "WHERE n.nspname = current_schema() AND t.relname = ANY(:tables) AND NOT i.indisunique "
             "AND NOT i.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
-            "ORDER BY 1"), {"tables": list(tables)}).all()
-        for name, _definition in found:
+            "ORDER BY 2"), {"tables": list(tables)}).all()
+        for _table, name, _definition in found:
             db.session.execute(text(f'DROP INDEX "{name}"'))
-        return [(name, definition) for name, definition in found]
+        return [(table, name, definition) for table, name, definition in found]
 
-    def create_indexes(self, indexes: Sequence[tuple[str, str]]) -> None:
-        for _name, definition in indexes:
-            db.session.execute(text(definition))
+    def create_indexes(self, indexes: Sequence[tuple[str, str, str]]) -> None:
+        """Build ``indexes`` again (queued after the writes: see :meth:`execute`)."""
+        for _table, _name, definition in indexes:
+            self.execute(definition)
 
     def drop_foreign_keys(self, tables: Sequence[str]) -> list[tuple[str, str, str]]:
         """Drop the foreign keys of ``tables`` (checked row by row on COPY); returns (table, name, definition)
@@ -264,8 +527,9 @@ class Writer:
         return [(table, name, definition) for table, name, definition in found]
 
     def add_foreign_keys(self, keys: Sequence[tuple[str, str, str]]) -> None:
+        """Add ``keys`` again, each checked over every row (queued after the writes)."""
         for table, name, definition in keys:
-            db.session.execute(text(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'))
+            self.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
 
 
 # The generator --------------------------------------------------------------------------------------------
@@ -316,6 +580,7 @@ class DemoGenerator:
         call_weights = {c: float(V.REGION_WEIGHTS[c]) for c in codes}
         if options.regions is None:
             call_weights[province_code()] = sum(call_weights.values()) * V.PROVINCE_CALL_SHARE
+        self.province = province_code()
         self.pick_call_region = Picker(call_weights)
         self.pick_case_region = Picker({c: float(V.REGION_WEIGHTS[c]) for c in codes})
         self.ip_pickers = {rt: Picker(mix) for rt, mix in V.IP_TYPE_MIX.items()}
@@ -334,9 +599,12 @@ class DemoGenerator:
         self.callers: list[int] = []
         self.caller_last_seen: dict[int, datetime] = {}
         self.case_opened_calls: dict[str, list[tuple[date, int]]] = {}
-        # COPY takes the JSON text; Core executemany takes the document.
+        #: Bulk load (no foreign keys during the load): the new callers are written after the calls.
+        self.defer_callers = False
+        self.callers_written_upto: int | None = None
+        # Binary COPY takes jsonb's binary form; Core executemany takes the document.
         changes = {"source": [None, "demo-data"]}
-        self.audit_changes: Any = json.dumps(changes) if self.writer.postgres else changes
+        self.audit_changes: Any = self.writer.json(changes)
 
     # Plan ---------------------------------------------------------------------------------------------------
 
@@ -422,6 +690,7 @@ class DemoGenerator:
 
     def ensure_users(self) -> None:
         self.demo_user = self._ensure_user(DEMO_USERNAME, "operator", province_code(), "演示数据")
+        self.demo_id = self.demo_user.id
         self.officers: dict[str, list[int]] = {}
         self.supervisors: dict[str, int] = {}
         for code in self.regions:
@@ -676,7 +945,7 @@ class DemoGenerator:
         needed = self._fields(template)
         values: dict[str, str] = {}
         if "party" in needed:
-            values["party"] = self.company(rng, region if region != province_code() else "430100") \
+            values["party"] = self.company(rng, region if region != self.province else "430100") \
                 if rng.random() < 0.85 else "个体户" + rng.choice(V.SURNAMES) + "某"
         if "place" in needed:
             values["place"] = self.place(rng, region)
@@ -726,7 +995,7 @@ class DemoGenerator:
             if decision == "transferred":
                 transferred_at = decided_at
                 if ip_type == "patent" or (ip_type is None and request_type != "other"):
-                    if region == province_code():
+                    if region == self.province:
                         region = self.pick_case_region(rng)
                     transferred_region = region
                     transfer_note = f"转{self.region_names[region][0]}知识产权局处理"
@@ -739,7 +1008,7 @@ class DemoGenerator:
                     transfer_note = f"转{agency}处理"
             elif decision == "not_accepted":
                 not_accepted_reason = rng.choice(V.NOT_ACCEPTED_REASONS)
-            elif decision == "case_opened" and region == province_code():
+            elif decision == "case_opened" and region == self.province:
                 region = self.pick_case_region(rng)
             if rng.random() < V.FEEDBACK_SHARE[decision]:
                 if decision == "answered":
@@ -753,10 +1022,10 @@ class DemoGenerator:
                     feedback_method = V.FEEDBACK_METHOD_BY_CHANNEL[channel]
                     feedback_note = rng.choice(V.FEEDBACK_NOTES[decision])
                     status, version, updated_at = "closed", 3, given
-        tokens = _tokens(summary, accused, caller_name) if self.o.search else None
+        tokens = self.writer.search_document(summary, accused, caller_name) if self.o.search else None
         row = (call_id, ref, version, received_at, channel, request_type, ip_type, region, status,
-               caller_id, phone_raw, caller_name, anonymous, accused, match_key(accused), patent, patent_raw,
-               product, place, summary, description, duration, exhibition, self.demo_user.id, transferred_region,
+               caller_id, phone_raw, caller_name, anonymous, accused, _match_key(accused), patent, patent_raw,
+               product, place, summary, description, duration, exhibition, self.demo_id, transferred_region,
                agency, transferred_at, transfer_note, not_accepted_reason, feedback_at, feedback_method,
                feedback_note, closed_at, decided_at, decision, decided_on, accept_due_on, created_at, updated_at,
                tokens)
@@ -784,16 +1053,28 @@ class DemoGenerator:
         audit: list[tuple] = []
         done, started = 0, time.monotonic()
 
+        def write_callers(rows: list[tuple]) -> None:
+            seen = self.caller_last_seen
+            self.writer.write(Caller.__table__, CALLER_COLUMNS,
+                              [(*c[:5], max(c[5], seen.get(c[0], c[5]))) for c in rows])
+
         def flush() -> None:
-            self.writer.write(Caller.__table__, CALLER_COLUMNS, callers)
-            self.writer.write_searchable(Call.__table__, CALL_COLUMNS, calls)
+            # The lists go to the writer (its thread may still be sending them): new ones for the next chunk.
+            nonlocal callers, calls, audit
+            if not self.defer_callers:
+                self.writer.write(Caller.__table__, CALLER_COLUMNS, callers)
+                callers = []
+            elif len(callers) >= DEFERRED_CALLERS:
+                # Memory stays bounded: these go now, and their later calls update them at the end.
+                write_callers(callers)
+                self.callers_written_upto = callers[-1][0]
+                callers = []
+            self.writer.write(Call.__table__, (*CALL_COLUMNS, "search_vector"), calls)
             self.writer.write(AuditEvent.__table__, AUDIT_COLUMNS, audit)
-            callers.clear()
-            calls.clear()
-            audit.clear()
+            calls, audit = [], []
 
         for p in plans:
-            rng = random.Random(f"{self.o.seed}:calls:{p.month}")
+            rng = Rng(f"{self.o.seed}:calls:{p.month}")
             channels = [ch for ch, n in apportion(p.calls, V.CHANNEL_MIX).items() for _ in range(n)]
             request_types = [rt for rt, n in apportion(p.calls, V.REQUEST_TYPE_MIX).items() for _ in range(n)]
             rng.shuffle(channels)
@@ -817,7 +1098,7 @@ class DemoGenerator:
                                                                         request_types[i], call_id, ref)
                     callers.extend(new_callers)
                     calls.append(row)
-                    audit.append((row[-3], self.demo_user.id, DEMO_USERNAME, "call", call_id, "create",
+                    audit.append((row[-3], self.demo_id, DEMO_USERNAME, "call", call_id, "create",
                                   self.audit_changes, origin_region, None))
                     call_id += 1
                     if len(calls) >= CHUNK_ROWS:
@@ -827,12 +1108,22 @@ class DemoGenerator:
                 index += n
         done += len(calls)
         flush()
-        self._update_last_seen()
+        if self.defer_callers:
+            # Without foreign keys the callers can come last, each with its last call already known (no UPDATE
+            # but for those written early).
+            write_callers(callers)
+            if self.callers_written_upto is not None:
+                self.writer.drain()
+                self._update_last_seen(self.callers_written_upto)
+        else:
+            self.writer.drain()
+            self._update_last_seen()
         self._fix_ref_counters(next_number, by_year)
         result.counts["calls"] = done
 
-    def _update_last_seen(self) -> None:
-        changed = [(cid, seen) for cid, seen in self.caller_last_seen.items()]
+    def _update_last_seen(self, upto: int | None = None) -> None:
+        """Set the callers' last_seen_at to their last call (those up to id ``upto``)."""
+        changed = [(cid, seen) for cid, seen in self.caller_last_seen.items() if upto is None or cid <= upto]
         if not changed:
             return
         table = Caller.__table__
@@ -910,7 +1201,7 @@ class DemoGenerator:
         c["respondent_name"], c["respondent_kind"] = respondent, "person" if respondent_is_person else "organization"
         # An organization's 法定代表人: the same for the same company, drawn from a generator seeded by its name so
         # the rest of the data stays as it was.
-        c["respondent_legal_rep"] = None if respondent_is_person else self.person(random.Random(respondent))
+        c["respondent_legal_rep"] = None if respondent_is_person else self.person(Rng(respondent))
         place = self.place(rng, region)
         if dispute:
             requester = self.company(rng, self.pick_case_region(rng)) if rng.random() < 0.7 else self.person(rng)
@@ -1080,7 +1371,7 @@ class DemoGenerator:
         specs: list[tuple[Month, list[dict[str, Any]]]] = []
         started = time.monotonic()
         for p in plans:
-            rng = random.Random(f"{self.o.seed}:cases:{p.month}")
+            rng = Rng(f"{self.o.seed}:cases:{p.month}")
             working = self._working_days(p.month)
             if not working:
                 continue
@@ -1100,17 +1391,19 @@ class DemoGenerator:
         if not total:
             return
         self.say(f"  cases drawn: {total:,} ({time.monotonic() - started:.0f} s)")
-        case_id = self.reserve_ids(Case.__table__, total)
         from hotline.cases.operations import case_numbering
 
-        numbering = {code: case_numbering(code) for code in {c["region_code"] for _, cs in specs for c in cs}}
-        needed: dict[tuple[str, int], int] = {}
-        for _, cases in specs:
-            for c in cases:
-                if c.get("filed_on"):
-                    key = (numbering[c["region_code"]][1], c["filed_on"].year)
-                    needed[key] = needed.get(key, 0) + 1
-        numbers = {key: self.take_numbers(key[0], key[1], n) for key, n in sorted(needed.items())}
+        # The writer's thread may be building the calls' indexes: the session is used between two of its jobs.
+        with self.writer.paused():
+            case_id = self.reserve_ids(Case.__table__, total)
+            numbering = {code: case_numbering(code) for code in {c["region_code"] for _, cs in specs for c in cs}}
+            needed: dict[tuple[str, int], int] = {}
+            for _, cases in specs:
+                for c in cases:
+                    if c.get("filed_on"):
+                        key = (numbering[c["region_code"]][1], c["filed_on"].year)
+                        needed[key] = needed.get(key, 0) + 1
+            numbers = {key: self.take_numbers(key[0], key[1], n) for key, n in sorted(needed.items())}
         rows: list[tuple] = []
         audit: list[tuple] = []
         officers: list[tuple] = []
@@ -1120,17 +1413,18 @@ class DemoGenerator:
         demo_id = self.demo_user.id
 
         def flush() -> None:
-            self.writer.write_searchable(Case.__table__, CASE_COLUMNS, rows)
+            # The lists go to the writer (its thread may still be sending them): new ones for the next chunk.
+            nonlocal rows, audit, officers, events, suspensions, extensions
+            self.writer.write(Case.__table__, (*CASE_COLUMNS, "search_vector"), rows)
             self.writer.write(case_officers, ("case_id", "user_id"), officers)
             self.writer.write(CaseSuspension.__table__, SUSPENSION_COLUMNS, suspensions)
             self.writer.write(CaseExtension.__table__, EXTENSION_COLUMNS, extensions)
             self.writer.write(CaseEvent.__table__, EVENT_COLUMNS, events)
             self.writer.write(AuditEvent.__table__, AUDIT_COLUMNS, audit)
-            for bucket in (rows, audit, officers, events, suspensions, extensions):
-                bucket.clear()
+            rows, audit, officers, events, suspensions, extensions = [], [], [], [], [], []
 
         for month, cases in specs:
-            rng = random.Random(f"{self.o.seed}:case-times:{month}")
+            rng = Rng(f"{self.o.seed}:case-times:{month}")
             for c in cases:
                 c["id"] = case_id
                 if c.get("filed_on"):
@@ -1167,7 +1461,7 @@ class DemoGenerator:
                 created_at = _local(c["received_on"], 9 * 3600 + rng.random() * 8 * 3600)
                 last_day = max(s[1] for s in steps) if steps else c["received_on"]
                 updated_at = max(created_at, _local(last_day, 17 * 3600))
-                tokens = _tokens(c["summary"], c["respondent_name"], c.get("requester_name")) \
+                tokens = self.writer.search_document(c["summary"], c["respondent_name"], c.get("requester_name")) \
                     if self.o.search else None
                 rows.append((
                     case_id, 1 + len(steps), c.get("case_number"), c["case_type"], c["source"], c["region_code"],
@@ -1206,6 +1500,20 @@ class DemoGenerator:
             raise DemoDataError(f"The working-day calendar has no data for {', '.join(map(str, missing))}; "
                                 "run `flask seed` (or load the year's arrangement) first.")
 
+    def _warm_up(self, months: list[Month]) -> None:
+        """Read what drawing the rows needs from the database (calendar years, regional holidays, deadline rules)
+        before the writer's thread takes the connection."""
+        years = {m.year for m in months}
+        for year in range(min(years) - 1, max(years) + 2):
+            for code in (None, *self.regions):
+                view = self.cal.for_region(code)
+                try:
+                    view.is_working(date(year, 1, 1))
+                    view.regional_holidays(year)
+                except CalendarMissing:
+                    pass
+        rule_set_for(months[0].first_day)
+
     def run(self) -> DemoResult:
         started = time.monotonic()
         result = DemoResult()
@@ -1235,7 +1543,7 @@ class DemoGenerator:
                  f"scale {self.o.scale:g})")
         planned = sum(p.calls + sum(p.filed.values()) + sum(p.rejected.values()) for p in plans)
         bulk = self.writer.postgres and (self.o.bulk if self.o.bulk is not None else planned >= BULK_ROWS)
-        dropped: list[tuple[str, str]] = []
+        dropped: list[tuple[str, str, str]] = []
         keys: list[tuple[str, str, str]] = []
         if bulk:
             db.session.execute(text("SET LOCAL synchronous_commit = off"))
@@ -1243,25 +1551,43 @@ class DemoGenerator:
             dropped = self.writer.drop_secondary_indexes(FILLED_TABLES)
             keys = self.writer.drop_foreign_keys(FILLED_TABLES)
             self.say(f"Bulk load: {len(dropped)} secondary indexes and {len(keys)} foreign keys dropped for the load")
-        t0 = time.monotonic()
-        self.generate_calls(plans, result)
-        if any(p.month == Month.of(self.today) for p in plans):
-            self.ensure_open_calls()
-        self.say(f"Calls loaded: {result.counts.get('calls', 0):,} in {time.monotonic() - t0:.1f} s")
-        t0 = time.monotonic()
-        self.generate_cases(plans, result)
-        self.say(f"Cases loaded: {result.counts.get('cases', 0):,} in {time.monotonic() - t0:.1f} s")
-        if dropped:
+        self.defer_callers = bulk
+        self._warm_up(months)
+        self.writer.start(FILLED_TABLES, search_worker=bulk and self.o.search)
+        try:
             t0 = time.monotonic()
-            self.writer.create_indexes(dropped)
-            self.say(f"Indexes built again: {len(dropped)} in {time.monotonic() - t0:.1f} s")
-        if keys:
+            self.generate_calls(plans, result)
+            if any(p.month == Month.of(self.today) for p in plans):
+                self.writer.drain()
+                self.ensure_open_calls()
+            self.say(f"Calls drawn: {result.counts.get('calls', 0):,} in {time.monotonic() - t0:.1f} s")
+            # The calls and callers are complete: their indexes, keys and statistics are made on the server while
+            # the cases are drawn here. So are the audit log's indexes: the cases add a tenth to its rows, which
+            # cost less to index one by one than the whole log does to index again at the end.
+            first = ("calls", "callers")
+            self.writer.create_indexes([i for i in dropped if i[0] in (*first, "audit_events")])
+            self.writer.add_foreign_keys([k for k in keys if k[0] in first])
+            if self.writer.postgres:
+                for table in first:
+                    self.writer.execute(f"ANALYZE {table}")
             t0 = time.monotonic()
-            self.writer.add_foreign_keys(keys)
-            self.say(f"Foreign keys checked and added again: {len(keys)} in {time.monotonic() - t0:.1f} s")
-        if self.writer.postgres:
-            for table in ("calls", "callers", "cases", "audit_events", "case_events"):
-                db.session.execute(text(f"ANALYZE {table}"))
+            self.generate_cases(plans, result)
+            self.say(f"Cases drawn: {result.counts.get('cases', 0):,} in {time.monotonic() - t0:.1f} s")
+            self.writer.create_indexes([i for i in dropped if i[0] not in (*first, "audit_events")])
+            self.writer.add_foreign_keys([k for k in keys if k[0] not in first])
+            if self.writer.postgres:
+                for table in ("cases", "audit_events", "case_events"):
+                    self.writer.execute(f"ANALYZE {table}")
+            t0 = time.monotonic()
+            self.writer.drain()
+            waited = f"{time.monotonic() - t0:.1f} s waited for the server after the last row"
+            if dropped or keys:
+                self.say(f"Indexes built again: {len(dropped)}, foreign keys checked and added again: {len(keys)} "
+                         f"(the calls' while the cases were drawn); {waited}")
+            elif self.writer.postgres:
+                self.say(f"Written: {waited}")
+        finally:
+            self.writer.close()
         result.counts = {**self.writer.counts}
         result.months = [p.month for p in plans]
         db.session.flush()

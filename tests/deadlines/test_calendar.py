@@ -292,3 +292,19 @@ def test_long_spans_count_the_same_working_days_as_day_by_day(app):
                            (date(2015, 12, 31), date(2016, 1, 4)), (date(2015, 1, 1), date(2015, 3, 10))]:
             by_day = sum(1 for i in range(1, (end - start).days + 1) if cal.is_working(start + timedelta(days=i)))
             assert cal.working_days_between(start, end) == by_day, (start, end)
+
+
+def test_add_working_days_by_running_counts_is_the_day_by_day_walk(app):
+    """add_working_days bisects the per-year running counts: the day a walk day by day reaches, for the nation and
+    a region with its own holidays, over year ends, the start counted or not."""
+    with app.app_context():
+        for cal in (WorkCalendar(), WorkCalendar("433100")):
+            start = date(2014, 12, 20)
+            while start < date(2016, 1, 10):
+                for n in (0, 1, 2, 7, 15, 30, 250):
+                    day, counted = start, 0
+                    while counted < n:
+                        day += timedelta(days=1)
+                        counted += cal.is_working(day)
+                    assert cal.add_working_days(start, n) == day, (cal.region_code, start, n)
+                start += timedelta(days=5)

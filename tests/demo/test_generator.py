@@ -340,9 +340,14 @@ def _schema_objects(backend):
         {"t": list(FILLED_TABLES)}).all())
 
 
-def test_bulk_load_gives_the_same_rows_and_keeps_indexes_and_keys(ctx, backend):
+@pytest.mark.parametrize("held_back", [500_000, 10])
+def test_bulk_load_gives_the_same_rows_and_keeps_indexes_and_keys(ctx, backend, monkeypatch, held_back):
     """The bulk path (indexes and foreign keys dropped for the load, built again after) writes exactly the rows
-    of the ordinary path, and leaves every index and key as it found them."""
+    of the ordinary path, and leaves every index and key as it found them; its callers (written after the calls,
+    or early when more than ``DEFERRED_CALLERS`` wait) are seen first and last at their first and last call."""
+    from hotline.demo import generator
+
+    monkeypatch.setattr(generator, "DEFERRED_CALLERS", held_back)
     before = _schema_objects(backend)
     plain = _generate(scale=0.05, bulk=False)
     calls, cases = _call_fingerprint(), _case_fingerprint()
@@ -350,6 +355,11 @@ def test_bulk_load_gives_the_same_rows_and_keeps_indexes_and_keys(ctx, backend):
     assert bulk.counts == plain.counts and bulk.counts["calls"] > 100
     assert _call_fingerprint() == calls
     assert _case_fingerprint() == cases
+    seen = db.session.execute(sa.select(Call.caller_id, sa.func.min(Call.received_at), sa.func.max(Call.received_at))
+                              .where(Call.caller_id.is_not(None)).group_by(Call.caller_id)).all()
+    callers = {c.id: (c.first_seen_at, c.last_seen_at) for c in db.session.scalars(sa.select(Caller))}
+    assert {cid: (first, last) for cid, first, last in seen} == callers
+    assert any(first != last for first, last in callers.values())
     assert _schema_objects(backend) == before
     if backend == "postgresql":
         assert len(before) > 50
@@ -359,6 +369,44 @@ def test_bulk_load_gives_the_same_rows_and_keeps_indexes_and_keys(ctx, backend):
         found = db.session.scalar(sa.text(
             "SELECT count(*) FROM calls WHERE search_vector @@ to_tsquery('simple', '专利')"))
         assert found > 0
+        # The search documents the worker process made in binary form are intake's, position for position.
+        from hotline.core.text import bigram_tokens
+
+        for table, texts in (("calls", "summary, accused_party, caller_name"),
+                             ("cases", "summary, respondent_name, requester_name")):
+            rows = db.session.execute(sa.text(f"SELECT id, {texts} FROM {table}")).all()
+            assert rows
+            wrong = db.session.scalar(sa.text(
+                f"SELECT count(*) FROM {table} t JOIN unnest(CAST(:ids AS bigint[]), CAST(:tokens AS text[])) "
+                "AS d(id, tokens) ON d.id = t.id "
+                "WHERE t.search_vector IS DISTINCT FROM to_tsvector('simple', d.tokens)"),
+                {"ids": [r[0] for r in rows], "tokens": [bigram_tokens(*r[1:]) for r in rows]})
+            assert wrong == 0, table
+
+
+def test_a_failed_write_rolls_back_and_ends_the_writer(ctx, backend, monkeypatch):
+    """A COPY failing on the writer's thread fails the run: nothing is kept, no thread or worker is left."""
+    import threading
+
+    from hotline.demo import generator
+
+    if backend != "postgresql":
+        pytest.skip("the writer's thread exists on PostgreSQL only")
+    copies = []
+    real_copy = generator.Writer._copy
+
+    def failing_copy(self, *args):
+        copies.append(args[0])
+        if len(copies) == 2:
+            raise RuntimeError("disk full")
+        return real_copy(self, *args)
+
+    monkeypatch.setattr(generator.Writer, "_copy", failing_copy)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _generate(scale=0.05, bulk=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Call)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+    assert not [t for t in threading.enumerate() if t.name == "demo-data-copy"]
 
 
 def test_ten_years_from_2016_to_2025(ctx):

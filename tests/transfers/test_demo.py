@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from hotline.calls.models import Call
@@ -12,8 +14,9 @@ from hotline.transfers.models import Transfer
 
 
 def _generate(**overrides):
+    # Drawn up to a day of 2015: every region then has an open call (a finished year may have none).
     return generate(DemoOptions(**{"years": [2015], "scale": 0.02, "seed": 7, "progress": lambda _m: None,
-                                   **overrides}))
+                                   "today": date(2015, 12, 7), **overrides}))
 
 
 def test_replacing_demo_data_removes_transfers_of_demo_calls(ctx, create_user):
