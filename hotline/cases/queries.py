@@ -12,10 +12,17 @@ from datetime import date, timedelta
 
 from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Date, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import lazyload, load_only, noload
 
-from hotline.cases.models import Attachment, Case, CaseEvent, CaseStatus
+from hotline.cases.models import (
+    DUE_EXCEPT_PUBLICATION_SQL,
+    UNPUBLISHED_PENALTY,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseStatus,
+)
 from hotline.core.clock import local_today
 from hotline.core.errors import DomainError, ValidationFailed
 from hotline.core.i18n import gettext as _
@@ -219,7 +226,7 @@ def filtered(user, filters: CaseFilters) -> Select:
     today = local_today()
     if filters.overdue:
         # Old penalty decisions never recorded as published are the "to complete" list, not overdue work.
-        stmt = stmt.where(Case.next_due_on < today, ~publication_backlog_clause(today))
+        stmt = stmt.where(overdue_clause(today))
     if filters.due_by:
         stmt = stmt.where(Case.next_due_on <= filters.due_by)
     if filters.filed_from:
@@ -341,6 +348,30 @@ def publication_backlog_clause(today: date):
     if go_live:
         old.append(Case.closed_on < go_live)
     return and_(_unpublished_penalty(), or_(*old))
+
+
+def overdue_clause(today: date):
+    """SQL: the cases with a pending deadline past (``next_due_on`` < today) that are not on the "to complete" list
+    (``publication_backlog_clause``) — exactly those rows, written so that indexes find them:
+
+    - a past due date other than an unpublished penalty's (``DUE_EXCEPT_PUBLICATION_SQL``, indexed by
+      ``ix_cases_due_except_publication``): filing and closing deadlines;
+    - or an unpublished penalty whose publication is due and not long past: ``publish_due_on`` from the backlog's
+      cutoff on (and closed from the go-live day), read through ``ix_cases_unpublished_penalties``.
+
+    An unpublished penalty is never null (a closed case has an outcome: ``ck_cases_closed_iff``), so the two
+    branches split the rows ``next_due_on < today AND NOT backlog`` picks, and nothing else. Written that way
+    PostgreSQL read every case with a past due date — mostly old unpublished penalties, which it then removed —
+    and, for lack of an estimate of how many would remain, walked the whole table by receipt date to fill a page
+    (0 rows, ~300 ms at 200,000 cases); now it reads the few matching entries of the two indexes."""
+    cutoff = today - timedelta(days=int(current_app.config["PUBLICATION_BACKLOG_DAYS"]))
+    # Literal constants: the index's expression and ix_cases_unpublished_penalties' condition, to the letter.
+    unpublished = [literal_column(UNPUBLISHED_PENALTY)]
+    recent = [Case.next_due_on < today, Case.publish_due_on >= cutoff]
+    go_live = current_app.config.get("HOTLINE_GO_LIVE_ON")
+    if go_live:
+        recent.append(Case.closed_on >= go_live)
+    return or_(literal_column(f"({DUE_EXCEPT_PUBLICATION_SQL})", Date) < today, and_(*unpublished, *recent))
 
 
 def _mine(stmt: Select, user) -> Select:
