@@ -164,3 +164,46 @@ def test_overdue_filter_is_served_by_indexes_on_postgresql(app, backend):
         db.session.rollback()
         assert "BitmapOr" in plan, plan
         assert "ix_cases_due_except_publication" in plan and "ix_cases_unpublished_penalties" in plan, plan
+
+
+# The text search from the newest cases first (PostgreSQL) ----------------------------------------------------------
+
+@pytest.fixture
+def many_cases(build_case, team, app):
+    """Twelve cases received on six days: every third about 保温杯 (frequent), one about 嘉禾建材 (rare), every
+    fourth in 株洲."""
+    with app.app_context():
+        ids = []
+        for i in range(12):
+            summary = "请求人称被请求人销售的保温杯落入其外观设计专利保护范围" if i % 3 == 0 else f"商标纠纷第{i}号"
+            if i == 4:
+                summary = "举报长沙嘉禾建材商行销售假冒专利产品"
+            other = i % 4 == 0
+            case = build_case("received", received_on=f"2015-09-{10 + i // 2:02d}", summary=summary,
+                              region_code="430200" if other else "430100",
+                              actor=team.other_officer if other else None)
+            ids.append((case.id, case.received_on, summary, case.region_code))
+        db.session.commit()
+        return ids
+
+
+@pytest.mark.parametrize("window", [1, 2, 5, 10_000])
+@pytest.mark.parametrize(("q", "region"), [("保温杯", None), ("嘉禾建材", None), ("保温杯", "430200"),
+                                           ("商标纠纷", None), ("外观设计专利", "430100"), ("专利", None)])
+def test_search_pages_are_the_same_whatever_the_window(app, monkeypatch, team, many_cases, window, q, region):
+    """PostgreSQL searches the newest cases first (a window taken before the other filters, then one ten times as
+    long), and all cases when no window fills the page: every page must be that of a search over all cases."""
+    monkeypatch.setattr(queries, "SEARCH_RECENT_WINDOW", window)
+    queries._EDGES.clear()
+    expected = [i for i, _on, _summary, _region in sorted(
+        (c for c in many_cases if q in c[2] and region in (None, c[3])), key=lambda c: (c[1], c[0]), reverse=True)]
+    with app.app_context():
+        user = db.session.get(User, team.province_supervisor.id)
+        pages, cursor = [], None
+        while True:
+            rows, cursor = list_cases(user, CaseFilters(q=q, region_code=region), cursor=cursor, page_size=2)
+            pages.append([c.id for c in rows])
+            if cursor is None:
+                break
+    assert [i for page in pages for i in page] == expected
+    queries._EDGES.clear()
