@@ -95,7 +95,9 @@ def targets(year: int, has_performance: bool, rng: random.Random) -> dict[str, l
             f"/api/v1/cases?filed_from={year}-03-01&filed_to={year}-03-31", "/api/v1/cases?overdue=true")],
     }
     if has_performance:
-        out["performance table"] = [("province", f"/api/v1/reports/performance/{year}")]
+        # The 14 市州 ranked (province and officer alike), and the 长沙 officer's own table (its counties).
+        out["performance table"] = [(u, f"/api/v1/reports/performance/{year}{r}") for u, r in (
+            ("province", ""), ("officer", ""), ("officer", f"?region_code={CHANGSHA}"))]
     return out
 
 
@@ -298,10 +300,19 @@ def measure_and_write(args, built: dict, small: dict) -> int:
     return 0
 
 
+def has_performance_table(app) -> bool:
+    """Does this code serve the performance table? Asked of the app's API routes (the table is merged: it is
+    measured unless an older checkout is benchmarked)."""
+    from hotline.api.registry import ENDPOINTS
+
+    return any(e.rule == "/reports/performance/<period>" and e.method == "GET" for e in ENDPOINTS) and any(
+        r.rule.endswith("/reports/performance/<period>") for r in app.url_map.iter_rules())
+
+
 def solo_main(dbname: str, year: int, n: int) -> None:
     """Child process: tokens, then -n requests per kind; prints one JSON line."""
     app = _app(dbname)
-    has_performance = any("/reports/performance" in r.rule for r in app.url_map.iter_rules())
+    has_performance = has_performance_table(app)
     tokens = users_and_tokens(app)
     plan = targets(year, has_performance, random.Random(15))
     results = in_process(app, tokens, plan, n)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import flask_migrate
 import pytest
@@ -40,7 +41,32 @@ def _schema_diff(connection):
         return not (type_ == "index" and name in POSTGRES_ONLY_INDEXES and connection.dialect.name != "postgresql")
 
     context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
-    return compare_metadata(context, db.metadata)
+    with warnings.catch_warnings():
+        # SQLite cannot reflect an expression index: alembic says so before include_object leaves it out.
+        warnings.filterwarnings("ignore", message=".*expression-based index 'ix_cases_due_except_publication'.*")
+        diff = compare_metadata(context, db.metadata)
+    # PostgreSQL prints an index expression back on several lines, with casts and parentheses, which alembic does
+    # not normalize away: a remove and an add of the same index whose expressions are equal once spelled alike are
+    # no difference (any other change of the expression still is one).
+    removed = {d[1].name: d[1] for d in diff if d[0] == "remove_index"}
+    added = {d[1].name: d[1] for d in diff if d[0] == "add_index"}
+    same = {name for name in removed.keys() & added.keys()
+            if _index_spelling(removed[name], connection) == _index_spelling(added[name], connection)}
+    return [d for d in diff if not (d[0] in ("remove_index", "add_index") and d[1].name in same)]
+
+
+def _index_spelling(index: sa.Index, connection) -> tuple:
+    """An index as comparable text: its expressions without casts, parentheses, quotes, case or white space."""
+    import re
+
+    def spelled(expr) -> str:
+        text = str(expr.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+        text = re.sub(r"::(character varying|double precision|time(stamp)? with(out)? time zone|\w+)(\[\])?", "",
+                      text.lower())
+        return re.sub(r"[\s()\"']", "", text)
+
+    return index.unique, tuple(spelled(e) for e in index.expressions), str(index.dialect_options["postgresql"]
+                                                                            .get("where"))
 
 
 def test_upgrade_from_empty_matches_models_and_downgrades(empty_database, backend):

@@ -107,25 +107,34 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
                                {"cursor": [_("Invalid cursor; start again from the first page.")]}) from exc
 
 
-#: PostgreSQL's most-common-element frequencies of calls.search_vector (pg_stats, refreshed by ANALYZE).
+#: PostgreSQL's most-common-element frequencies of calls.search_vector (pg_stats, refreshed by ANALYZE); those of
+#: cases.search_vector (the case list's search) in their own entry.
 _TOKEN_STATS: dict = {"at": -1e9, "freqs": None}
+_TOKEN_STATS_OF: dict[str, dict] = {"calls": _TOKEN_STATS, "cases": {"at": -1e9, "freqs": None}}
 TOKEN_STATS_SECONDS = 600
 
 
-def _token_frequencies() -> dict[str, float] | None:
-    """{token: share of calls holding it} for the ~1,000 most common tokens, cached per process for 10 min;
-    None before the table was ever analyzed."""
+def _token_frequencies(table: str = "calls") -> dict[str, float] | None:
+    """{token: share of the table's rows holding it} for the ~1,000 most common tokens of ``table``'s
+    search_vector (calls or cases), cached per process for 10 min; None before the table was ever analyzed."""
+    stats = _TOKEN_STATS_OF[table]
     now = time.monotonic()
-    if now - _TOKEN_STATS["at"] > TOKEN_STATS_SECONDS:
+    if now - stats["at"] > TOKEN_STATS_SECONDS:
         row = db.session.execute(text(
             "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-            "WHERE tablename = 'calls' AND attname = 'search_vector' AND schemaname = current_schema()")).first()
-        _TOKEN_STATS["freqs"] = dict(zip(row[0], row[1], strict=False)) if row and row[0] else None
-        _TOKEN_STATS["at"] = now
-    return _TOKEN_STATS["freqs"]
+            "WHERE tablename = :table AND attname = 'search_vector' AND schemaname = current_schema()"),
+            {"table": table}).first()
+        stats["freqs"] = dict(zip(row[0], row[1], strict=False)) if row and row[0] else None
+        stats["at"] = now
+    return stats["freqs"]
 
 
-def _index_tokens(q: str) -> str:
+def index_tokens(q: str, table: str = "calls") -> str:
+    """The token(s) of ``q`` the GIN index of ``table`` (calls or cases) narrows with: ``_index_tokens``."""
+    return _index_tokens(q, table)
+
+
+def _index_tokens(q: str, table: str = "calls") -> str:
     """The token(s) of a query the GIN index narrows with; the substring test does the rest.
 
     The query's tokens are the bigrams of its Chinese runs (single characters only for one-character runs: a
@@ -139,7 +148,7 @@ def _index_tokens(q: str) -> str:
     runs = cjk_runs(q)
     tokens = list(dict.fromkeys([r for r in runs if len(r) == 1] + [r[i:i + 2] for r in runs
                                                                      for i in range(len(r) - 1)]))
-    freqs = _token_frequencies() if len(tokens) > 1 else None
+    freqs = _token_frequencies(table) if len(tokens) > 1 else None
     if freqs is None:
         return " ".join(tokens)
     return min(tokens, key=lambda t: (freqs.get(t, 0.0), -len(t)))
@@ -236,27 +245,36 @@ def _text_search(stmt: Select, q: str, user) -> Select:
 
 #: How many of the newest calls (after the region, date and cursor) a search tries first.
 SEARCH_RECENT_WINDOW = 20_000
+#: Then windows these many times as long in time (about as many times the calls), before all calls.
+SEARCH_WIDER_FACTORS = (5, 25)
 
 
-#: The window's edge per list scope (region, dates, cursor): (when read, received_at). Any edge gives the right
-#: page (the window holds every call from it on); one a minute old only holds a few more calls, and saves an
-#: index walk of 20,000 entries (~5 ms of PostgreSQL) per search.
-_EDGES: dict[tuple, tuple[float, datetime | None]] = {}
-EDGE_SECONDS = 60
+#: The window's edges per list scope (region, dates, cursor): (when read, [received_at, ...]), newest window
+#: first. Any edge gives the right page (a window holds every call from its edge on); edges ten minutes old only
+#: hold a few more calls, and save an index walk of 20,000 of the scope's entries per search (for a 市州, whose
+#: codes no index reads in time order together, ~90,000 entries of the time index: ~80 ms).
+_EDGES: dict[tuple, tuple[float, list[datetime]]] = {}
+EDGE_SECONDS = 600
 
 
-def _window_edge(stmt: Select, key: tuple) -> datetime | None:
+def _window_edges(stmt: Select, key: tuple) -> list[datetime]:
+    """The edges of the search windows of ``stmt``'s scope: the time of its SEARCH_RECENT_WINDOW-th newest call,
+    and times SEARCH_WIDER_FACTORS times as far back from its newest call (none when the scope holds fewer)."""
     now = time.monotonic()
     hit = _EDGES.get(key)
     if hit is not None and now - hit[0] < EDGE_SECONDS:
         return hit[1]
-    row = db.session.execute(stmt.with_only_columns(Call.received_at, Call.id)
-                             .order_by(Call.received_at.desc(), Call.id.desc())
-                             .offset(SEARCH_RECENT_WINDOW - 1).limit(1)).first()
+    newest_first = stmt.with_only_columns(Call.received_at).order_by(Call.received_at.desc(), Call.id.desc())
+    edge = db.session.scalar(newest_first.offset(SEARCH_RECENT_WINDOW - 1).limit(1))
+    edges = []
+    if edge is not None:
+        edges.append(edge)
+        newest = db.session.scalar(newest_first.limit(1))
+        edges += sorted({newest - (newest - edge) * f for f in SEARCH_WIDER_FACTORS} - {edge}, reverse=True)
     if len(_EDGES) > 10_000:
         _EDGES.clear()
-    _EDGES[key] = (now, row.received_at if row else None)
-    return _EDGES[key][1]
+    _EDGES[key] = (now, edges)
+    return edges
 
 
 def _search_page(stmt: Select, q: str, user, limit: int, *, window: Select, edge_key: tuple,
@@ -269,15 +287,18 @@ def _search_page(stmt: Select, q: str, user, limit: int, *, window: Select, edge
     dates and cursor, without the status or category filters): the time of the oldest of them comes from the
     (region_code,) received_at, id index, and the search is bounded by it, which the planner combines with the
     GIN index (BitmapAnd) — a few ms. When a whole page matches there, it is exactly the page a full search
-    gives (every call from that time on was examined). Otherwise — a rare word, or a rare status — the search
-    runs over all calls: few matches, cheap to sort. A common status (closed: two calls in three) is no help
-    to narrow with: without the window, PostgreSQL combined the word's matches with 650,000 entries of the
-    status index and read 7,000 calls (70–150 ms); within it, 3 ms. The caller and operator are loaded for the
-    page only (selectin), not joined to every candidate.
+    gives (every call from that time on was examined). Otherwise it tries windows SEARCH_WIDER_FACTORS times as
+    long, and only then all calls — a rare word, or a rare status: few matches, cheap to sort. Without the wider
+    window a word less frequent in a 市州 (a local product: one call in 600) went from 20,000 calls to all of them,
+    and PostgreSQL intersected its matches with every entry of the 市州's in the region index (470,000 of 2M
+    calls: 190 ms, growing with the table; in a wider window 10–30 ms). A common status (closed: two calls in
+    three) is no help to narrow with: without the window, PostgreSQL combined the word's matches with 650,000
+    entries of the status index and read 7,000 calls (70–150 ms); within it, 3 ms. The caller and operator are
+    loaded for the page only (selectin), not joined to every candidate.
     """
     newest_first = (Call.received_at.desc(), Call.id.desc())
     postgres = db.engine.dialect.name == "postgresql"
-    edge = _window_edge(window, edge_key) if postgres else None
+    edges = _window_edges(window, edge_key) if postgres else []
     if for_list:
         stmt = _as_list_rows(stmt)
     elif postgres:
@@ -287,7 +308,7 @@ def _search_page(stmt: Select, q: str, user, limit: int, *, window: Select, edge
     def run(statement: Select) -> list:
         return list(db.session.execute(statement)) if for_list else list(db.session.scalars(statement).unique())
 
-    if edge is not None:
+    for edge in edges:
         rows = run(found.where(Call.received_at >= edge))
         if len(rows) == limit:
             return rows

@@ -105,6 +105,12 @@ def _values(enum_cls) -> str:
 
 #: Closed as penalized, publication not recorded (the condition of ix_cases_unpublished_penalties).
 UNPUBLISHED_PENALTY = "status = 'closed' AND outcome = 'penalized' AND published_on IS NULL"
+#: The due date of a pending deadline other than the publication of an unpublished penalty decision (null for
+#: those and for cases with nothing pending): the case list's overdue filter (``queries.overdue_clause``) reads it
+#: through ``ix_cases_due_except_publication``. Literal SQL: the query repeats it to the letter, so PostgreSQL
+#: matches the index and estimates from the index's own statistics (a partial index would have none: how many of
+#: the past due dates are old unpublished penalties is what the plan depends on).
+DUE_EXCEPT_PUBLICATION_SQL = f"CASE WHEN {UNPUBLISHED_PENALTY} THEN NULL ELSE next_due_on END"
 #: A running deadline without its stored due date (the calendar of its year is not loaded yet). Literal SQL, so
 #: queries that repeat it use the partial index ``ix_cases_deadline_missing``.
 DEADLINE_MISSING_SQL = (
@@ -144,6 +150,8 @@ class Case(TimestampMixin, db.Model):
         Index("ix_cases_received_on_id", "received_on", "id"),
         Index("ix_cases_region_received_on_id", "region_code", "received_on", "id"),
         Index("ix_cases_status_received_on_id", "status", "received_on", "id"),
+        # (and by type: a rare type's newest cases without reading them all; look-ups by type use it too)
+        Index("ix_cases_case_type_received_on_id", "case_type", "received_on", "id"),
         Index("ix_cases_filed_on", "filed_on"),
         Index("ix_cases_closed_on", "closed_on"),
         # Penalty decisions whose publication is not recorded: the due lists' "to complete" (待补录) list and the
@@ -157,6 +165,9 @@ class Case(TimestampMixin, db.Model):
         # them with the missing year (a partial index: only those rows).
         Index("ix_cases_deadline_missing", "region_code", "id", postgresql_where=text(DEADLINE_MISSING_SQL),
               sqlite_where=text(DEADLINE_MISSING_SQL)),
+        # The case list's overdue filter: past due dates other than unpublished penalties' (a handful) — those it
+        # reads through ix_cases_unpublished_penalties, only the recent ones. Mostly nulls: small (deduplicated).
+        Index("ix_cases_due_except_publication", text(f"({DUE_EXCEPT_PUBLICATION_SQL})")).ddl_if(dialect="postgresql"),
         # An office's overdue cases in its supervisors' inbox.
         Index("ix_cases_region_next_due_on", "region_code", "next_due_on"),
         Index("ix_cases_search_vector", "search_vector", postgresql_using="gin"),
@@ -168,7 +179,7 @@ class Case(TimestampMixin, db.Model):
 
     #: 案号, given at filing: 湘知执字〔2015〕第12号 (prefix configurable, unique per year).
     case_number: Mapped[str | None] = mapped_column(String(60), nullable=True, unique=True)
-    case_type: Mapped[str] = mapped_column(String(30), nullable=False, index=True)
+    case_type: Mapped[str] = mapped_column(String(30), nullable=False)
     source: Mapped[str] = mapped_column(String(20), nullable=False)
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=CaseStatus.received.value)

@@ -14,7 +14,10 @@ from hotline.core.types import JSONDoc, UTCDateTime, utcnow
 from hotline.extensions import db
 
 #: Indexes that exist on PostgreSQL only (GIN over tsvectors); the model comparison skips them elsewhere.
-POSTGRES_ONLY_INDEXES = frozenset({"ix_calls_search_vector", "ix_cases_search_vector"})
+#: Indexes only PostgreSQL has: the GIN indexes over the tsvectors, and the case list's expression index (SQLite,
+#: the small single-office database, needs no plan for it and cannot reflect an expression index).
+POSTGRES_ONLY_INDEXES = frozenset({"ix_calls_search_vector", "ix_cases_search_vector",
+                                   "ix_cases_due_except_publication"})
 
 #: BIGINT identity on PostgreSQL, INTEGER (rowid alias, so it autoincrements) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
