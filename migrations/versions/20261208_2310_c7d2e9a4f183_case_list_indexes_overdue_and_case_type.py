@@ -13,7 +13,7 @@
 Only indexes: no row changes.
 
 Revision ID: c7d2e9a4f183
-Revises: a1f3c5e7b920
+Revises: 7c2e9a4b1d58
 Create Date: 2026-12-07 23:00:00
 
 """
@@ -22,7 +22,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c7d2e9a4f183'
-down_revision = 'a1f3c5e7b920'
+down_revision = '7c2e9a4b1d58'
 branch_labels = None
 depends_on = None
 
