@@ -154,6 +154,9 @@ class Case(TimestampMixin, db.Model):
         Index("ix_cases_case_type_received_on_id", "case_type", "received_on", "id"),
         Index("ix_cases_filed_on", "filed_on"),
         Index("ix_cases_closed_on", "closed_on"),
+        # The yearly report's published decisions (公开决定书) of a period: few rows among millions of cases.
+        Index("ix_cases_published_on", "published_on", postgresql_where=text("published_on IS NOT NULL"),
+              sqlite_where=text("published_on IS NOT NULL")),
         # Penalty decisions whose publication is not recorded: the due lists' "to complete" (待补录) list and the
         # publication deadlines the calendar could not compute (a partial index: a few rows of 100k).
         Index("ix_cases_unpublished_penalties", "publish_due_on",
