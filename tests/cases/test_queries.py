@@ -162,8 +162,11 @@ def test_overdue_filter_is_served_by_indexes_on_postgresql(app, backend):
         db.session.execute(text("SET LOCAL enable_indexscan = off"))
         plan = "\n".join(db.session.scalars(text(f"EXPLAIN {compiled}")))
         db.session.rollback()
-        assert "BitmapOr" in plan, plan
-        assert "ix_cases_due_except_publication" in plan and "ix_cases_unpublished_penalties" in plan, plan
+        assert "BitmapOr" in plan and "Seq Scan" not in plan, plan
+        # The backlog branch: ix_cases_unpublished_penalties, or with the table's statistics of the moment (other
+        # tests' rows) an equal-cost ix_cases_next_due_on_id; either way an index, never the whole table.
+        assert "ix_cases_due_except_publication" in plan, plan
+        assert "ix_cases_unpublished_penalties" in plan or "ix_cases_next_due_on_id" in plan, plan
 
 
 # The text search from the newest cases first (PostgreSQL) ----------------------------------------------------------
