@@ -31,6 +31,7 @@ from hotline.core.permissions import (
 )
 from hotline.core.text import cjk_runs, clean_text
 from hotline.core.types import utcnow
+from hotline.core.windows import window_edges
 from hotline.extensions import db
 from hotline.reference.queries import default_area_code as _default_area_code
 
@@ -258,23 +259,10 @@ EDGE_SECONDS = 600
 
 
 def _window_edges(stmt: Select, key: tuple) -> list[datetime]:
-    """The edges of the search windows of ``stmt``'s scope: the time of its SEARCH_RECENT_WINDOW-th newest call,
-    and times SEARCH_WIDER_FACTORS times as far back from its newest call (none when the scope holds fewer)."""
-    now = time.monotonic()
-    hit = _EDGES.get(key)
-    if hit is not None and now - hit[0] < EDGE_SECONDS:
-        return hit[1]
+    """The search windows' edges of ``stmt``'s scope (hotline.core.windows), kept EDGE_SECONDS per scope."""
     newest_first = stmt.with_only_columns(Call.received_at).order_by(Call.received_at.desc(), Call.id.desc())
-    edge = db.session.scalar(newest_first.offset(SEARCH_RECENT_WINDOW - 1).limit(1))
-    edges = []
-    if edge is not None:
-        edges.append(edge)
-        newest = db.session.scalar(newest_first.limit(1))
-        edges += sorted({newest - (newest - edge) * f for f in SEARCH_WIDER_FACTORS} - {edge}, reverse=True)
-    if len(_EDGES) > 10_000:
-        _EDGES.clear()
-    _EDGES[key] = (now, edges)
-    return edges
+    return window_edges(newest_first, key, _EDGES, recent=SEARCH_RECENT_WINDOW, factors=SEARCH_WIDER_FACTORS,
+                        seconds=EDGE_SECONDS)
 
 
 def _search_page(stmt: Select, q: str, user, limit: int, *, window: Select, edge_key: tuple,

@@ -30,6 +30,7 @@ from hotline.core.models import AuditEvent
 from hotline.core.patents import patent_matches, patent_query
 from hotline.core.permissions import province_code, region_ancestors, region_clause, sees_region
 from hotline.core.text import cjk_tokens, clean_text
+from hotline.core.windows import window_edges
 from hotline.deadlines.engine import Deadline, case_deadlines
 from hotline.extensions import db
 
@@ -307,20 +308,10 @@ def _search_in_windows(stmt: Select, user, filters: CaseFilters, cursor: str | N
         after_on, _after_id = _decode(cursor)
         window = window.where(Case.received_on <= after_on)
     key = (user.region_code, filters.region_code, cursor and _decode(cursor)[0])  # what the window depends on
-    now = time.monotonic()
-    hit = _EDGES.get(key)
-    if hit is None or now - hit[0] >= EDGE_SECONDS:
-        newest_first = window.with_only_columns(Case.received_on).order_by(Case.received_on.desc(), Case.id.desc())
-        edge = db.session.scalar(newest_first.offset(SEARCH_RECENT_WINDOW - 1).limit(1))
-        edges = []
-        if edge is not None:
-            edges.append(edge)
-            newest = db.session.scalar(newest_first.limit(1))
-            edges += sorted({newest - (newest - edge) * f for f in SEARCH_WIDER_FACTORS} - {edge}, reverse=True)
-        if len(_EDGES) > 10_000:
-            _EDGES.clear()
-        hit = _EDGES[key] = (now, edges)
-    for edge in hit[1]:
+    newest_first = window.with_only_columns(Case.received_on).order_by(Case.received_on.desc(), Case.id.desc())
+    edges = window_edges(newest_first, key, _EDGES, recent=SEARCH_RECENT_WINDOW, factors=SEARCH_WIDER_FACTORS,
+                         seconds=EDGE_SECONDS)
+    for edge in edges:
         rows = list(db.session.scalars(stmt.where(Case.received_on >= edge)))
         if len(rows) == limit:
             return rows
