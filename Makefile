@@ -23,17 +23,20 @@ translations: install
 run: install translations
 	./scripts/run.sh
 
-# The whole suite on SQLite, then on PostgreSQL (its own database). Without CI a missing PostgreSQL skips
-# that half; with CI=true it fails.
+# The whole suite on SQLite and on PostgreSQL (its own database), the two halves side by side (one core
+# each; each half's output is printed when it ends). Without CI a missing PostgreSQL skips that half; with
+# CI=true it fails. `make test-sqlite` / `make test-postgres` run one half.
 test: install translations
-	$(BIN)/python -m pytest --db=sqlite $(PYTEST_ARGS)
-	$(BIN)/python -m pytest --db=postgresql $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory -k -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: install translations
 	$(BIN)/python -m pytest --db=sqlite $(PYTEST_ARGS)
 
+# Its own Redis databases (12, 11, 10; the SQLite half keeps 15, 14, 13), so the halves side by side never
+# flush or consume each other's queues.
 test-postgres: install translations
-	$(BIN)/python -m pytest --db=postgresql $(PYTEST_ARGS)
+	TEST_REDIS_URL=redis://127.0.0.1:6379/12 TEST_WORKER_REDIS_URL=redis://127.0.0.1:6379/11 \
+	TEST_STATS_REDIS_URL=redis://127.0.0.1:6379/10 $(BIN)/python -m pytest --db=postgresql $(PYTEST_ARGS)
 
 # Intake against the floor, then the mixed load at 1M calls / 100k cases (about 20 minutes in all).
 # The statistics benchmarks (2M rows, longer) run with `$(BIN)/python bench/stats_bench.py`.
