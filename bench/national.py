@@ -18,8 +18,9 @@ stay fast on it.
    - a 市州 officer's inbox (``GET /api/v1/inbox``, the 长沙 officer with the most cases, as bench/inbox.py);
    - the call search (``GET /api/v1/calls?q=…``, words from the data's vocabulary, a 长沙 officer and the
      province) and the case list (``GET /api/v1/cases``, first page and a filtered page);
-   then the pages with think-time users: gunicorn (4 sync workers) and wrk with --connections users each waiting
-   a random 1–3 s between requests (bench/think.lua), for --duration seconds, p95 per kind (goal < 200 ms).
+   then the pages with think-time users: gunicorn as gunicorn.conf.py serves it (4 gthread workers × 4 threads)
+   and wrk with --connections users each waiting a random 1–3 s between requests (bench/think.lua), for
+   --duration seconds, p95 per kind (goal < 200 ms).
 3. Writes the "National scale" section of bench/RESULTS.md between its markers (figures, load average, the
    PostgreSQL settings, the capacity note); the rest of the file is kept.
 """
