@@ -407,14 +407,24 @@ def overdue_clause(today: date):
     PostgreSQL read every case with a past due date — mostly old unpublished penalties, which it then removed —
     and, for lack of an estimate of how many would remain, walked the whole table by receipt date to fill a page
     (0 rows, ~300 ms at 200,000 cases); now it reads the few matching entries of the two indexes."""
+    return due_clause(today, before=today)
+
+
+def due_clause(today: date, *, before: date | None = None, up_to: date | None = None):
+    """SQL: the cases with a pending deadline due before ``before`` (or on or before ``up_to``) that are not on the
+    "to complete" list (``publication_backlog_clause`` as of ``today``), in the two index-friendly branches
+    ``overdue_clause`` describes. The overdue filter asks ``before=today``, the inbox ``up_to=`` its horizon."""
+    def due(column):
+        return column < before if before is not None else column <= up_to
+
     cutoff = today - timedelta(days=int(current_app.config["PUBLICATION_BACKLOG_DAYS"]))
     # Literal constants: the index's expression and ix_cases_unpublished_penalties' condition, to the letter.
     unpublished = [literal_column(UNPUBLISHED_PENALTY)]
-    recent = [Case.next_due_on < today, Case.publish_due_on >= cutoff]
+    recent = [due(Case.next_due_on), Case.publish_due_on >= cutoff]
     go_live = current_app.config.get("HOTLINE_GO_LIVE_ON")
     if go_live:
         recent.append(Case.closed_on >= go_live)
-    return or_(literal_column(f"({DUE_EXCEPT_PUBLICATION_SQL})", Date) < today, and_(*unpublished, *recent))
+    return or_(due(literal_column(f"({DUE_EXCEPT_PUBLICATION_SQL})", Date)), and_(*unpublished, *recent))
 
 
 def _mine(stmt: Select, user) -> Select:
@@ -564,12 +574,15 @@ def inbox_items(user, today: date, cal) -> list:
       the office files it), overdue or due within the horizon — the office is the cases registered to the
       user's own region code (the province's own for a province user);
     - for a supervisor, also the office's overdue 结案 deadlines. Other offices' overdue cases are on the due
-      list, not in a province supervisor's inbox; overdue publications of old closed cases stay with the case's
-      officers (the due list's "to complete" work);
+      list, not in a province supervisor's inbox;
+    - not the publications of decisions long past (``publication_backlog_clause``): as on the due list, they are
+      data to complete (待补录, ``/due/backlog``), not today's work — at national scale one officer had 2,530 of
+      them, which made a to-do list nobody could work through and cost the page 130 ms;
     - any of these whose date cannot be computed (a calendar year not loaded), marked with that year.
 
-    Reads the stored due dates (``file_due_on`` …) through indexes: the officer's cases by ``case_officers``,
-    the office's by ``(region_code, status)`` and ``(region_code, next_due_on)``.
+    Reads the stored due dates (``file_due_on`` …) through indexes: the officer's pending deadlines by
+    ``due_clause``'s two indexes, then ``case_officers``; the office's by ``(region_code, status)`` and
+    ``(region_code, next_due_on)``.
     """
     from hotline.cases.models import case_officers
     from hotline.core.permissions import Role, region_clause
@@ -582,7 +595,7 @@ def inbox_items(user, today: date, cal) -> list:
     # Separate statements, each on its index: pending deadlines by date (joined with the officer's case ids),
     # the few undated ones (partial index), the office's cases still to be filed (region, status).
     rows = list(db.session.execute(
-        select(*_INBOX_COLUMNS).where(Case.next_due_on <= horizon, Case.id.in_(mine),
+        select(*_INBOX_COLUMNS).where(due_clause(today, up_to=horizon), Case.id.in_(mine),
                                       region_clause(Case.region_code, user))))
     rows += db.session.execute(
         select(*_INBOX_COLUMNS).where(_deadline_missing(), Case.id.in_(mine),
