@@ -410,21 +410,18 @@ def overdue_clause(today: date):
     return due_clause(today, before=today)
 
 
-def due_clause(today: date, *, before: date | None = None, up_to: date | None = None):
-    """SQL: the cases with a pending deadline due before ``before`` (or on or before ``up_to``) that are not on the
-    "to complete" list (``publication_backlog_clause`` as of ``today``), in the two index-friendly branches
-    ``overdue_clause`` describes. The overdue filter asks ``before=today``, the inbox ``up_to=`` its horizon."""
-    def due(column):
-        return column < before if before is not None else column <= up_to
-
+def due_clause(today: date, *, before: date):
+    """SQL: the cases with a pending deadline due before ``before`` that are not on the "to complete" list
+    (``publication_backlog_clause`` as of ``today``), in the two index-friendly branches ``overdue_clause``
+    describes. The overdue filter asks ``before=today``, the inbox the day after its horizon."""
     cutoff = today - timedelta(days=int(current_app.config["PUBLICATION_BACKLOG_DAYS"]))
     # Literal constants: the index's expression and ix_cases_unpublished_penalties' condition, to the letter.
     unpublished = [literal_column(UNPUBLISHED_PENALTY)]
-    recent = [due(Case.next_due_on), Case.publish_due_on >= cutoff]
+    recent = [Case.next_due_on < before, Case.publish_due_on >= cutoff]
     go_live = current_app.config.get("HOTLINE_GO_LIVE_ON")
     if go_live:
         recent.append(Case.closed_on >= go_live)
-    return or_(due(literal_column(f"({DUE_EXCEPT_PUBLICATION_SQL})", Date)), and_(*unpublished, *recent))
+    return or_(literal_column(f"({DUE_EXCEPT_PUBLICATION_SQL})", Date) < before, and_(*unpublished, *recent))
 
 
 def _mine(stmt: Select, user) -> Select:
@@ -594,9 +591,9 @@ def inbox_items(user, today: date, cal) -> list:
     mine = select(case_officers.c.case_id).where(case_officers.c.user_id == user.id)
     # Separate statements, each on its index: pending deadlines by date (joined with the officer's case ids),
     # the few undated ones (partial index), the office's cases still to be filed (region, status).
+    due = due_clause(today, before=horizon + timedelta(days=1))
     rows = list(db.session.execute(
-        select(*_INBOX_COLUMNS).where(due_clause(today, up_to=horizon), Case.id.in_(mine),
-                                      region_clause(Case.region_code, user))))
+        select(*_INBOX_COLUMNS).where(due, Case.id.in_(mine), region_clause(Case.region_code, user))))
     rows += db.session.execute(
         select(*_INBOX_COLUMNS).where(_deadline_missing(), Case.id.in_(mine),
                                       region_clause(Case.region_code, user))).all()

@@ -14,7 +14,7 @@ from decimal import Decimal
 from flask import abort, current_app, render_template, request
 from sqlalchemy import Select, select
 
-from hotline.cases.models import Case
+from hotline.cases.models import Case, published_decision
 from hotline.core.clock import local_today
 from hotline.core.permissions import mask_name
 from hotline.extensions import db
@@ -50,14 +50,7 @@ class PublicDecision:
 
 def _published() -> Select:
     """Penalty decisions that have been published (and not with a date still to come), and not withdrawn."""
-    return select(Case).where(
-        Case.case_type == "counterfeit",
-        Case.status == "closed",
-        Case.outcome == "penalized",
-        Case.published_on.is_not(None),
-        Case.published_on <= local_today(),
-        Case.publication_withdrawn_on.is_(None),
-    )
+    return select(Case).where(published_decision(), Case.published_on <= local_today())
 
 
 def to_public(case: Case) -> PublicDecision:

@@ -37,7 +37,7 @@ def freeze(monkeypatch):
 
     def set_today(day: date) -> None:
         for module in ("hotline.inbox.due_views", "hotline.api.supervision", "hotline.cases.views",
-                       "hotline.cases.queries", "hotline.cases.operations"):
+                       "hotline.cases.queries", "hotline.cases.operations", "hotline.inbox.queries"):
             monkeypatch.setattr(f"{module}.local_today", lambda: day)
 
     set_today(TODAY)
@@ -219,6 +219,9 @@ def test_old_unpublished_decisions_are_a_list_to_complete(app, as_user, crew, ma
     backlog = text(client.get("/due/backlog"))
     assert f"/cases/{old}" in backlog and f"/cases/{recent}" not in backlog
     assert all(i["case_id"] != old for i in api(crew.supervisor).get("/api/v1/due").get_json()["items"])
+    # nor in the inbox of the decision's officers, where the recent one is
+    inbox = {i["case_id"] for i in api(crew.officers[0]).get("/api/v1/inbox").get_json()["items"]}
+    assert old not in inbox and recent in inbox
     # nor among the overdue cases of the case list (web and API)
     listed = text(client.get("/cases?overdue=y"))
     assert f"/cases/{old}" not in listed and f"/cases/{recent}" in listed
