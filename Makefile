@@ -33,9 +33,9 @@ test-sqlite: install translations
 	$(BIN)/python -m pytest --db=sqlite $(PYTEST_ARGS)
 
 # Its own Redis databases (12, 11, 10; the SQLite half keeps 15, 14, 13), so the halves side by side never
-# flush or consume each other's queues.
+# flush or consume each other's queues (not TEST_REDIS_URL: that puts the testing configuration in Redis mode).
 test-postgres: install translations
-	TEST_REDIS_URL=redis://127.0.0.1:6379/12 TEST_WORKER_REDIS_URL=redis://127.0.0.1:6379/11 \
+	TEST_TASKS_REDIS_URL=redis://127.0.0.1:6379/12 TEST_WORKER_REDIS_URL=redis://127.0.0.1:6379/11 \
 	TEST_STATS_REDIS_URL=redis://127.0.0.1:6379/10 $(BIN)/python -m pytest --db=postgresql $(PYTEST_ARGS)
 
 # Intake against the floor, then the mixed load at 1M calls / 100k cases (about 20 minutes in all).

@@ -15,7 +15,8 @@ from hotline.core.types import utcnow
 from hotline.extensions import db
 from tests.conftest import IN_CI
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Its own variable: TEST_REDIS_URL would also put the whole testing configuration in Redis mode (config.py).
+REDIS_URL = os.environ.get("TEST_TASKS_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture
